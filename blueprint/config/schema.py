@@ -1,0 +1,160 @@
+"""The stack configuration schema: one JSON Schema file, used both by editors and by the validator.
+
+``platform.schema.json`` describes the keys under the project's namespace. Editors validate whole stack files
+against ``schema/stack-file.schema.json``, which :func:`stack_file_schema` derives from it (a test keeps the two
+in sync).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from blueprint.config.errors import ConfigIssue, describe
+
+SCHEMA_PATH = Path(__file__).with_name("platform.schema.json")
+
+#: Namespaces a stack file may use besides the project's own: the providers the program uses and Pulumi itself.
+PROVIDER_NAMESPACES: tuple[str, ...] = ("azure-native", "azuread", "pulumi")
+
+
+@lru_cache(maxsize=1)
+def platform_schema() -> dict[str, Any]:
+    """The schema of the keys under the project's namespace."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def stack_file_schema(namespace: str) -> dict[str, Any]:
+    """A JSON Schema for a whole ``Pulumi.<stack>.yaml`` whose project namespace is ``namespace``."""
+    inner = platform_schema()
+    known = {f"{namespace}:{key}": value for key, value in inner["properties"].items()}
+    others = "|".join(PROVIDER_NAMESPACES)
+    return {
+        "$schema": inner["$schema"],
+        "title": f"Pulumi stack file of the {namespace} project",
+        "description": "Generated from blueprint/config/platform.schema.json by `blueprint schema`; do not edit.",
+        "type": "object",
+        "properties": {
+            "secretsprovider": {"type": "string"},
+            "encryptedkey": {"type": "string"},
+            "encryptionsalt": {"type": "string"},
+            "environment": {},
+            "config": {
+                "type": "object",
+                "properties": known,
+                "required": [f"{namespace}:{key}" for key in inner["required"]],
+                "patternProperties": {f"^({others}):": {}},
+                "additionalProperties": False,
+            },
+        },
+        "required": ["config"],
+        "additionalProperties": False,
+    }
+
+
+def coerce(namespace: str, raw: Mapping[str, str]) -> tuple[dict[str, Any], list[ConfigIssue]]:
+    """Turn Pulumi's string-valued config into typed values, guided by the schema.
+
+    The engine hands every value to the program as a string (structured values as JSON), so a key whose schema
+    type is not a string is decoded as JSON.
+    """
+    properties = platform_schema()["properties"]
+    values: dict[str, Any] = {}
+    issues: list[ConfigIssue] = []
+    for key, text in raw.items():
+        spec = properties.get(key)
+        if spec is None or _is_string_valued(spec) or not isinstance(text, str):
+            values[key] = text
+            continue
+        try:
+            values[key] = json.loads(text)
+        except json.JSONDecodeError:
+            issues.append(ConfigIssue(f"{namespace}:{key}", _expected_of(spec), describe(text)))
+    return values, issues
+
+
+def schema_issues(namespace: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Every schema violation in ``values``, as issues with full key paths."""
+    from jsonschema import Draft202012Validator  # deferred: only paid when config is validated
+
+    validator = Draft202012Validator(platform_schema())
+    issues: list[ConfigIssue] = []
+    for error in sorted(validator.iter_errors(dict(values)), key=lambda e: [str(p) for p in e.absolute_path]):
+        issues.extend(_issues_from(namespace, error))
+    return issues
+
+
+def _issues_from(namespace: str, error: Any) -> Iterator[ConfigIssue]:
+    path = list(error.absolute_path)
+    schema = error.schema
+    keyword = error.validator
+    if keyword == "required":
+        for name in error.validator_value:
+            if name not in error.instance:
+                yield ConfigIssue(key_path(namespace, [*path, name]), _expected_of(schema["properties"][name]), "nothing (the key is required)")
+    elif keyword == "additionalProperties" and isinstance(error.validator_value, bool):
+        known = sorted(schema.get("properties", {}))
+        for name in error.instance:
+            if name in known:
+                continue
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            yield ConfigIssue(
+                key_path(namespace, [*path, name]),
+                f"one of the known keys {', '.join(known)}",
+                f"an unknown key{hint}",
+            )
+    elif keyword == "propertyNames":
+        yield ConfigIssue(key_path(namespace, path), _expected_of(schema["propertyNames"]), f"a key {describe(error.instance)}")
+    else:
+        yield ConfigIssue(key_path(namespace, path), _expected_of(schema), describe(error.instance))
+
+
+def _expected_of(spec: Mapping[str, Any]) -> str:
+    """Say what a schema node accepts, in words."""
+    if "x-expected" in spec:
+        return str(spec["x-expected"])
+    if "enum" in spec:
+        return "one of " + ", ".join(str(v) for v in spec["enum"])
+    kind = spec.get("type")
+    if kind in ("integer", "number"):
+        low, high = spec.get("minimum"), spec.get("maximum")
+        noun = "an integer" if kind == "integer" else "a number"
+        if low is not None and high is not None:
+            return f"{noun} from {low} to {high}"
+        if low is not None:
+            return f"{noun} >= {low}"
+        if high is not None:
+            return f"{noun} <= {high}"
+        return noun
+    if kind == "string":
+        low, high = spec.get("minLength"), spec.get("maxLength")
+        if low is not None or high is not None:
+            return f"a string of {low or 0} to {high or 'any number of'} characters"
+        return "a string"
+    if kind == "array":
+        return f"a list of at most {spec['maxItems']} items" if "maxItems" in spec else "a list"
+    if kind == "object":
+        required = spec.get("required")
+        return f"a mapping with keys {', '.join(required)}" if required else "a mapping"
+    if kind == "boolean":
+        return "true or false"
+    return "a valid value"
+
+
+def _is_string_valued(spec: Mapping[str, Any]) -> bool:
+    return spec.get("type") == "string" or all(isinstance(v, str) for v in spec.get("enum", [0]))
+
+
+def key_path(namespace: str, parts: list[Any]) -> str:
+    """``mlplatform:clusters[0].maxNodes`` from ``["clusters", 0, "maxNodes"]``."""
+    if not parts:
+        return f"{namespace}:"
+    text = f"{namespace}:{parts[0]}"
+    for part in parts[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text

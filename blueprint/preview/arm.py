@@ -1,0 +1,183 @@
+"""Mocks that answer like Azure Resource Manager, so that every input in an offline plan is known.
+
+For each resource the mock returns what ARM would: a realistic resource ID
+(``/subscriptions/<id>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>``), the physical ``name``
+(auto-named the way azure-native does when the program gives none), and the read-only outputs that downstream
+resources consume (vault URI, login server, identities' principal IDs, ...). Everything is derived
+deterministically from the URN, so two previews of the same stack are identical.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+#: The subscription and tenant a preview pretends to deploy into. Fixed, recognisable, well-formed GUIDs.
+SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
+TENANT_ID = "00000000-0000-4000-8000-0000000000aa"
+CLIENT_OBJECT_ID = "00000000-0000-4000-8000-0000000000c1"
+
+_RG = "/subscriptions/{subscription}/resourceGroups/{resourceGroupName}/providers/"
+
+
+@dataclass(frozen=True)
+class ArmType:
+    """How ARM identifies one resource type: its ID template and the input holding its physical name."""
+
+    id_template: str
+    name_input: str
+
+
+#: Resource types the platform creates. Types not listed get a conventional ID (see :func:`_fallback_type`).
+ARM_TYPES: dict[str, ArmType] = {
+    "azure-native:resources:ResourceGroup": ArmType(
+        "/subscriptions/{subscription}/resourceGroups/{resourceGroupName}", "resourceGroupName"
+    ),
+    "azure-native:operationalinsights:Workspace": ArmType(
+        _RG + "Microsoft.OperationalInsights/workspaces/{workspaceName}", "workspaceName"
+    ),
+    "azure-native:applicationinsights:Component": ArmType(
+        _RG + "Microsoft.Insights/components/{resourceName}", "resourceName"
+    ),
+    "azure-native:storage:StorageAccount": ArmType(_RG + "Microsoft.Storage/storageAccounts/{accountName}", "accountName"),
+    "azure-native:storage:BlobServiceProperties": ArmType(
+        _RG + "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{blobServicesName}", "blobServicesName"
+    ),
+    "azure-native:storage:BlobContainer": ArmType(
+        _RG + "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{containerName}",
+        "containerName",
+    ),
+    "azure-native:keyvault:Vault": ArmType(_RG + "Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
+    "azure-native:containerregistry:Registry": ArmType(
+        _RG + "Microsoft.ContainerRegistry/registries/{registryName}", "registryName"
+    ),
+    "azure-native:machinelearningservices:Workspace": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}", "workspaceName"
+    ),
+    "azure-native:machinelearningservices:Compute": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/computes/{computeName}", "computeName"
+    ),
+    "azure-native:machinelearningservices:Registry": ArmType(
+        _RG + "Microsoft.MachineLearningServices/registries/{registryName}", "registryName"
+    ),
+    "azure-native:managedidentity:UserAssignedIdentity": ArmType(
+        _RG + "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"
+    ),
+}
+
+
+def stable_guid(*parts: str) -> str:
+    """A GUID derived from ``parts``: realistic where ARM would mint one, and identical across runs."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "mlplatform-preview:" + "/".join(parts)))
+
+
+def auto_name(logical_name: str, urn: str) -> str:
+    """azure-native's auto-naming: the logical name plus a random suffix (here derived from the URN)."""
+    return f"{logical_name}{hashlib.sha256(urn.encode()).hexdigest()[:8]}"
+
+
+class ArmMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and function calls the way Azure Resource Manager would."""
+
+    def __init__(self) -> None:
+        self._outputs: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+            "azure-native:operationalinsights:Workspace": lambda name, _: {"customerId": stable_guid("law", name)},
+            "azure-native:applicationinsights:Component": _app_insights_outputs,
+            "azure-native:storage:StorageAccount": _storage_outputs,
+            "azure-native:keyvault:Vault": _vault_outputs,
+            "azure-native:containerregistry:Registry": lambda name, _: {"loginServer": f"{name}.azurecr.io"},
+            "azure-native:machinelearningservices:Workspace": _workspace_outputs,
+            "azure-native:managedidentity:UserAssignedIdentity": lambda name, _: {
+                "principalId": stable_guid("uai-principal", name),
+                "clientId": stable_guid("uai-client", name),
+                "tenantId": TENANT_ID,
+            },
+        }
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = copy.deepcopy(args.inputs)
+        if not args.custom:
+            return None, state
+        urn = f"{args.typ}::{args.name}"
+        if not args.typ.startswith("azure-native:"):
+            return stable_guid("id", urn), state
+        arm = ARM_TYPES.get(args.typ) or _fallback_type(args.typ)
+        name = state.get(arm.name_input) or auto_name(args.name, urn)
+        state[arm.name_input] = name
+        fields = {"subscription": SUBSCRIPTION_ID, **{k: v for k, v in state.items() if isinstance(v, str)}}
+        resource_id = re.sub(r"\{(\w+)\}", lambda m: str(fields.get(m.group(1), m.group(1))), arm.id_template)
+        state.update({"name": name, "id": resource_id, "azureApiVersion": "default"})
+        _add_identity_outputs(state, resource_id)
+        extra = self._outputs.get(args.typ)
+        if extra is not None:
+            _deep_merge(state, extra(name, state))
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token in ("azure-native:authorization:getClientConfig", "azuread:index/getClientConfig:getClientConfig"):
+            return {
+                "clientId": stable_guid("client"),
+                "objectId": CLIENT_OBJECT_ID,
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+            }, []
+        return {}, []
+
+
+def _fallback_type(token: str) -> ArmType:
+    """A conventional ID for types without an entry: ``Microsoft.<Module>/<types>/<name>``."""
+    _, module, kind = token.split(":", 2)
+    plural = kind[0].lower() + kind[1:] + "s"
+    return ArmType(_RG + f"Microsoft.{module[0].upper()}{module[1:]}/{plural}/{{name}}", "name")
+
+
+def _add_identity_outputs(state: dict[str, Any], resource_id: str) -> None:
+    """System-assigned identities get a principal in the tenant, as ARM returns after creation."""
+    identity = state.get("identity")
+    if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
+        identity.setdefault("principalId", stable_guid("principal", resource_id))
+        identity.setdefault("tenantId", TENANT_ID)
+
+
+def _storage_outputs(name: str, _: dict[str, Any]) -> dict[str, Any]:
+    endpoints = {svc: f"https://{name}.{svc}.core.windows.net/" for svc in ("blob", "dfs", "file", "queue", "table", "web")}
+    return {"primaryEndpoints": endpoints, "provisioningState": "Succeeded"}
+
+
+def _vault_outputs(name: str, _: dict[str, Any]) -> dict[str, Any]:
+    return {"properties": {"vaultUri": f"https://{name}.vault.azure.net/", "provisioningState": "Succeeded"}}
+
+
+def _app_insights_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    key = stable_guid("appi-key", name)
+    location = state.get("location", "westeurope")
+    return {
+        "appId": stable_guid("appi-app", name),
+        "instrumentationKey": key,
+        "connectionString": f"InstrumentationKey={key};IngestionEndpoint=https://{location}-0.in.applicationinsights.azure.com/",
+    }
+
+
+def _workspace_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    location = state.get("location", "westeurope")
+    return {
+        "workspaceId": stable_guid("mlw", name),
+        "discoveryUrl": f"https://{location}.api.azureml.ms/discovery",
+        "mlFlowTrackingUri": f"azureml://{location}.api.azureml.ms/mlflow/v1.0{state['id']}",
+        "provisioningState": "Succeeded",
+    }
+
+
+def _deep_merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value

@@ -1,0 +1,83 @@
+"""Run a real Pulumi Python program under the mock runtime and return its plan.
+
+The program runs exactly as the Pulumi language host runs it (``__main__`` via runpy, inside a root stack, in
+the program's directory, with the stack's config in the config store); only the resource monitor is replaced,
+by one that answers like Azure Resource Manager and records every registration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import runpy
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_in_stack
+
+from blueprint.preview.arm import ArmMocks
+from blueprint.preview.plan import Plan, in_dependency_order
+from blueprint.preview.recorder import DiagnosticsLog, PlanRecorder
+from blueprint.project import SECRET_PLACEHOLDER, Project
+
+
+def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
+    """Run ``project``'s program for ``stack`` with ``config`` and return what it would create.
+
+    Exceptions raised by the program (a ``ConfigError``, a component's ``ValueError``) propagate unchanged.
+    """
+    recorder = PlanRecorder(ArmMocks())
+    diagnostics = DiagnosticsLog()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        secret_keys = [key for key, value in config.items() if value == SECRET_PLACEHOLDER]
+        runtime_config.set_all_config(dict(config), secret_keys)
+        pulumi.runtime.set_mocks(
+            recorder.mocks,
+            project=project.name,
+            stack=stack,
+            preview=True,
+            monitor=recorder,
+            logger=diagnostics.logger(),
+        )
+        # set_mocks installs a finished root stack; the program gets a fresh one, as under the engine.
+        runtime_settings.ROOT.set(None)
+        with _program_context(project.main):
+            loop.run_until_complete(run_in_stack(lambda: _run_main(project.main)))
+    finally:
+        runtime_settings.ROOT.set(None)
+        asyncio.set_event_loop(None)
+        loop.close()
+    return Plan(
+        project=project.name,
+        stack=stack,
+        resources=in_dependency_order(list(recorder.registrations.values())),
+        outputs=dict(sorted(recorder.stack_outputs.items())),
+        diagnostics=diagnostics.records
+        + [{"severity": "warning", "message": f"input unknown during preview: {where}"} for where in recorder.unknown_inputs],
+    )
+
+
+def _run_main(main: Path) -> None:
+    runpy.run_path(str(main), run_name="__main__")
+
+
+@contextlib.contextmanager
+def _program_context(main: Path) -> Iterator[None]:
+    """The working directory and import path the language host gives a program; restored afterwards."""
+    directory = str(main.parent)
+    previous_cwd = os.getcwd()
+    sys.path.insert(0, directory)
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous_cwd)
+        with contextlib.suppress(ValueError):
+            sys.path.remove(directory)

@@ -1,0 +1,315 @@
+"""``MlWorkspace``: an Azure ML workspace with its dependencies, each hardened explicitly.
+
+Creates (or reuses) a resource group, a Log Analytics workspace, workspace-based Application Insights, a storage
+account, a Key Vault, a container registry and the Azure ML workspace with a managed identity. Every secure value
+is set explicitly rather than left to SDK or service defaults, so the plan shows it and the policy pack can check
+it; required tags go on every taggable resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import (
+    applicationinsights,
+    authorization,
+    containerregistry,
+    keyvault,
+    machinelearningservices,
+    operationalinsights,
+    resources,
+    storage,
+)
+
+from components.naming import Namer, ResourceKind
+from components.options import NetworkMode
+from components.tags import required_tags
+
+ENABLED, DISABLED = "Enabled", "Disabled"
+
+
+class NamingArgs(TypedDict):
+    """Inputs of the naming helper: physical names derive from these, deterministically."""
+
+    prefix: str
+    """Workload prefix, e.g. ``fraud``."""
+    environment: str
+    """Environment kind, e.g. ``prod``."""
+    seed: str
+    """Project and stack (``project/stack``): keeps names unique across stacks and projects."""
+
+
+class MlWorkspaceArgs(TypedDict):
+    """Arguments of :class:`MlWorkspace`."""
+
+    location: str
+    """Azure region of every resource."""
+    naming: NamingArgs
+    """How physical names are derived."""
+    tags: dict[str, str]
+    """Tags for every taggable resource; must hold the required tags."""
+    network_mode: NetworkMode
+    """Isolation tier: public (allow-list), managed (managed VNet, closed dependencies) or private."""
+    allowed_ip_ranges: NotRequired[Sequence[str]]
+    """IPv4 addresses or CIDR ranges let through the dependencies' firewalls in public mode."""
+    resource_group_name: NotRequired[str | None]
+    """Existing resource group to deploy into; a new one is created when absent."""
+    log_retention_days: NotRequired[int]
+    """Log Analytics retention in days (default 30)."""
+    key_vault_soft_delete_days: NotRequired[int]
+    """Key Vault soft-delete retention, 7-90 days (default 90)."""
+    blob_soft_delete_days: NotRequired[int]
+    """Blob and container soft-delete retention in days (default 7)."""
+    high_business_impact: NotRequired[bool]
+    """Mark the workspace high-business-impact (for confidential data): less diagnostic data leaves it."""
+    zone_redundant: NotRequired[bool]
+    """Zone-redundant storage and registry (prod)."""
+    protect_data: NotRequired[bool]
+    """Protect data-bearing resources (storage, Key Vault, registry, workspace) from deletion."""
+
+
+class MlWorkspace(pulumi.ComponentResource):
+    """An Azure ML workspace and its hardened dependencies."""
+
+    resource_group_name: pulumi.Output[str]
+    workspace_name: pulumi.Output[str]
+    workspace_id: pulumi.Output[str]
+    workspace_guid: pulumi.Output[str]
+    studio_url: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    storage_account_id: pulumi.Output[str]
+    key_vault_id: pulumi.Output[str]
+    key_vault_uri: pulumi.Output[str]
+    container_registry_id: pulumi.Output[str]
+    log_analytics_workspace_id: pulumi.Output[str]
+    application_insights_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mlplatform:index:MlWorkspace", name, None, opts)
+        location = args["location"]
+        naming = args["naming"]
+        namer = Namer(prefix=naming["prefix"], environment=naming["environment"], location=location, seed=naming["seed"])
+        tags = required_tags(args["tags"])
+        mode = NetworkMode(args["network_mode"])
+        allowed = list(args.get("allowed_ip_ranges") or [])
+        public = mode is NetworkMode.PUBLIC
+        public_access = ENABLED if public else DISABLED
+        zone_redundant = args.get("zone_redundant", False)
+        child = pulumi.ResourceOptions(parent=self)
+        # Deleting any of these loses data (models, datasets, secrets, images): `protect` makes Pulumi refuse.
+        data_opts = pulumi.ResourceOptions(parent=self, protect=args.get("protect_data", False))
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+
+        if args.get("resource_group_name"):
+            rg_name: pulumi.Input[str] = str(args["resource_group_name"])
+        else:
+            group = resources.ResourceGroup(
+                f"{name}-rg",
+                resource_group_name=namer.name(ResourceKind.RESOURCE_GROUP),
+                location=location,
+                tags=tags,
+                opts=child,
+            )
+            rg_name = group.name
+
+        logs = operationalinsights.Workspace(
+            f"{name}-log",
+            workspace_name=namer.name(ResourceKind.LOG_ANALYTICS),
+            resource_group_name=rg_name,
+            location=location,
+            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=args.get("log_retention_days", 30),
+            features=operationalinsights.WorkspaceFeaturesArgs(
+                disable_local_auth=True,
+                enable_log_access_using_only_resource_permissions=True,
+            ),
+            public_network_access_for_ingestion=public_access,
+            public_network_access_for_query=public_access,
+            tags=tags,
+            opts=child,
+        )
+
+        insights = applicationinsights.Component(
+            f"{name}-appi",
+            resource_name_=namer.name(ResourceKind.APP_INSIGHTS),
+            resource_group_name=rg_name,
+            location=location,
+            kind="web",
+            application_type="web",
+            ingestion_mode="LogAnalytics",
+            workspace_resource_id=logs.id,
+            disable_local_auth=True,
+            disable_ip_masking=False,
+            public_network_access_for_ingestion=public_access,
+            public_network_access_for_query=public_access,
+            tags=tags,
+            opts=child,
+        )
+
+        account = storage.StorageAccount(
+            f"{name}-st",
+            account_name=namer.name(ResourceKind.STORAGE_ACCOUNT),
+            resource_group_name=rg_name,
+            location=location,
+            kind="StorageV2",
+            sku=storage.SkuArgs(name="Standard_ZRS" if zone_redundant else "Standard_LRS"),
+            access_tier="Hot",
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_cross_tenant_replication=False,
+            allowed_copy_scope="AAD",
+            is_hns_enabled=False,
+            is_local_user_enabled=False,
+            is_sftp_enabled=False,
+            public_network_access=public_access,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action="Deny",
+                bypass="AzureServices",
+                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=_storage_ip(r), action="Allow") for r in allowed],
+            ),
+            encryption=storage.EncryptionArgs(
+                key_source="Microsoft.Storage",
+                require_infrastructure_encryption=True,
+                services=storage.EncryptionServicesArgs(
+                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+                ),
+            ),
+            tags=tags,
+            opts=data_opts,
+        )
+
+        blob_days = args.get("blob_soft_delete_days", 7)
+        storage.BlobServiceProperties(
+            f"{name}-blob",
+            account_name=account.name,
+            resource_group_name=rg_name,
+            blob_services_name="default",
+            is_versioning_enabled=True,
+            delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=blob_days),
+            container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(enabled=True, days=blob_days),
+            opts=child,
+        )
+
+        vault = keyvault.Vault(
+            f"{name}-kv",
+            vault_name=namer.name(ResourceKind.KEY_VAULT),
+            resource_group_name=rg_name,
+            location=location,
+            properties=keyvault.VaultPropertiesArgs(
+                tenant_id=client.tenant_id,
+                sku=keyvault.SkuArgs(family="A", name="standard"),
+                enable_rbac_authorization=True,
+                enable_soft_delete=True,
+                soft_delete_retention_in_days=args.get("key_vault_soft_delete_days", 90),
+                enable_purge_protection=True,
+                enabled_for_deployment=False,
+                enabled_for_disk_encryption=False,
+                enabled_for_template_deployment=False,
+                public_network_access=public_access,
+                network_acls=keyvault.NetworkRuleSetArgs(
+                    default_action="Deny",
+                    bypass="AzureServices",
+                    ip_rules=[keyvault.IPRuleArgs(value=r) for r in allowed],
+                ),
+            ),
+            tags=tags,
+            opts=data_opts,
+        )
+
+        registry = containerregistry.Registry(
+            f"{name}-cr",
+            registry_name=namer.name(ResourceKind.CONTAINER_REGISTRY),
+            resource_group_name=rg_name,
+            location=location,
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            tags=tags,
+            opts=data_opts,
+            **_registry_settings(public=public, zone_redundant=zone_redundant),
+        )
+
+        workspace = machinelearningservices.Workspace(
+            f"{name}-mlw",
+            workspace_name=namer.name(ResourceKind.ML_WORKSPACE),
+            resource_group_name=rg_name,
+            location=location,
+            kind="Default",
+            sku=machinelearningservices.SkuArgs(name="Basic", tier="Basic"),
+            friendly_name=f"{naming['prefix']} {naming['environment']} ML workspace",
+            description=f"Azure ML workspace of {naming['prefix']} ({naming['environment']}), managed by Pulumi.",
+            identity=machinelearningservices.ManagedServiceIdentityArgs(type="SystemAssigned"),
+            application_insights=insights.id,
+            key_vault=vault.id,
+            storage_account=account.id,
+            container_registry=registry.id,
+            public_network_access=public_access,
+            allow_public_access_when_behind_vnet=False,
+            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
+                isolation_mode="AllowInternetOutbound" if public else "AllowOnlyApprovedOutbound",
+            ),
+            # Shared keys are off on the storage account: datastores must authenticate with identities.
+            system_datastores_auth_mode="identity",
+            hbi_workspace=args.get("high_business_impact", False),
+            v1_legacy_mode=False,
+            enable_data_isolation=True,
+            tags=tags,
+            opts=data_opts,
+        )
+
+        self.resource_group_name = pulumi.Output.from_input(rg_name)
+        self.workspace_name = workspace.name
+        self.workspace_id = workspace.id
+        self.workspace_guid = workspace.workspace_id
+        self.studio_url = workspace.id.apply(lambda arm_id: f"https://ml.azure.com/home?wsid={arm_id}")
+        self.principal_id = workspace.identity.apply(lambda identity: identity.principal_id if identity else "")
+        self.storage_account_id = account.id
+        self.key_vault_id = vault.id
+        self.key_vault_uri = vault.properties.apply(lambda props: props.vault_uri)
+        self.container_registry_id = registry.id
+        self.log_analytics_workspace_id = logs.id
+        self.application_insights_id = insights.id
+        self.register_outputs(
+            {
+                "resource_group_name": self.resource_group_name,
+                "workspace_name": self.workspace_name,
+                "workspace_id": self.workspace_id,
+                "studio_url": self.studio_url,
+                "storage_account_id": self.storage_account_id,
+                "key_vault_id": self.key_vault_id,
+                "container_registry_id": self.container_registry_id,
+                "log_analytics_workspace_id": self.log_analytics_workspace_id,
+                "application_insights_id": self.application_insights_id,
+            }
+        )
+
+
+def _storage_ip(cidr: str) -> str:
+    """Storage firewall rules take single addresses without a /32 (Azure rejects /31 and /32 there)."""
+    return cidr[: -len("/32")] if cidr.endswith("/32") else cidr
+
+
+def _registry_settings(*, public: bool, zone_redundant: bool) -> dict[str, object]:
+    """SKU-dependent registry settings.
+
+    Closing the network, disabling exports and retention need Premium; public (dev) mode uses Basic to stay
+    cheap, which cannot restrict networks at all, so it is reported by the policy pack rather than hidden.
+    """
+    if public:
+        return {"sku": containerregistry.SkuArgs(name="Basic"), "public_network_access": ENABLED, "zone_redundancy": DISABLED}
+    return {
+        "sku": containerregistry.SkuArgs(name="Premium"),
+        "public_network_access": DISABLED,
+        "network_rule_bypass_options": "AzureServices",
+        "network_rule_set": containerregistry.NetworkRuleSetArgs(default_action="Deny"),
+        "zone_redundancy": ENABLED if zone_redundant else DISABLED,
+        "policies": containerregistry.PoliciesArgs(
+            export_policy=containerregistry.ExportPolicyArgs(status="disabled"),
+            retention_policy=containerregistry.RetentionPolicyArgs(status="enabled", days=7),
+        ),
+    }
