@@ -567,3 +567,27 @@ class Namer:
                 prefix = prefix[:room]
             return self._join(rule, separator, prefix, qual, suffix)
         raise AssertionError(f"no {rule.display_name} name fits in {rule.max_length} characters")  # pragma: no cover
+
+
+#: The naming rule that applies to each azure-native type token the platform creates with an explicit name, so
+#: plans and policies can check every physical name against Azure's rules for its type.
+KIND_OF_TYPE: Mapping[str, ResourceKind] = MappingProxyType(
+    {
+        "azure-native:resources:ResourceGroup": ResourceKind.RESOURCE_GROUP,
+        "azure-native:storage:StorageAccount": ResourceKind.STORAGE_ACCOUNT,
+        "azure-native:keyvault:Vault": ResourceKind.KEY_VAULT,
+        "azure-native:containerregistry:Registry": ResourceKind.CONTAINER_REGISTRY,
+        "azure-native:machinelearningservices:Workspace": ResourceKind.ML_WORKSPACE,
+        "azure-native:machinelearningservices:Registry": ResourceKind.ML_REGISTRY,
+        "azure-native:machinelearningservices:Compute": ResourceKind.ML_COMPUTE_CLUSTER,
+        "azure-native:machinelearningservices:OnlineEndpoint": ResourceKind.ML_ONLINE_ENDPOINT,
+        "azure-native:machinelearningservices:BatchEndpoint": ResourceKind.ML_BATCH_ENDPOINT,
+        "azure-native:operationalinsights:Workspace": ResourceKind.LOG_ANALYTICS,
+        "azure-native:applicationinsights:Component": ResourceKind.APP_INSIGHTS,
+        "azure-native:managedidentity:UserAssignedIdentity": ResourceKind.USER_ASSIGNED_IDENTITY,
+        "azure-native:network:VirtualNetwork": ResourceKind.VIRTUAL_NETWORK,
+        "azure-native:network:Subnet": ResourceKind.SUBNET,
+        "azure-native:network:NetworkSecurityGroup": ResourceKind.NETWORK_SECURITY_GROUP,
+        "azure-native:network:PrivateEndpoint": ResourceKind.PRIVATE_ENDPOINT,
+    }
+)

@@ -14,6 +14,7 @@ from blueprint.config.errors import ConfigError, ConfigIssue, describe
 from blueprint.config.model import ClusterConfig, NetworkConfig, PlatformConfig, default_log_retention_days
 from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues
 from components import regions, vm_sizes
+from components.naming import RULES, ResourceKind, validate_name
 from components.options import ClusterTier, Environment, NetworkMode
 
 
@@ -68,6 +69,10 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
     except regions.UnknownRegionError:
         issues.append(ConfigIssue(key_path(project, ["location"]), "an Azure region name such as westeurope (see components/regions.py)", describe(values["location"])))
 
+    if "resourceGroupName" in values:
+        for problem in validate_name(ResourceKind.RESOURCE_GROUP, values["resourceGroupName"]):
+            issues.append(ConfigIssue(key_path(project, ["resourceGroupName"]), RULES[ResourceKind.RESOURCE_GROUP].description, f"{describe(values['resourceGroupName'])}, which {problem}"))
+
     network = values["network"]
     mode = NetworkMode(network["mode"])
     if mode is NetworkMode.PUBLIC:
@@ -87,11 +92,12 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         if name.lower() in seen:
             issues.append(ConfigIssue(key_path(project, ["clusters", index, "name"]), "a name not used by another cluster", describe(name)))
         seen.add(name.lower())
+        for problem in validate_name(ResourceKind.ML_COMPUTE_CLUSTER, name):
+            issues.append(ConfigIssue(key_path(project, ["clusters", index, "name"]), RULES[ResourceKind.ML_COMPUTE_CLUSTER].description, f"{describe(name)}, which {problem}"))
         try:
             vm_sizes.lookup(cluster["vmSize"])
-        except vm_sizes.UnknownVmSizeError:
-            close = difflib.get_close_matches(cluster["vmSize"], vm_sizes.known_sizes(), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+        except vm_sizes.UnknownVmSizeError as error:
+            hint = f" (did you mean {' or '.join(error.suggestions)}?)" if error.suggestions else ""
             issues.append(ConfigIssue(key_path(project, ["clusters", index, "vmSize"]), "a VM size from the catalog components/data/vm_sizes.json", describe(cluster["vmSize"]) + hint))
         min_nodes = cluster.get("minNodes", 0)
         if min_nodes > cluster["maxNodes"]:

@@ -12,7 +12,7 @@ import contextlib
 import os
 import runpy
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pulumi
@@ -31,16 +31,37 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
 
     Exceptions raised by the program (a ``ConfigError``, a component's ``ValueError``) propagate unchanged.
     """
+    with _program_context(project.main):
+        return run_under_mocks(
+            lambda: runpy.run_path(str(project.main), run_name="__main__"),
+            project=project.name,
+            stack=stack,
+            config=config,
+        )
+
+
+def run_under_mocks(
+    body: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+) -> Plan:
+    """Run ``body`` as a Pulumi program (inside a root stack, fresh event loop and mocks) and record its plan.
+
+    Tests use this to exercise one component; :func:`run_program` uses it for whole programs.
+    """
+    config = dict(config or {})
     recorder = PlanRecorder(ArmMocks())
     diagnostics = DiagnosticsLog()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         secret_keys = [key for key, value in config.items() if value == SECRET_PLACEHOLDER]
-        runtime_config.set_all_config(dict(config), secret_keys)
+        runtime_config.set_all_config(config, secret_keys)
         pulumi.runtime.set_mocks(
             recorder.mocks,
-            project=project.name,
+            project=project,
             stack=stack,
             preview=True,
             monitor=recorder,
@@ -48,24 +69,19 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
         )
         # set_mocks installs a finished root stack; the program gets a fresh one, as under the engine.
         runtime_settings.ROOT.set(None)
-        with _program_context(project.main):
-            loop.run_until_complete(run_in_stack(lambda: _run_main(project.main)))
+        loop.run_until_complete(run_in_stack(body))
     finally:
         runtime_settings.ROOT.set(None)
         asyncio.set_event_loop(None)
         loop.close()
+    unknowns = [{"severity": "warning", "message": f"input unknown during preview: {where}"} for where in recorder.unknown_inputs]
     return Plan(
-        project=project.name,
+        project=project,
         stack=stack,
         resources=in_dependency_order(list(recorder.registrations.values())),
         outputs=dict(sorted(recorder.stack_outputs.items())),
-        diagnostics=diagnostics.records
-        + [{"severity": "warning", "message": f"input unknown during preview: {where}"} for where in recorder.unknown_inputs],
+        diagnostics=diagnostics.records + unknowns,
     )
-
-
-def _run_main(main: Path) -> None:
-    runpy.run_path(str(main), run_name="__main__")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,64 @@
+"""Shared fixtures: the repository, in-process previews of the shipped stacks, and a component harness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from blueprint.preview.plan import Plan, PlannedResource
+from blueprint.preview.runner import run_program, run_under_mocks
+from blueprint.project import load_project, read_stack_config
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_STACKS = ("dev", "staging", "prod")
+REQUIRED_TAGS = {"owner", "costCenter", "environment", "dataClassification"}
+
+
+@lru_cache(maxsize=None)
+def preview_stack(stack: str) -> Plan:
+    """The plan of a shipped stack, computed once per test session (plans are deterministic)."""
+    project = load_project(REPO)
+    return run_program(project, stack, read_stack_config(project, stack))
+
+
+def run_component(body: Callable[[], Any], *, stack: str = "test") -> Plan:
+    """Run ``body`` (which creates resources) as a program under the ARM mocks and return the plan."""
+    return run_under_mocks(body, project="mlplatform", stack=stack)
+
+
+def only(plan: Plan, type_token: str) -> PlannedResource:
+    """The single resource of ``type_token`` in ``plan``."""
+    found = plan.of_type(type_token)
+    assert len(found) == 1, f"expected one {type_token}, found {len(found)}"
+    return found[0]
+
+
+def tags(environment: str = "dev") -> dict[str, str]:
+    return {"owner": "ml-platform-team", "costCenter": "CC-1", "environment": environment, "dataClassification": "internal"}
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """A shipped stack's config as the engine passes it (strings; structured values as JSON)."""
+    project = load_project(REPO)
+    return read_stack_config(project, stack)
+
+
+def decoded(config: dict[str, str]) -> dict[str, Any]:
+    """The same config with JSON values decoded, for tests that edit nested keys."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out

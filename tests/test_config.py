@@ -1,0 +1,246 @@
+"""Stack configuration validation: each kind of error names the file and the key, says what was expected
+and what was found; valid stacks become typed config with the environment's defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from blueprint.config import ConfigError, load_platform_config
+from components.options import ClusterTier, Environment, NetworkMode
+from tests.conftest import SHIPPED_STACKS, decoded, stack_config
+
+SOURCE = "stacks/Pulumi.test.yaml"
+
+
+def load(config: dict[str, Any]):
+    raw = {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    return load_platform_config(raw, project="mlplatform", stack="test", source=SOURCE)
+
+
+def errors_of(config: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(config)
+    assert str(caught.value).startswith(f"{SOURCE}: invalid stack configuration")
+    return [str(issue) for issue in caught.value.issues]
+
+
+def dev(**changes: Any) -> dict[str, Any]:
+    config = decoded(stack_config("dev"))
+    for key, value in changes.items():
+        config[f"mlplatform:{key}"] = value
+    return config
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_shipped_stacks_are_valid(stack):
+    config = load(decoded(stack_config(stack)))
+    assert config.environment is Environment(stack)
+    assert all(cluster.min_nodes == 0 for cluster in config.clusters)
+
+
+def test_dev_is_cheap_and_prod_private_protected_and_bigger():
+    dev_config = load(decoded(stack_config("dev")))
+    prod_config = load(decoded(stack_config("prod")))
+    assert dev_config.network.mode is NetworkMode.PUBLIC and dev_config.protect is False
+    assert prod_config.network.mode is NetworkMode.PRIVATE and prod_config.protect is True
+    assert prod_config.zone_redundant and not dev_config.zone_redundant
+    assert sum(c.max_nodes for c in prod_config.clusters) > sum(c.max_nodes for c in dev_config.clusters)
+    assert any(c.tier is ClusterTier.SPOT for c in dev_config.clusters)
+    assert prod_config.key_vault_soft_delete_days == 90 and dev_config.key_vault_soft_delete_days == 7
+
+
+def test_defaults_are_filled_in():
+    config = load(dev(clusters=[{"name": "cpu", "vmSize": "standard_ds3_v2", "maxNodes": 1}]))
+    cluster = config.clusters[0]
+    assert (cluster.min_nodes, cluster.tier, cluster.idle_seconds_before_scale_down) == (0, ClusterTier.DEDICATED, 120)
+    assert cluster.vm_size == "Standard_DS3_v2"  # Azure's casing
+    assert config.log_retention_days == 30
+    assert config.name_seed == "mlplatform/test"
+
+
+def test_missing_key():
+    config = dev()
+    del config["mlplatform:location"]
+    assert errors_of(config) == [
+        "mlplatform:location: expected an Azure region name such as westeurope, found nothing (the key is required)"
+    ]
+
+
+def test_missing_required_tag():
+    config = dev(tags={"owner": "team", "environment": "dev", "dataClassification": "internal"})
+    assert errors_of(config) == [
+        "mlplatform:tags.costCenter: expected a string of 1 to 256 characters, found nothing (the key is required)"
+    ]
+
+
+def test_wrong_type():
+    config = dev(clusters=[{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": "four"}])
+    assert errors_of(config) == ['mlplatform:clusters[0].maxNodes: expected an integer from 1 to 100, found string "four"']
+
+
+def test_structured_value_that_is_not_json():
+    config = dev()
+    config["mlplatform:clusters"] = "[not json"
+    assert errors_of(config) == ['mlplatform:clusters: expected a list of at most 20 items, found string "[not json"']
+
+
+def test_unknown_top_level_key_suggests_the_known_one():
+    config = dev()
+    config["mlplatform:namingPrefx"] = "mlp"
+    (error,) = errors_of(config)
+    assert error.startswith("mlplatform:namingPrefx: expected one of the known keys")
+    assert "did you mean namingPrefix?" in error
+
+
+def test_unknown_nested_key():
+    config = dev(clusters=[{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2, "minNode": 1}])
+    (error,) = errors_of(config)
+    assert error.startswith("mlplatform:clusters[0].minNode: expected one of the known keys")
+    assert "did you mean minNodes?" in error
+
+
+def test_unknown_namespace_is_reported():
+    config = dev()
+    config["mlplatfrom:location"] = "westeurope"
+    (error,) = errors_of(config)
+    assert error.startswith("mlplatfrom:location: expected a key in one of the namespaces mlplatform:")
+    assert "did you mean mlplatform:location?" in error
+
+
+def test_provider_namespaces_are_allowed():
+    config = dev()
+    config["azure-native:location"] = "westeurope"
+    assert load(config).location == "westeurope"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"clusters": [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 500}]},
+         "mlplatform:clusters[0].maxNodes: expected an integer from 1 to 100, found integer 500"),
+        ({"clusters": [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2, "minNodes": -1}]},
+         "mlplatform:clusters[0].minNodes: expected an integer from 0 to 100, found integer -1"),
+        ({"logRetentionDays": 7}, "mlplatform:logRetentionDays: expected an integer from 30 to 730, found integer 7"),
+        ({"clusters": [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2, "idleSecondsBeforeScaleDown": 10}]},
+         "mlplatform:clusters[0].idleSecondsBeforeScaleDown: expected an integer from 60 to 3600, found integer 10"),
+    ],
+)
+def test_out_of_range_numbers(change, expected):
+    assert errors_of(dev(**change)) == [expected]
+
+
+def test_unknown_vm_size_suggests_a_known_one():
+    (error,) = errors_of(dev(clusters=[{"name": "gpu", "vmSize": "Standard_NC4as_T4", "maxNodes": 2}]))
+    assert error.startswith('mlplatform:clusters[0].vmSize: expected a VM size from the catalog components/data/vm_sizes.json, found string "Standard_NC4as_T4"')
+    assert "did you mean Standard_NC4as_T4_v3" in error
+
+
+def test_min_nodes_above_max_nodes():
+    config = dev(clusters=[{"name": "gpu", "vmSize": "Standard_NC4as_T4_v3", "maxNodes": 2, "minNodes": 3}])
+    assert errors_of(config) == ["mlplatform:clusters[0].minNodes: expected at most maxNodes (2), found integer 3"]
+
+
+def test_duplicate_and_invalid_cluster_names():
+    clusters = [
+        {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3", "maxNodes": 2},
+        {"name": "GPU", "vmSize": "Standard_NC4as_T4_v3", "maxNodes": 2},
+        {"name": "cpu-1", "vmSize": "Standard_DS3_v2", "maxNodes": 2},
+    ]
+    errors = errors_of(dev(clusters=clusters))
+    assert errors[0].startswith("mlplatform:clusters[2].name: expected 3-16 letters")
+
+
+def test_duplicate_cluster_names():
+    clusters = [{"name": "gpu", "vmSize": "Standard_NC4as_T4_v3", "maxNodes": 2}, {"name": "GPU", "vmSize": "Standard_NC4as_T4_v3", "maxNodes": 2}]
+    assert errors_of(dev(clusters=clusters)) == ['mlplatform:clusters[1].name: expected a name not used by another cluster, found string "GPU"']
+
+
+def test_unknown_region():
+    (error,) = errors_of(dev(location="westeuropa"))
+    assert error == 'mlplatform:location: expected an Azure region name such as westeurope (see components/regions.py), found string "westeuropa"'
+
+
+def test_bad_enum_and_pattern():
+    errors = errors_of(dev(namingPrefix="ML_Platform", network={"mode": "open"}))
+    assert errors == [
+        'mlplatform:namingPrefix: expected 2-12 lowercase letters or digits, starting with a letter, found string "ML_Platform"',
+        'mlplatform:network.mode: expected one of public, managed, private, found string "open"',
+    ]
+
+
+def test_public_network_needs_an_allow_list_and_is_not_for_prod():
+    assert errors_of(dev(network={"mode": "public"})) == [
+        "mlplatform:network.allowedIpRanges: expected at least one IP range: public mode is never open to the whole Internet, found nothing"
+    ]
+    prod = decoded(stack_config("prod"))
+    prod["mlplatform:network"] = {"mode": "public", "allowedIpRanges": ["203.0.113.0/24"]}
+    assert errors_of(prod) == [
+        'mlplatform:network.mode: expected managed or private in prod (public networking is for dev and test), found string "public"'
+    ]
+
+
+def test_allow_list_outside_public_mode_is_rejected():
+    (error,) = errors_of(dev(network={"mode": "private", "allowedIpRanges": ["203.0.113.0/24"]}))
+    assert error.startswith("mlplatform:network.allowedIpRanges: expected no allow-list in private mode")
+
+
+def test_bad_ip_range():
+    (error,) = errors_of(dev(network={"mode": "public", "allowedIpRanges": ["203.0.113.0/33"]}))
+    assert error == 'mlplatform:network.allowedIpRanges[0]: expected an IPv4 address or CIDR range such as 203.0.113.0/24, found string "203.0.113.0/33"'
+
+
+def test_prod_cannot_turn_protection_off():
+    prod = decoded(stack_config("prod"))
+    prod["mlplatform:protect"] = False
+    assert errors_of(prod) == ["mlplatform:protect: expected true in prod (data-bearing resources are always protected there), found boolean false"]
+
+
+def test_scalar_values_arrive_as_strings_like_from_the_engine():
+    config = dev()
+    config["mlplatform:protect"] = "true"
+    config["mlplatform:logRetentionDays"] = "60"
+    loaded = load(config)
+    assert loaded.protect is True and loaded.log_retention_days == 60
+
+
+def test_every_problem_is_reported_at_once():
+    config = dev(clusters=[{"name": "gpu", "vmSize": "Standard_NC4as_T4_v3", "maxNodes": "x"}], logRetentionDays=1)
+    assert len(errors_of(config)) == 2
+
+
+def test_bad_tag_name_and_extra_tags():
+    assert load(dev(tags={**decoded(stack_config("dev"))["mlplatform:tags"], "project": "fraud"})).tags["project"] == "fraud"
+    (error,) = errors_of(dev(tags={**decoded(stack_config("dev"))["mlplatform:tags"], "a/b": "x"}))
+    assert error.startswith("mlplatform:tags: expected a tag name of 1-512 characters")
+
+
+def test_published_stack_file_schema_accepts_the_shipped_stacks_and_rejects_typos():
+    import jsonschema
+    import yaml
+
+    from tests.conftest import REPO
+
+    schema = json.loads((REPO / "schema" / "stack-file.schema.json").read_text())
+    for stack in SHIPPED_STACKS:
+        jsonschema.validate(yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text()), schema)
+    broken = yaml.safe_load((REPO / "stacks" / "Pulumi.dev.yaml").read_text())
+    broken["config"]["mlplatform:namingPrefx"] = "x"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+@given(st.text(alphabet="abcXYZ0189-_", min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_schema_cluster_name_pattern_agrees_with_the_naming_rule(name):
+    import re
+
+    from blueprint.config.schema import platform_schema
+    from components.naming import ResourceKind, validate_name
+
+    pattern = platform_schema()["properties"]["clusters"]["items"]["properties"]["name"]["pattern"]
+    assert (re.search(pattern, name) is not None) == (validate_name(ResourceKind.ML_COMPUTE_CLUSTER, name) == [])

@@ -1,0 +1,177 @@
+"""MlWorkspace under the ARM mocks: the settings that matter, per network tier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
+from components.naming import ResourceKind, validate_name
+from components.options import NetworkMode
+from components.tags import MissingTagsError
+from tests.conftest import REQUIRED_TAGS, only, run_component, tags
+
+WS = "azure-native:machinelearningservices:Workspace"
+ST = "azure-native:storage:StorageAccount"
+KV = "azure-native:keyvault:Vault"
+CR = "azure-native:containerregistry:Registry"
+LAW = "azure-native:operationalinsights:Workspace"
+APPI = "azure-native:applicationinsights:Component"
+RG = "azure-native:resources:ResourceGroup"
+BLOB = "azure-native:storage:BlobServiceProperties"
+
+
+def workspace_args(**overrides: Any) -> MlWorkspaceArgs:
+    args: dict[str, Any] = {
+        "location": "westeurope",
+        "naming": {"prefix": "mlp", "environment": "prod", "seed": "mlplatform/test"},
+        "tags": tags("prod"),
+        "network_mode": NetworkMode.PRIVATE,
+    }
+    args.update(overrides)
+    return args  # type: ignore[return-value]
+
+
+def plan_of(**overrides: Any):
+    return run_component(lambda: MlWorkspace("platform", workspace_args(**overrides)))
+
+
+@pytest.fixture(scope="module")
+def private_plan():
+    return plan_of(protect_data=True, log_retention_days=90, high_business_impact=True, zone_redundant=True)
+
+
+def test_private_workspace_is_closed_and_identity_based(private_plan):
+    ws = only(private_plan, WS).inputs
+    assert ws["publicNetworkAccess"] == "Disabled"
+    assert ws["allowPublicAccessWhenBehindVnet"] is False
+    assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
+    assert ws["systemDatastoresAuthMode"] == "identity"
+    assert ws["identity"]["type"] == "SystemAssigned"
+    assert ws["hbiWorkspace"] is True
+    assert ws["v1LegacyMode"] is False
+
+
+def test_workspace_is_wired_to_its_dependencies(private_plan):
+    ws = only(private_plan, WS).inputs
+    assert ws["storageAccount"] == only(private_plan, ST).id
+    assert ws["keyVault"] == only(private_plan, KV).id
+    assert ws["containerRegistry"] == only(private_plan, CR).id
+    assert ws["applicationInsights"] == only(private_plan, APPI).id
+    assert ws["storageAccount"].startswith("/subscriptions/") and "/providers/Microsoft.Storage/storageAccounts/" in ws["storageAccount"]
+
+
+def test_storage_account_is_hardened(private_plan):
+    st = only(private_plan, ST).inputs
+    assert st["enableHttpsTrafficOnly"] is True
+    assert st["minimumTlsVersion"] == "TLS1_2"
+    assert st["allowSharedKeyAccess"] is False
+    assert st["allowBlobPublicAccess"] is False
+    assert st["allowCrossTenantReplication"] is False
+    assert st["publicNetworkAccess"] == "Disabled"
+    assert st["networkRuleSet"]["defaultAction"] == "Deny"
+    assert st["networkRuleSet"]["bypass"] == "AzureServices"
+    assert st["encryption"]["requireInfrastructureEncryption"] is True
+    assert st["sku"]["name"] == "Standard_ZRS"
+
+
+def test_blob_soft_delete_and_versioning(private_plan):
+    blob = only(private_plan, BLOB).inputs
+    assert blob["isVersioningEnabled"] is True
+    assert blob["deleteRetentionPolicy"]["enabled"] is True
+    assert blob["containerDeleteRetentionPolicy"]["enabled"] is True
+
+
+def test_key_vault_is_hardened(private_plan):
+    props = only(private_plan, KV).inputs["properties"]
+    assert props["enablePurgeProtection"] is True
+    assert props["enableRbacAuthorization"] is True
+    assert props["enableSoftDelete"] is True
+    assert props["softDeleteRetentionInDays"] == 90
+    assert props["publicNetworkAccess"] == "Disabled"
+    assert props["networkAcls"]["defaultAction"] == "Deny"
+    assert props["tenantId"]  # from the client config invoke, known at plan time
+
+
+def test_container_registry_is_premium_closed_without_admin(private_plan):
+    cr = only(private_plan, CR).inputs
+    assert cr["adminUserEnabled"] is False
+    assert cr["anonymousPullEnabled"] is False
+    assert cr["sku"]["name"] == "Premium"
+    assert cr["publicNetworkAccess"] == "Disabled"
+    assert cr["networkRuleSet"]["defaultAction"] == "Deny"
+    assert cr["policies"]["exportPolicy"]["status"] == "disabled"
+    assert cr["zoneRedundancy"] == "Enabled"
+
+
+def test_monitoring_is_workspace_based_and_entra_only(private_plan):
+    appi = only(private_plan, APPI).inputs
+    law = only(private_plan, LAW)
+    assert appi["workspaceResourceId"] == law.id
+    assert appi["disableLocalAuth"] is True
+    assert appi["ingestionMode"] == "LogAnalytics"
+    assert law.inputs["features"]["disableLocalAuth"] is True
+    assert law.inputs["retentionInDays"] == 90
+
+
+def test_data_bearing_resources_are_protected_when_asked(private_plan):
+    protected = {r.type for r in private_plan.resources if r.protect}
+    assert protected == {WS, ST, KV, CR}
+    assert not any(r.protect for r in plan_of().resources)
+
+
+def test_every_child_is_parented_to_the_component(private_plan):
+    component = only(private_plan, "mlplatform:index:MlWorkspace")
+    children = [r for r in private_plan.resources if r.custom]
+    assert children and all(r.parent == component.urn for r in children)
+
+
+def test_every_taggable_resource_has_the_required_tags(private_plan):
+    for resource in private_plan.resources:
+        if resource.custom and resource.type != BLOB:
+            assert REQUIRED_TAGS <= set(resource.inputs.get("tags", {})), resource.urn
+
+
+def test_names_are_explicit_and_valid(private_plan):
+    kinds = {RG: ResourceKind.RESOURCE_GROUP, ST: ResourceKind.STORAGE_ACCOUNT, KV: ResourceKind.KEY_VAULT,
+             CR: ResourceKind.CONTAINER_REGISTRY, WS: ResourceKind.ML_WORKSPACE, LAW: ResourceKind.LOG_ANALYTICS,
+             APPI: ResourceKind.APP_INSIGHTS}
+    for type_token, kind in kinds.items():
+        name = only(private_plan, type_token).physical_name
+        assert name and validate_name(kind, name) == [], (type_token, name)
+
+
+def test_public_mode_lets_only_the_allow_list_in():
+    plan = plan_of(network_mode=NetworkMode.PUBLIC, allowed_ip_ranges=["203.0.113.0/24", "198.51.100.7/32"])
+    st = only(plan, ST).inputs
+    assert st["publicNetworkAccess"] == "Enabled"
+    assert st["networkRuleSet"]["defaultAction"] == "Deny"
+    assert [rule["iPAddressOrRange"] for rule in st["networkRuleSet"]["ipRules"]] == ["203.0.113.0/24", "198.51.100.7"]
+    kv = only(plan, KV).inputs["properties"]
+    assert [rule["value"] for rule in kv["networkAcls"]["ipRules"]] == ["203.0.113.0/24", "198.51.100.7/32"]
+    ws = only(plan, WS).inputs
+    assert ws["publicNetworkAccess"] == "Enabled"
+    assert ws["managedNetwork"]["isolationMode"] == "AllowInternetOutbound"
+    cr = only(plan, CR).inputs
+    assert cr["sku"]["name"] == "Basic" and cr["adminUserEnabled"] is False
+    assert only(plan, ST).inputs["sku"]["name"] == "Standard_LRS"
+
+
+def test_managed_mode_closes_dependencies_behind_the_managed_network():
+    plan = plan_of(network_mode=NetworkMode.MANAGED)
+    assert only(plan, WS).inputs["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
+    assert only(plan, ST).inputs["publicNetworkAccess"] == "Disabled"
+    assert only(plan, KV).inputs["properties"]["publicNetworkAccess"] == "Disabled"
+
+
+def test_existing_resource_group_is_used_not_created():
+    plan = plan_of(resource_group_name="rg-shared-ml")
+    assert plan.of_type(RG) == []
+    assert {r.inputs["resourceGroupName"] for r in plan.resources if r.custom} == {"rg-shared-ml"}
+
+
+def test_missing_required_tags_are_rejected():
+    incomplete = {"owner": "team", "environment": "dev"}
+    with pytest.raises(MissingTagsError, match="costCenter, dataClassification"):
+        plan_of(tags=incomplete)

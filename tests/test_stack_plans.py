@@ -1,0 +1,117 @@
+"""The shipped stacks' plans: what the issue's acceptance list promises, checked on the real program."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from components.naming import KIND_OF_TYPE, validate_name
+from tests.conftest import REPO, REQUIRED_TAGS, SHIPPED_STACKS, only, preview_stack
+
+#: azure-native types that take no tags (sub-resource settings).
+UNTAGGABLE = {"azure-native:storage:BlobServiceProperties"}
+#: Types whose physical name is fixed by Azure rather than chosen.
+FIXED_NAMES = {"azure-native:storage:BlobServiceProperties"}
+
+
+def test_prod_plan_meets_the_acceptance_list():
+    plan = preview_stack("prod")
+    ws = only(plan, "azure-native:machinelearningservices:Workspace")
+    assert ws.inputs["publicNetworkAccess"] == "Disabled"
+
+    st = only(plan, "azure-native:storage:StorageAccount").inputs
+    assert st["enableHttpsTrafficOnly"] is True and st["minimumTlsVersion"] == "TLS1_2"
+    assert st["allowSharedKeyAccess"] is False and st["allowBlobPublicAccess"] is False
+
+    kv = only(plan, "azure-native:keyvault:Vault").inputs["properties"]
+    assert kv["enablePurgeProtection"] is True and kv["enableRbacAuthorization"] is True and kv["enableSoftDelete"] is True
+
+    assert only(plan, "azure-native:containerregistry:Registry").inputs["adminUserEnabled"] is False
+    appi = only(plan, "azure-native:applicationinsights:Component").inputs
+    law = only(plan, "azure-native:operationalinsights:Workspace")
+    assert appi["workspaceResourceId"] == law.id
+
+    clusters = plan.of_type("azure-native:machinelearningservices:Compute")
+    gpu = [c for c in clusters if "NVIDIA" in c.inputs["properties"]["description"]]
+    assert gpu, "prod has at least one GPU cluster"
+    for cluster in clusters:
+        assert cluster.inputs["properties"]["disableLocalAuth"] is True
+        inner = cluster.inputs["properties"]["properties"]
+        assert inner["scaleSettings"]["minNodeCount"] == 0
+        assert inner["enableNodePublicIp"] is False
+
+
+def test_prod_protects_data_bearing_resources():
+    protected = {r.type for r in preview_stack("prod").resources if r.protect}
+    assert {
+        "azure-native:machinelearningservices:Workspace",
+        "azure-native:storage:StorageAccount",
+        "azure-native:keyvault:Vault",
+        "azure-native:containerregistry:Registry",
+    } <= protected
+    assert not any(r.protect for r in preview_stack("dev").resources)
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_every_taggable_resource_carries_the_required_tags(stack):
+    plan = preview_stack(stack)
+    for resource in plan.resources:
+        if resource.custom and resource.type not in UNTAGGABLE:
+            resource_tags = resource.inputs.get("tags", {})
+            assert REQUIRED_TAGS <= set(resource_tags), resource.urn
+            assert resource_tags["environment"] == stack
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_every_physical_name_meets_azure_rules(stack):
+    plan = preview_stack(stack)
+    checked = 0
+    for resource in plan.resources:
+        if not resource.custom or resource.type in FIXED_NAMES:
+            continue
+        assert resource.type in KIND_OF_TYPE, f"no naming rule known for {resource.type}"
+        assert validate_name(KIND_OF_TYPE[resource.type], resource.physical_name) == [], resource.physical_name
+        checked += 1
+    assert checked >= 9
+
+
+def test_global_names_differ_between_stacks():
+    def names(stack: str) -> set[str]:
+        return {r.physical_name for r in preview_stack(stack).resources if r.physical_name and r.type != "azure-native:machinelearningservices:Compute" and r.physical_name != "default"}
+
+    assert not names("dev") & names("staging")
+    assert not names("staging") & names("prod")
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_every_input_is_known_and_outputs_are_exported(stack):
+    plan = preview_stack(stack)
+    assert plan.diagnostics == []
+    assert {"workspaceName", "workspaceId", "studioUrl", "clusterNames", "resourceGroupName"} <= set(plan.outputs)
+    assert plan.outputs["workspaceId"].startswith("/subscriptions/")
+    assert "/providers/Microsoft.MachineLearningServices/workspaces/" in plan.outputs["workspaceId"]
+
+
+def test_environments_differ_the_way_real_ones_do():
+    dev, prod = preview_stack("dev"), preview_stack("prod")
+    dev_ws = only(dev, "azure-native:machinelearningservices:Workspace").inputs
+    assert dev_ws["publicNetworkAccess"] == "Enabled"
+    assert only(dev, "azure-native:containerregistry:Registry").inputs["sku"]["name"] == "Basic"
+    assert only(prod, "azure-native:containerregistry:Registry").inputs["sku"]["name"] == "Premium"
+
+    def gpu_capacity(plan):
+        return sum(c.inputs["properties"]["properties"]["scaleSettings"]["maxNodeCount"] for c in plan.of_type("azure-native:machinelearningservices:Compute"))
+
+    assert gpu_capacity(prod) > gpu_capacity(dev)
+
+
+def test_preview_path_does_not_import_heavy_sdks():
+    code = (
+        "import sys; from blueprint.cli import main; rc = main(['preview', 'dev', '--json', '/dev/null']);"
+        "heavy = sorted(m for m in sys.modules if m.startswith(('azure.ai.ml', 'mlflow', 'sklearn')));"
+        "print(heavy); sys.exit(rc or (1 if heavy else 0))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
