@@ -1,0 +1,1 @@
+"""Pulumi components of the Azure MLOps blueprint: one module per component, plus naming, tags, VM sizes."""

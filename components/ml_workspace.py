@@ -95,7 +95,10 @@ class MlWorkspace(pulumi.ComponentResource):
         mode = NetworkMode(args["network_mode"])
         allowed = list(args.get("allowed_ip_ranges") or [])
         public = mode is NetworkMode.PUBLIC
-        public_access = ENABLED if public else DISABLED
+        # Storage, vault and registry are reached by Azure ML through managed private endpoints unless public;
+        # the workspace and its telemetry stay reachable (behind Entra ID) until the private tier closes them.
+        dependency_access = ENABLED if public else DISABLED
+        workspace_access = DISABLED if mode is NetworkMode.PRIVATE else ENABLED
         zone_redundant = args.get("zone_redundant", False)
         child = pulumi.ResourceOptions(parent=self)
         # Deleting any of these loses data (models, datasets, secrets, images): `protect` makes Pulumi refuse.
@@ -125,8 +128,8 @@ class MlWorkspace(pulumi.ComponentResource):
                 disable_local_auth=True,
                 enable_log_access_using_only_resource_permissions=True,
             ),
-            public_network_access_for_ingestion=public_access,
-            public_network_access_for_query=public_access,
+            public_network_access_for_ingestion=workspace_access,
+            public_network_access_for_query=workspace_access,
             tags=tags,
             opts=child,
         )
@@ -142,8 +145,8 @@ class MlWorkspace(pulumi.ComponentResource):
             workspace_resource_id=logs.id,
             disable_local_auth=True,
             disable_ip_masking=False,
-            public_network_access_for_ingestion=public_access,
-            public_network_access_for_query=public_access,
+            public_network_access_for_ingestion=workspace_access,
+            public_network_access_for_query=workspace_access,
             tags=tags,
             opts=child,
         )
@@ -166,7 +169,7 @@ class MlWorkspace(pulumi.ComponentResource):
             is_hns_enabled=False,
             is_local_user_enabled=False,
             is_sftp_enabled=False,
-            public_network_access=public_access,
+            public_network_access=dependency_access,
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action="Deny",
                 bypass="AzureServices",
@@ -211,7 +214,7 @@ class MlWorkspace(pulumi.ComponentResource):
                 enabled_for_deployment=False,
                 enabled_for_disk_encryption=False,
                 enabled_for_template_deployment=False,
-                public_network_access=public_access,
+                public_network_access=dependency_access,
                 network_acls=keyvault.NetworkRuleSetArgs(
                     default_action="Deny",
                     bypass="AzureServices",
@@ -248,7 +251,7 @@ class MlWorkspace(pulumi.ComponentResource):
             key_vault=vault.id,
             storage_account=account.id,
             container_registry=registry.id,
-            public_network_access=public_access,
+            public_network_access=workspace_access,
             allow_public_access_when_behind_vnet=False,
             managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
                 isolation_mode="AllowInternetOutbound" if public else "AllowOnlyApprovedOutbound",

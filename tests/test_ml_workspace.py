@@ -161,7 +161,9 @@ def test_public_mode_lets_only_the_allow_list_in():
 def test_managed_mode_closes_dependencies_behind_the_managed_network():
     plan = plan_of(network_mode=NetworkMode.MANAGED)
     assert only(plan, WS).inputs["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
+    assert only(plan, WS).inputs["publicNetworkAccess"] == "Enabled"  # people reach it through Entra ID
     assert only(plan, ST).inputs["publicNetworkAccess"] == "Disabled"
+    assert only(plan, CR).inputs["publicNetworkAccess"] == "Disabled"
     assert only(plan, KV).inputs["properties"]["publicNetworkAccess"] == "Disabled"
 
 
