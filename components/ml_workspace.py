@@ -23,22 +23,11 @@ from pulumi_azure_native import (
     storage,
 )
 
-from components.naming import Namer, ResourceKind
+from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
 from components.tags import required_tags
 
 ENABLED, DISABLED = "Enabled", "Disabled"
-
-
-class NamingArgs(TypedDict):
-    """Inputs of the naming helper: physical names derive from these, deterministically."""
-
-    prefix: str
-    """Workload prefix, e.g. ``fraud``."""
-    environment: str
-    """Environment kind, e.g. ``prod``."""
-    seed: str
-    """Project and stack (``project/stack``): keeps names unique across stacks and projects."""
 
 
 class MlWorkspaceArgs(TypedDict):
@@ -90,7 +79,7 @@ class MlWorkspace(pulumi.ComponentResource):
         super().__init__("mlplatform:index:MlWorkspace", name, None, opts)
         location = args["location"]
         naming = args["naming"]
-        namer = Namer(prefix=naming["prefix"], environment=naming["environment"], location=location, seed=naming["seed"])
+        namer = namer_for(naming, location)
         tags = required_tags(args["tags"])
         mode = NetworkMode(args["network_mode"])
         allowed = list(args.get("allowed_ip_ranges") or [])

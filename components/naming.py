@@ -32,6 +32,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TypedDict
 
 from components.regions import normalize_location, region_code
 
@@ -591,3 +592,19 @@ KIND_OF_TYPE: Mapping[str, ResourceKind] = MappingProxyType(
         "azure-native:network:PrivateEndpoint": ResourceKind.PRIVATE_ENDPOINT,
     }
 )
+
+
+class NamingArgs(TypedDict):
+    """Component argument carrying the naming inputs: physical names derive from these, deterministically."""
+
+    prefix: str
+    """Workload prefix, e.g. ``fraud``."""
+    environment: str
+    """Environment kind, e.g. ``prod``."""
+    seed: str
+    """Project and stack (``project/stack``): keeps names unique across stacks and projects."""
+
+
+def namer_for(naming: NamingArgs, location: str) -> Namer:
+    """The :class:`Namer` a component uses for ``naming`` in ``location``."""
+    return Namer(prefix=naming["prefix"], environment=naming["environment"], location=location, seed=naming["seed"])

@@ -70,7 +70,39 @@ ARM_TYPES: dict[str, ArmType] = {
     "azure-native:managedidentity:UserAssignedIdentity": ArmType(
         _RG + "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"
     ),
+    "azure-native:authorization:RoleAssignment": ArmType(
+        "{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}", "roleAssignmentName"
+    ),
+    "azure-native:authorization:ManagementLockAtResourceGroupLevel": ArmType(
+        _RG + "Microsoft.Authorization/locks/{lockName}", "lockName"
+    ),
+    "azure-native:network:VirtualNetwork": ArmType(
+        _RG + "Microsoft.Network/virtualNetworks/{virtualNetworkName}", "virtualNetworkName"
+    ),
+    "azure-native:network:Subnet": ArmType(
+        _RG + "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{subnetName}", "subnetName"
+    ),
+    "azure-native:network:NetworkSecurityGroup": ArmType(
+        _RG + "Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}", "networkSecurityGroupName"
+    ),
+    "azure-native:network:PrivateEndpoint": ArmType(
+        _RG + "Microsoft.Network/privateEndpoints/{privateEndpointName}", "privateEndpointName"
+    ),
+    "azure-native:network:PrivateDnsZoneGroup": ArmType(
+        _RG + "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{privateDnsZoneGroupName}",
+        "privateDnsZoneGroupName",
+    ),
+    "azure-native:privatedns:PrivateZone": ArmType(
+        _RG + "Microsoft.Network/privateDnsZones/{privateZoneName}", "privateZoneName"
+    ),
+    "azure-native:privatedns:VirtualNetworkLink": ArmType(
+        _RG + "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{virtualNetworkLinkName}",
+        "virtualNetworkLinkName",
+    ),
 }
+
+#: Types ARM names with a GUID when the program gives no name.
+GUID_NAMED = {"azure-native:authorization:RoleAssignment"}
 
 
 def stable_guid(*parts: str) -> str:
@@ -106,10 +138,13 @@ class ArmMocks(pulumi.runtime.Mocks):
         if not args.custom:
             return None, state
         urn = f"{args.typ}::{args.name}"
+        if args.typ.startswith("azuread:"):
+            return _entra_object(args.typ, urn, state)
         if not args.typ.startswith("azure-native:"):
             return stable_guid("id", urn), state
         arm = ARM_TYPES.get(args.typ) or _fallback_type(args.typ)
-        name = state.get(arm.name_input) or auto_name(args.name, urn)
+        default_name = stable_guid("name", urn) if args.typ in GUID_NAMED else auto_name(args.name, urn)
+        name = state.get(arm.name_input) or default_name
         state[arm.name_input] = name
         fields = {"subscription": SUBSCRIPTION_ID, **{k: v for k, v in state.items() if isinstance(v, str)}}
         resource_id = re.sub(r"\{(\w+)\}", lambda m: str(fields.get(m.group(1), m.group(1))), arm.id_template)
@@ -129,6 +164,23 @@ class ArmMocks(pulumi.runtime.Mocks):
                 "tenantId": TENANT_ID,
             }, []
         return {}, []
+
+
+def _entra_object(type_token: str, urn: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Microsoft Graph objects: an object ID, and for applications a client ID, as Entra ID assigns them."""
+    object_id = stable_guid("entra", urn)
+    state.setdefault("objectId", object_id)
+    resource_id = object_id
+    if type_token == "azuread:index/application:Application":
+        state.setdefault("clientId", stable_guid("client", urn))
+        resource_id = f"/applications/{object_id}"
+    elif type_token == "azuread:index/servicePrincipal:ServicePrincipal":
+        resource_id = f"/servicePrincipals/{object_id}"
+    elif type_token == "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential":
+        state.setdefault("credentialId", object_id)
+        resource_id = f"{state.get('applicationId', '')}/federatedIdentityCredential/{object_id}"
+    state["id"] = resource_id
+    return resource_id, state
 
 
 def _fallback_type(token: str) -> ArmType:

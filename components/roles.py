@@ -1,0 +1,153 @@
+"""Azure built-in roles and the persona -> role matrix: who may do what on the platform, as data in one place.
+
+Every human grant goes to an Entra group (never to a user), at the narrowest scope that works (a workspace, a
+vault, a storage account, a registry; the resource group only for read-only monitoring), and never one of the
+privileged roles at subscription scope. The matrix is rendered in the README and enforced by the components.
+
+Role IDs: Azure built-in roles documentation (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+class BuiltInRole(str, enum.Enum):
+    """Built-in roles the platform grants, by display name; :attr:`definition_guid` is the role's fixed ID."""
+
+    AZUREML_DATA_SCIENTIST = "AzureML Data Scientist"
+    AZUREML_COMPUTE_OPERATOR = "AzureML Compute Operator"
+    AZUREML_REGISTRY_USER = "AzureML Registry User"
+    READER = "Reader"
+    MONITORING_READER = "Monitoring Reader"
+    KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
+    KEY_VAULT_SECRETS_OFFICER = "Key Vault Secrets Officer"
+    KEY_VAULT_ADMINISTRATOR = "Key Vault Administrator"
+    STORAGE_BLOB_DATA_READER = "Storage Blob Data Reader"
+    STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
+    STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR = "Storage File Data Privileged Contributor"
+    ACR_PULL = "AcrPull"
+    ACR_PUSH = "AcrPush"
+    CONTRIBUTOR = "Contributor"
+    ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR = "Role Based Access Control Administrator"
+
+    @property
+    def definition_guid(self) -> str:
+        return _ROLE_GUIDS[self]
+
+    def definition_id(self, subscription_id: str) -> str:
+        """The role definition's resource ID as role assignments reference it."""
+        return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{self.definition_guid}"
+
+
+_ROLE_GUIDS: Mapping[BuiltInRole, str] = MappingProxyType(
+    {
+        BuiltInRole.AZUREML_DATA_SCIENTIST: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
+        BuiltInRole.AZUREML_COMPUTE_OPERATOR: "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
+        BuiltInRole.AZUREML_REGISTRY_USER: "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
+        BuiltInRole.READER: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+        BuiltInRole.MONITORING_READER: "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
+        BuiltInRole.KEY_VAULT_SECRETS_USER: "4633458b-17de-408a-b874-0445c86b69e6",
+        BuiltInRole.KEY_VAULT_SECRETS_OFFICER: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+        BuiltInRole.KEY_VAULT_ADMINISTRATOR: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+        BuiltInRole.STORAGE_BLOB_DATA_READER: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+        BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+        BuiltInRole.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+        BuiltInRole.ACR_PULL: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+        BuiltInRole.ACR_PUSH: "8311e382-0749-4cb8-b61a-304f252e45ec",
+        BuiltInRole.CONTRIBUTOR: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+        BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    }
+)
+
+#: Role definition GUIDs never granted at subscription scope (Owner, Contributor, User Access Administrator).
+PRIVILEGED_ROLE_GUIDS: Mapping[str, str] = MappingProxyType(
+    {
+        "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+        "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    }
+)
+
+
+class Persona(str, enum.Enum):
+    """Who uses the platform. Each persona is one Entra group per environment."""
+
+    DATA_SCIENTISTS = "dataScientists"
+    ML_ENGINEERS = "mlEngineers"
+    PLATFORM_OPERATORS = "platformOperators"
+    READERS = "readers"
+
+    @property
+    def slug(self) -> str:
+        """Used in group names: ``data-scientists``."""
+        return {"dataScientists": "data-scientists", "mlEngineers": "ml-engineers",
+                "platformOperators": "platform-operators", "readers": "readers"}[self.value]
+
+
+class Scope(str, enum.Enum):
+    """Where a role is granted: always a resource of the platform, never the subscription."""
+
+    WORKSPACE = "workspace"
+    KEY_VAULT = "keyVault"
+    STORAGE = "storage"
+    CONTAINER_REGISTRY = "containerRegistry"
+    ML_REGISTRY = "mlRegistry"
+    RESOURCE_GROUP = "resourceGroup"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One row of the matrix: ``role`` on ``scope``, and why."""
+
+    role: BuiltInRole
+    scope: Scope
+    why: str
+
+
+#: The persona -> role matrix. Change access here, and only here.
+PERSONA_ROLES: Mapping[Persona, tuple[Grant, ...]] = MappingProxyType(
+    {
+        Persona.DATA_SCIENTISTS: (
+            Grant(BuiltInRole.AZUREML_DATA_SCIENTIST, Scope.WORKSPACE, "run jobs, register models, use compute; no workspace or role changes"),
+            Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STORAGE, "read and write datasets through identity-based datastores"),
+            Grant(BuiltInRole.KEY_VAULT_SECRETS_USER, Scope.KEY_VAULT, "read connection secrets, never manage them"),
+            Grant(BuiltInRole.ACR_PULL, Scope.CONTAINER_REGISTRY, "pull environment images for local debugging"),
+            Grant(BuiltInRole.AZUREML_REGISTRY_USER, Scope.ML_REGISTRY, "use and publish shared environments and models"),
+        ),
+        Persona.ML_ENGINEERS: (
+            Grant(BuiltInRole.AZUREML_DATA_SCIENTIST, Scope.WORKSPACE, "run pipelines, deploy endpoints"),
+            Grant(BuiltInRole.AZUREML_COMPUTE_OPERATOR, Scope.WORKSPACE, "manage compute within the quotas set as code"),
+            Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STORAGE, "manage training and monitoring data"),
+            Grant(BuiltInRole.KEY_VAULT_SECRETS_USER, Scope.KEY_VAULT, "read connection secrets"),
+            Grant(BuiltInRole.ACR_PUSH, Scope.CONTAINER_REGISTRY, "push custom environment images"),
+            Grant(BuiltInRole.AZUREML_REGISTRY_USER, Scope.ML_REGISTRY, "promote models and environments between environments"),
+        ),
+        Persona.PLATFORM_OPERATORS: (
+            Grant(BuiltInRole.READER, Scope.RESOURCE_GROUP, "see every platform resource; changes go through code and CI"),
+            Grant(BuiltInRole.MONITORING_READER, Scope.RESOURCE_GROUP, "read metrics, logs and alerts"),
+            Grant(BuiltInRole.AZUREML_COMPUTE_OPERATOR, Scope.WORKSPACE, "stop runaway compute in an incident"),
+        ),
+        Persona.READERS: (
+            Grant(BuiltInRole.READER, Scope.WORKSPACE, "see experiments, models and endpoints"),
+        ),
+    }
+)
+
+#: What the workspace's own identity needs on its dependencies (Azure ML's documented minimum for a
+#: user-assigned workspace identity with identity-based datastores).
+WORKSPACE_IDENTITY_ROLES: tuple[Grant, ...] = (
+    Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STORAGE, "system datastores use the identity, not keys"),
+    Grant(BuiltInRole.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, Scope.STORAGE, "code snapshots and notebooks on the file share"),
+    Grant(BuiltInRole.KEY_VAULT_ADMINISTRATOR, Scope.KEY_VAULT, "the workspace stores connection secrets in its vault"),
+    Grant(BuiltInRole.ACR_PUSH, Scope.CONTAINER_REGISTRY, "image builds push environment images"),
+)
+
+#: What each compute cluster's identity needs to run jobs.
+COMPUTE_IDENTITY_ROLES: tuple[Grant, ...] = (
+    Grant(BuiltInRole.ACR_PULL, Scope.CONTAINER_REGISTRY, "pull environment images"),
+    Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STORAGE, "read inputs and write outputs of jobs"),
+)
