@@ -15,9 +15,22 @@ from pulumi_azure_native import machinelearningservices as ml
 from components import vm_sizes
 from components.naming import ResourceKind, validate_name
 from components.options import ClusterTier
+from components.role_assignments import RoleAssignments, identity_assignments
+from components.roles import COMPUTE_IDENTITY_ROLES, Scope
 
 #: Upper bound on maxNodes: larger clusters need a deliberate quota conversation, not a config typo.
 MAX_NODES_LIMIT = 100
+
+
+class ClusterAccessArgs(TypedDict):
+    """Where the cluster's identity needs data-plane roles to run jobs (pull images, read and write data)."""
+
+    storage_account_id: pulumi.Input[str]
+    """The workspace's storage account."""
+    container_registry_id: pulumi.Input[str]
+    """The workspace's container registry."""
+    seed: str
+    """Project and stack (``project/stack``): role assignment names derive from it."""
 
 
 class GpuClusterArgs(TypedDict):
@@ -43,6 +56,8 @@ class GpuClusterArgs(TypedDict):
     """Idle time before a node is released (default 120 s)."""
     subnet_id: NotRequired[pulumi.Input[str] | None]
     """Subnet for the nodes when the workspace uses a customer-managed VNet."""
+    access: NotRequired[ClusterAccessArgs]
+    """Grant the cluster's identity AcrPull and Storage Blob Data Contributor on the workspace's dependencies."""
 
 
 class GpuCluster(pulumi.ComponentResource):
@@ -100,9 +115,18 @@ class GpuCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        self.principal_id = compute.identity.apply(lambda identity: identity.principal_id if identity else "")
+        access = args.get("access")
+        if access:
+            scopes = {Scope.STORAGE: access["storage_account_id"], Scope.CONTAINER_REGISTRY: access["container_registry_id"]}
+            RoleAssignments(
+                f"{name}-identity-roles",
+                {"assignments": identity_assignments(f"compute/{name}", self.principal_id, COMPUTE_IDENTITY_ROLES, scopes), "seed": access["seed"]},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
         self.compute_name = pulumi.Output.from_input(name)
         self.compute_id = compute.id
-        self.principal_id = compute.identity.apply(lambda identity: identity.principal_id if identity else "")
         self.register_outputs({"compute_name": self.compute_name, "compute_id": self.compute_id})
 
 

@@ -18,6 +18,7 @@ from pulumi_azure_native import (
     containerregistry,
     keyvault,
     machinelearningservices,
+    managedidentity,
     operationalinsights,
     resources,
     storage,
@@ -25,9 +26,26 @@ from pulumi_azure_native import (
 
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
+from components.role_assignments import RoleAssignments, identity_assignments
+from components.roles import WORKSPACE_IDENTITY_ROLES, Scope
 from components.tags import required_tags
 
 ENABLED, DISABLED = "Enabled", "Disabled"
+
+
+class OutboundRuleArgs(TypedDict):
+    """One approved outbound destination of the workspace's managed VNet: an FQDN or a service tag."""
+
+    name: str
+    """Rule name."""
+    fqdn: NotRequired[str | None]
+    """Host name, e.g. ``pypi.org`` (Azure ML then runs a managed firewall, billed hourly)."""
+    service_tag: NotRequired[str | None]
+    """Azure service tag, e.g. ``AzureMonitor``."""
+    protocol: NotRequired[str]
+    """Service tag rules: TCP (default), UDP or *."""
+    port_ranges: NotRequired[str]
+    """Service tag rules: ports, default 443."""
 
 
 class MlWorkspaceArgs(TypedDict):
@@ -56,7 +74,9 @@ class MlWorkspaceArgs(TypedDict):
     zone_redundant: NotRequired[bool]
     """Zone-redundant storage and registry (prod)."""
     protect_data: NotRequired[bool]
-    """Protect data-bearing resources (storage, Key Vault, registry, workspace) from deletion."""
+    """Protect data-bearing resources from deletion: Pulumi ``protect`` plus a CanNotDelete lock on the group."""
+    outbound_rules: NotRequired[Sequence[OutboundRuleArgs]]
+    """Approved outbound destinations of the managed VNet (managed and private modes)."""
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -68,6 +88,8 @@ class MlWorkspace(pulumi.ComponentResource):
     workspace_guid: pulumi.Output[str]
     studio_url: pulumi.Output[str]
     principal_id: pulumi.Output[str]
+    identity_id: pulumi.Output[str]
+    resource_group_id: pulumi.Output[str]
     storage_account_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
     key_vault_uri: pulumi.Output[str]
@@ -226,6 +248,26 @@ class MlWorkspace(pulumi.ComponentResource):
             **_registry_settings(public=public, zone_redundant=zone_redundant),
         )
 
+        # A user-assigned identity, granted exactly what the workspace needs before the workspace exists (Azure
+        # ML checks these permissions at creation); it outlives a workspace re-creation.
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-id",
+            resource_name_=namer.name(ResourceKind.USER_ASSIGNED_IDENTITY, "mlw"),
+            resource_group_name=rg_name,
+            location=location,
+            tags=tags,
+            opts=child,
+        )
+        scopes = {Scope.STORAGE: account.id, Scope.KEY_VAULT: vault.id, Scope.CONTAINER_REGISTRY: registry.id}
+        identity_roles = RoleAssignments(
+            f"{name}-identity-roles",
+            {
+                "assignments": identity_assignments("workspace", identity.principal_id, WORKSPACE_IDENTITY_ROLES, scopes),
+                "seed": naming["seed"],
+            },
+            opts=child,
+        )
+
         workspace = machinelearningservices.Workspace(
             f"{name}-mlw",
             workspace_name=namer.name(ResourceKind.ML_WORKSPACE),
@@ -235,7 +277,8 @@ class MlWorkspace(pulumi.ComponentResource):
             sku=machinelearningservices.SkuArgs(name="Basic", tier="Basic"),
             friendly_name=f"{naming['prefix']} {naming['environment']} ML workspace",
             description=f"Azure ML workspace of {naming['prefix']} ({naming['environment']}), managed by Pulumi.",
-            identity=machinelearningservices.ManagedServiceIdentityArgs(type="SystemAssigned"),
+            identity=machinelearningservices.ManagedServiceIdentityArgs(type="UserAssigned", user_assigned_identities=[identity.id]),
+            primary_user_assigned_identity=identity.id,
             application_insights=insights.id,
             key_vault=vault.id,
             storage_account=account.id,
@@ -244,6 +287,7 @@ class MlWorkspace(pulumi.ComponentResource):
             allow_public_access_when_behind_vnet=False,
             managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
                 isolation_mode="AllowInternetOutbound" if public else "AllowOnlyApprovedOutbound",
+                outbound_rules=_outbound_rules(args.get("outbound_rules") or []) or None,
             ),
             # Shared keys are off on the storage account: datastores must authenticate with identities.
             system_datastores_auth_mode="identity",
@@ -251,15 +295,29 @@ class MlWorkspace(pulumi.ComponentResource):
             v1_legacy_mode=False,
             enable_data_isolation=True,
             tags=tags,
-            opts=data_opts,
+            opts=pulumi.ResourceOptions.merge(data_opts, pulumi.ResourceOptions(depends_on=[identity_roles])),
         )
+
+        resource_group_id = pulumi.Output.concat("/subscriptions/", client.subscription_id, "/resourceGroups/", rg_name)
+        if args.get("protect_data", False):
+            # `protect` guards against Pulumi; the lock guards against everyone else (portal, CLI, scripts).
+            authorization.ManagementLockAtResourceGroupLevel(
+                f"{name}-lock",
+                lock_name=namer.name(ResourceKind.MANAGEMENT_LOCK),
+                resource_group_name=rg_name,
+                level="CanNotDelete",
+                notes="Protects the ML platform's data (storage, Key Vault, registries, workspace). Remove deliberately, through code review.",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[workspace]),
+            )
 
         self.resource_group_name = pulumi.Output.from_input(rg_name)
         self.workspace_name = workspace.name
         self.workspace_id = workspace.id
         self.workspace_guid = workspace.workspace_id
         self.studio_url = workspace.id.apply(lambda arm_id: f"https://ml.azure.com/home?wsid={arm_id}")
-        self.principal_id = workspace.identity.apply(lambda identity: identity.principal_id if identity else "")
+        self.principal_id = identity.principal_id
+        self.identity_id = identity.id
+        self.resource_group_id = resource_group_id
         self.storage_account_id = account.id
         self.key_vault_id = vault.id
         self.key_vault_uri = vault.properties.apply(lambda props: props.vault_uri)
@@ -272,6 +330,7 @@ class MlWorkspace(pulumi.ComponentResource):
                 "workspace_name": self.workspace_name,
                 "workspace_id": self.workspace_id,
                 "studio_url": self.studio_url,
+                "identity_id": self.identity_id,
                 "storage_account_id": self.storage_account_id,
                 "key_vault_id": self.key_vault_id,
                 "container_registry_id": self.container_registry_id,
@@ -279,6 +338,28 @@ class MlWorkspace(pulumi.ComponentResource):
                 "application_insights_id": self.application_insights_id,
             }
         )
+
+
+def _outbound_rules(rules: Sequence[OutboundRuleArgs]) -> dict[str, object]:
+    """The managed VNet's user-defined outbound rules, keyed by name as the API expects."""
+    converted: dict[str, object] = {}
+    for rule in rules:
+        if rule.get("fqdn"):
+            converted[rule["name"]] = machinelearningservices.FqdnOutboundRuleArgs(
+                type="FQDN", category="UserDefined", destination=rule["fqdn"]
+            )
+        else:
+            converted[rule["name"]] = machinelearningservices.ServiceTagOutboundRuleArgs(
+                type="ServiceTag",
+                category="UserDefined",
+                destination=machinelearningservices.ServiceTagDestinationArgs(
+                    service_tag=rule.get("service_tag"),
+                    protocol=rule.get("protocol", "TCP"),
+                    port_ranges=rule.get("port_ranges", "443"),
+                    action="Allow",
+                ),
+            )
+    return converted
 
 
 def _storage_ip(cidr: str) -> str:

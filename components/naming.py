@@ -590,6 +590,11 @@ KIND_OF_TYPE: Mapping[str, ResourceKind] = MappingProxyType(
         "azure-native:network:Subnet": ResourceKind.SUBNET,
         "azure-native:network:NetworkSecurityGroup": ResourceKind.NETWORK_SECURITY_GROUP,
         "azure-native:network:PrivateEndpoint": ResourceKind.PRIVATE_ENDPOINT,
+        "azure-native:privatedns:VirtualNetworkLink": ResourceKind.PRIVATE_DNS_ZONE_LINK,
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel": ResourceKind.MANAGEMENT_LOCK,
+        "azuread:index/group:Group": ResourceKind.ENTRA_GROUP,
+        "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": ResourceKind.CONDITIONAL_ACCESS_POLICY,
+        "azuread:index/application:Application": ResourceKind.APPLICATION,
     }
 )
 

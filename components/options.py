@@ -47,3 +47,10 @@ class ClusterTier(str, enum.Enum):
 
     DEDICATED = "Dedicated"
     SPOT = "Spot"
+
+
+class MfaState(str, enum.Enum):
+    """State of the MFA Conditional Access policy. Report-only evaluates without enforcing: dev only."""
+
+    ENABLED = "enabled"
+    REPORT_ONLY = "enabledForReportingButNotEnforced"

@@ -151,3 +151,36 @@ COMPUTE_IDENTITY_ROLES: tuple[Grant, ...] = (
     Grant(BuiltInRole.ACR_PULL, Scope.CONTAINER_REGISTRY, "pull environment images"),
     Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STORAGE, "read inputs and write outputs of jobs"),
 )
+
+
+def delegation_condition(assignable: frozenset[BuiltInRole] | set[BuiltInRole]) -> str:
+    """ABAC condition for Role Based Access Control Administrator: it may create and delete assignments of
+    ``assignable`` roles only, so a deployment identity cannot grant itself (or anyone) Owner."""
+    guids = ", ".join(sorted(role.definition_guid for role in assignable))
+    return (
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+        f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}})) AND "
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}}))"
+    )
+
+
+#: Roles the platform itself assigns, so the only ones its deployment identity may delegate.
+PLATFORM_ASSIGNED_ROLES: frozenset[BuiltInRole] = frozenset(
+    grant.role
+    for grants in (*PERSONA_ROLES.values(), WORKSPACE_IDENTITY_ROLES, COMPUTE_IDENTITY_ROLES)
+    for grant in grants
+)
+
+#: What the CI deployment identity gets: enough to run `pulumi up` on the platform's resource group and to run
+#: ML jobs, nothing at subscription scope, and role delegation limited to the platform's own roles.
+CI_DEPLOY_GRANTS: tuple[Grant, ...] = (
+    Grant(BuiltInRole.CONTRIBUTOR, Scope.RESOURCE_GROUP, "create and update the platform's resources, in its resource group only"),
+    Grant(BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, Scope.RESOURCE_GROUP, "assign the platform's own roles (conditioned to those roles)"),
+    Grant(BuiltInRole.AZUREML_DATA_SCIENTIST, Scope.WORKSPACE, "submit training pipelines and deploy models"),
+)
+
+#: What pull-request runs get: read-only, for `pulumi preview`.
+CI_PREVIEW_GRANTS: tuple[Grant, ...] = (
+    Grant(BuiltInRole.READER, Scope.RESOURCE_GROUP, "read the platform's resources for previews"),
+)

@@ -62,3 +62,15 @@ def decoded(config: dict[str, str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key] = value
     return out
+
+
+def takes_azure_tags(type_token: str) -> bool:
+    """Whether an azure-native resource type accepts ARM tags, read from the SDK itself (so no list to keep)."""
+    import importlib
+    import inspect
+
+    provider, module, name = type_token.split(":")
+    if provider != "azure-native":
+        return False
+    sdk_module = importlib.import_module(f"pulumi_azure_native.{module}")
+    return "tags" in inspect.signature(getattr(sdk_module, name)._internal_init).parameters

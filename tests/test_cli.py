@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,7 @@ def test_preview_prints_the_tree_and_summary(stack):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert f"Previewing mlplatform/{stack} offline" in out
-    assert f"pulumi:pulumi:Stack                                   mlplatform-{stack}" in out
+    assert re.search(rf"pulumi:pulumi:Stack\s+mlplatform-{stack}\n", out)
     assert "├─ mlplatform:index:MlWorkspace" in out
     assert "azure-native:machinelearningservices:Workspace" in out
     assert "Resources:\n    + " in out and "By type:" in out and "Outputs:" in out

@@ -180,7 +180,7 @@ def test_public_network_needs_an_allow_list_and_is_not_for_prod():
     prod = decoded(stack_config("prod"))
     prod["mlplatform:network"] = {"mode": "public", "allowedIpRanges": ["203.0.113.0/24"]}
     assert errors_of(prod) == [
-        'mlplatform:network.mode: expected managed or private in prod (public networking is for dev and test), found string "public"'
+        'mlplatform:network.mode: expected managed or private in prod (public networking is for dev only), found string "public"'
     ]
 
 
@@ -244,3 +244,89 @@ def test_schema_cluster_name_pattern_agrees_with_the_naming_rule(name):
 
     pattern = platform_schema()["properties"]["clusters"]["items"]["properties"]["name"]["pattern"]
     assert (re.search(pattern, name) is not None) == (validate_name(ResourceKind.ML_COMPUTE_CLUSTER, name) == [])
+
+
+def test_network_mode_defaults_to_private_in_prod_and_managed_elsewhere():
+    prod = decoded(stack_config("prod"))
+    del prod["mlplatform:network"]
+    assert load(prod).network.mode is NetworkMode.PRIVATE
+    staging = decoded(stack_config("staging"))
+    del staging["mlplatform:network"]
+    assert load(staging).network.mode is NetworkMode.MANAGED
+
+
+def test_public_network_is_dev_only():
+    staging = decoded(stack_config("staging"))
+    staging["mlplatform:network"] = {"mode": "public", "allowedIpRanges": ["203.0.113.0/24"]}
+    assert errors_of(staging) == [
+        'mlplatform:network.mode: expected managed or private in staging (public networking is for dev only), found string "public"'
+    ]
+
+
+def test_outbound_rules_are_typed_and_checked():
+    config = load(decoded(stack_config("staging")))
+    assert {rule.name: rule.fqdn for rule in config.network.outbound_rules}["pypi"] == "pypi.org"
+    staging = decoded(stack_config("staging"))
+    staging["mlplatform:network"]["outboundRules"] = {"monitor": {"serviceTag": "AzureMonitor", "portRanges": "443"}, "bad": {"fqdn": "Not A Host"}}
+    (error,) = errors_of(staging)
+    assert error.startswith("mlplatform:network.outboundRules.bad: expected a rule with either fqdn, or serviceTag")
+
+
+def test_address_space_only_in_private_mode():
+    (error,) = errors_of(dev(network={"mode": "public", "allowedIpRanges": ["203.0.113.0/24"], "addressSpace": "10.1.0.0/22"}))
+    assert error.startswith("mlplatform:network.addressSpace: expected no address space in public mode")
+
+
+def test_role_assignment_to_a_user_is_rejected():
+    grant = {"principalId": "11111111-2222-3333-4444-555555555555", "principalType": "User", "role": "Reader", "scope": "workspace"}
+    assert errors_of(dev(access={"extraRoleAssignments": [grant]})) == [
+        'mlplatform:access.extraRoleAssignments[0].principalType: expected Group or ServicePrincipal (roles never go to individual users), found string "User"'
+    ]
+
+
+def test_privileged_or_unknown_roles_cannot_be_granted_by_config():
+    for role in ("Owner", "Contributor", "User Access Administrator"):
+        grant = {"principalId": "11111111-2222-3333-4444-555555555555", "principalType": "Group", "role": role, "scope": "workspace"}
+        (error,) = errors_of(dev(access={"extraRoleAssignments": [grant]}))
+        assert error.startswith("mlplatform:access.extraRoleAssignments[0].role: expected one of AcrPull,"), error
+
+
+def test_extra_role_assignment_to_a_group_is_accepted():
+    grant = {"principalId": "11111111-2222-3333-4444-555555555555", "principalType": "Group", "role": "azureml data scientist", "scope": "workspace"}
+    (extra,) = load(dev(access={"extraRoleAssignments": [grant]})).access.extra_role_assignments
+    assert extra.role.value == "AzureML Data Scientist" and extra.scope.value == "workspace"
+
+
+def test_report_only_mfa_is_dev_only():
+    assert load(dev(access={"mfa": {"state": "reportOnly"}})).access.mfa_state.value == "enabledForReportingButNotEnforced"
+    prod = decoded(stack_config("prod"))
+    prod["mlplatform:access"] = {"mfa": {"state": "reportOnly"}}
+    assert errors_of(prod) == [
+        'mlplatform:access.mfa.state: expected enabled in prod (report-only MFA is allowed in dev only), found string "reportOnly"'
+    ]
+
+
+def test_disabled_mfa_is_not_a_state():
+    (error,) = errors_of(dev(access={"mfa": {"state": "disabled"}}))
+    assert error == 'mlplatform:access.mfa.state: expected one of enabled, reportOnly, found string "disabled"'
+
+
+def test_all_cloud_apps_needs_a_break_glass_exclusion():
+    (error,) = errors_of(dev(access={"mfa": {"allCloudApps": True}}))
+    assert error.startswith("mlplatform:access.breakGlass: expected at least one break-glass user or group")
+    ok = dev(access={"mfa": {"allCloudApps": True}, "breakGlass": {"userIds": ["11111111-2222-3333-4444-555555555555"]}})
+    assert load(ok).access.break_glass_user_ids == ("11111111-2222-3333-4444-555555555555",)
+
+
+def test_existing_groups_must_be_object_ids():
+    (error,) = errors_of(dev(access={"existingGroups": {"dataScientists": "ds-group"}}))
+    assert error.startswith("mlplatform:access.existingGroups.dataScientists: expected an Entra object ID")
+    (error,) = errors_of(dev(access={"existingGroups": {"scientists": "11111111-2222-3333-4444-555555555555"}}))
+    assert "did you mean dataScientists?" in error
+
+
+def test_ci_repository_and_environments():
+    config = load(decoded(stack_config("prod")))
+    assert config.ci is not None and config.ci.repository == "example-org/ml-platform" and config.ci.environments == ("prod",)
+    (error,) = errors_of(dev(ci={"repository": "not a repo", "environments": ["dev"]}))
+    assert error.startswith("mlplatform:ci.repository: expected a GitHub repository as owner/name")

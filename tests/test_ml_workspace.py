@@ -10,7 +10,7 @@ from components.ml_workspace import MlWorkspace, MlWorkspaceArgs
 from components.naming import ResourceKind, validate_name
 from components.options import NetworkMode
 from components.tags import MissingTagsError
-from tests.conftest import REQUIRED_TAGS, only, run_component, tags
+from tests.conftest import REQUIRED_TAGS, only, run_component, tags, takes_azure_tags
 
 WS = "azure-native:machinelearningservices:Workspace"
 ST = "azure-native:storage:StorageAccount"
@@ -48,7 +48,10 @@ def test_private_workspace_is_closed_and_identity_based(private_plan):
     assert ws["allowPublicAccessWhenBehindVnet"] is False
     assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
     assert ws["systemDatastoresAuthMode"] == "identity"
-    assert ws["identity"]["type"] == "SystemAssigned"
+    assert ws["identity"]["type"] == "UserAssigned"
+    identity = only(private_plan, "azure-native:managedidentity:UserAssignedIdentity")
+    assert ws["primaryUserAssignedIdentity"] == identity.id
+    assert ws["identity"]["userAssignedIdentities"] == [identity.id]
     assert ws["hbiWorkspace"] is True
     assert ws["v1LegacyMode"] is False
 
@@ -123,13 +126,16 @@ def test_data_bearing_resources_are_protected_when_asked(private_plan):
 
 def test_every_child_is_parented_to_the_component(private_plan):
     component = only(private_plan, "mlplatform:index:MlWorkspace")
-    children = [r for r in private_plan.resources if r.custom]
-    assert children and all(r.parent == component.urn for r in children)
+    roles = only(private_plan, "mlplatform:index:RoleAssignments")
+    assert roles.parent == component.urn
+    for resource in private_plan.resources:
+        if resource.custom:
+            assert resource.parent in (component.urn, roles.urn), resource.urn
 
 
 def test_every_taggable_resource_has_the_required_tags(private_plan):
     for resource in private_plan.resources:
-        if resource.custom and resource.type != BLOB:
+        if resource.custom and takes_azure_tags(resource.type):
             assert REQUIRED_TAGS <= set(resource.inputs.get("tags", {})), resource.urn
 
 
@@ -170,10 +176,46 @@ def test_managed_mode_closes_dependencies_behind_the_managed_network():
 def test_existing_resource_group_is_used_not_created():
     plan = plan_of(resource_group_name="rg-shared-ml")
     assert plan.of_type(RG) == []
-    assert {r.inputs["resourceGroupName"] for r in plan.resources if r.custom} == {"rg-shared-ml"}
+    assert {r.inputs["resourceGroupName"] for r in plan.resources if "resourceGroupName" in r.inputs} == {"rg-shared-ml"}
 
 
 def test_missing_required_tags_are_rejected():
     incomplete = {"owner": "team", "environment": "dev"}
     with pytest.raises(MissingTagsError, match="costCenter, dataClassification"):
         plan_of(tags=incomplete)
+
+
+def test_workspace_identity_gets_exactly_its_data_plane_roles_before_the_workspace(private_plan):
+    identity = only(private_plan, "azure-native:managedidentity:UserAssignedIdentity")
+    assignments = private_plan.of_type("azure-native:authorization:RoleAssignment")
+    by_scope = {}
+    for assignment in assignments:
+        assert assignment.inputs["principalType"] == "ServicePrincipal"
+        assert assignment.inputs["principalId"] == identity.outputs["principalId"]
+        guid = assignment.inputs["roleDefinitionId"].rsplit("/", 1)[1]
+        by_scope.setdefault(assignment.inputs["scope"], set()).add(guid)
+    assert by_scope == {
+        only(private_plan, ST).id: {"ba92f5b4-2d11-453d-a403-e96b0029c9fe", "69566ab7-960f-475b-8e7c-b3118f30c6bd"},
+        only(private_plan, KV).id: {"00482a5a-887f-4fb3-b363-3b7fe8e74483"},
+        only(private_plan, CR).id: {"8311e382-0749-4cb8-b61a-304f252e45ec"},
+    }
+    workspace = only(private_plan, WS)
+    assert {a.urn for a in assignments} <= set(workspace.dependencies)  # granted before Azure ML checks them
+
+
+def test_protected_workspace_locks_its_resource_group(private_plan):
+    lock = only(private_plan, "azure-native:authorization:ManagementLockAtResourceGroupLevel")
+    assert lock.inputs["level"] == "CanNotDelete"
+    assert lock.inputs["resourceGroupName"] == only(private_plan, RG).physical_name
+    assert plan_of().of_type("azure-native:authorization:ManagementLockAtResourceGroupLevel") == []
+
+
+def test_outbound_rules_reach_the_managed_network():
+    rules = [
+        {"name": "pypi", "fqdn": "pypi.org"},
+        {"name": "monitor", "service_tag": "AzureMonitor", "protocol": "TCP", "port_ranges": "443"},
+    ]
+    network = only(plan_of(network_mode=NetworkMode.MANAGED, outbound_rules=rules), WS).inputs["managedNetwork"]
+    assert network["outboundRules"]["pypi"] == {"type": "FQDN", "category": "UserDefined", "destination": "pypi.org"}
+    assert network["outboundRules"]["monitor"]["destination"]["serviceTag"] == "AzureMonitor"
+    assert network["outboundRules"]["monitor"]["type"] == "ServiceTag"

@@ -8,12 +8,17 @@ import sys
 import pytest
 
 from components.naming import KIND_OF_TYPE, validate_name
-from tests.conftest import REPO, REQUIRED_TAGS, SHIPPED_STACKS, only, preview_stack
+from tests.conftest import REPO, REQUIRED_TAGS, SHIPPED_STACKS, only, preview_stack, takes_azure_tags
 
-#: azure-native types that take no tags (sub-resource settings).
-UNTAGGABLE = {"azure-native:storage:BlobServiceProperties"}
-#: Types whose physical name is fixed by Azure rather than chosen.
-FIXED_NAMES = {"azure-native:storage:BlobServiceProperties"}
+#: Types whose physical name is fixed by Azure or is a GUID rather than chosen.
+FIXED_NAMES = {
+    "azure-native:storage:BlobServiceProperties",
+    "azure-native:privatedns:PrivateZone",
+    "azure-native:network:PrivateDnsZoneGroup",
+    "azure-native:authorization:RoleAssignment",
+    "azuread:index/servicePrincipal:ServicePrincipal",
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+}
 
 
 def test_prod_plan_meets_the_acceptance_list():
@@ -58,7 +63,7 @@ def test_prod_protects_data_bearing_resources():
 def test_every_taggable_resource_carries_the_required_tags(stack):
     plan = preview_stack(stack)
     for resource in plan.resources:
-        if resource.custom and resource.type not in UNTAGGABLE:
+        if resource.custom and takes_azure_tags(resource.type):
             resource_tags = resource.inputs.get("tags", {})
             assert REQUIRED_TAGS <= set(resource_tags), resource.urn
             assert resource_tags["environment"] == stack

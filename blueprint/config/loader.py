@@ -11,11 +11,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from blueprint.config.errors import ConfigError, ConfigIssue, describe
-from blueprint.config.model import ClusterConfig, NetworkConfig, PlatformConfig, default_log_retention_days
+from blueprint.config.model import (
+    AccessConfig,
+    CiConfig,
+    ClusterConfig,
+    ExtraRoleAssignment,
+    NetworkConfig,
+    OutboundRule,
+    PlatformConfig,
+    default_log_retention_days,
+    default_network_mode,
+)
 from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues
 from components import regions, vm_sizes
 from components.naming import RULES, ResourceKind, validate_name
-from components.options import ClusterTier, Environment, NetworkMode
+from components.options import ClusterTier, Environment, MfaState, NetworkMode
+from components.roles import BuiltInRole, Persona, Scope
 
 
 def load_platform_config(
@@ -73,15 +84,8 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         for problem in validate_name(ResourceKind.RESOURCE_GROUP, values["resourceGroupName"]):
             issues.append(ConfigIssue(key_path(project, ["resourceGroupName"]), RULES[ResourceKind.RESOURCE_GROUP].description, f"{describe(values['resourceGroupName'])}, which {problem}"))
 
-    network = values["network"]
-    mode = NetworkMode(network["mode"])
-    if mode is NetworkMode.PUBLIC:
-        if environment is Environment.PROD:
-            issues.append(ConfigIssue(key_path(project, ["network", "mode"]), "managed or private in prod (public networking is for dev and test)", describe(network["mode"])))
-        if not network.get("allowedIpRanges"):
-            issues.append(ConfigIssue(key_path(project, ["network", "allowedIpRanges"]), "at least one IP range: public mode is never open to the whole Internet", "nothing"))
-    elif network.get("allowedIpRanges"):
-        issues.append(ConfigIssue(key_path(project, ["network", "allowedIpRanges"]), f"no allow-list in {mode.value} mode (public network access is disabled)", describe(network["allowedIpRanges"])))
+    issues += _network_issues(project, values.get("network", {}), environment)
+    issues += _access_issues(project, values.get("access", {}), environment)
 
     if environment is Environment.PROD and values.get("protect") is False:
         issues.append(ConfigIssue(key_path(project, ["protect"]), "true in prod (data-bearing resources are always protected there)", describe(False)))
@@ -105,16 +109,76 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
     return issues
 
 
+def _network_issues(project: str, network: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    mode = NetworkMode(network.get("mode", default_network_mode(environment).value))
+
+    def issue(key: str, expected: str) -> None:
+        issues.append(ConfigIssue(key_path(project, ["network", key]), expected, describe(network.get(key))))
+
+    if mode is NetworkMode.PUBLIC:
+        if environment is not Environment.DEV:
+            issue("mode", f"managed or private in {environment.value} (public networking is for dev only)")
+        if not network.get("allowedIpRanges"):
+            issue("allowedIpRanges", "at least one IP range: public mode is never open to the whole Internet")
+    elif network.get("allowedIpRanges"):
+        issue("allowedIpRanges", f"no allow-list in {mode.value} mode (public network access is disabled)")
+    if "addressSpace" in network and mode is not NetworkMode.PRIVATE:
+        issue("addressSpace", f"no address space in {mode.value} mode (only private mode creates a VNet)")
+    if network.get("outboundRules") and mode is NetworkMode.PUBLIC:
+        issue("outboundRules", "no outbound rules in public mode (outbound to the Internet is already allowed)")
+    return issues
+
+
+def _access_issues(project: str, access: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    mfa = access.get("mfa", {})
+    if mfa.get("state") == "reportOnly" and environment is not Environment.DEV:
+        issues.append(ConfigIssue(key_path(project, ["access", "mfa", "state"]), f"enabled in {environment.value} (report-only MFA is allowed in dev only)", describe("reportOnly")))
+    break_glass = access.get("breakGlass", {})
+    if mfa.get("allCloudApps") and not (break_glass.get("userIds") or break_glass.get("groupIds")):
+        issues.append(ConfigIssue(key_path(project, ["access", "breakGlass"]), "at least one break-glass user or group when MFA covers all cloud apps (or nobody can recover a broken policy)", "nothing"))
+    for index, grant in enumerate(access.get("extraRoleAssignments", [])):
+        role = _BUILT_IN_BY_NAME.get(grant["role"].lower())
+        if role is None or role in _NOT_GRANTABLE_BY_CONFIG:
+            allowed = ", ".join(sorted(r.value for r in BuiltInRole if r not in _NOT_GRANTABLE_BY_CONFIG))
+            issues.append(ConfigIssue(key_path(project, ["access", "extraRoleAssignments", index, "role"]), f"one of {allowed}", describe(grant["role"])))
+    return issues
+
+
+#: Roles only the platform itself grants (to its CI identity and its workspace identity), never through config.
+_NOT_GRANTABLE_BY_CONFIG = frozenset(
+    {BuiltInRole.CONTRIBUTOR, BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, BuiltInRole.KEY_VAULT_ADMINISTRATOR}
+)
+_BUILT_IN_BY_NAME = {role.value.lower(): role for role in BuiltInRole}
+
+
 def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformConfig:
     environment = Environment(values["tags"]["environment"])
-    network = values["network"]
+    network = values.get("network", {})
+    access = values.get("access", {})
+    ci = values.get("ci")
     return PlatformConfig(
         project=project,
         stack=stack,
         location=regions.normalize_location(values["location"]),
         naming_prefix=values["namingPrefix"],
         tags=dict(values["tags"]),
-        network=NetworkConfig(NetworkMode(network["mode"]), tuple(network.get("allowedIpRanges", ()))),
+        network=NetworkConfig(
+            mode=NetworkMode(network.get("mode", default_network_mode(environment).value)),
+            allowed_ip_ranges=tuple(network.get("allowedIpRanges", ())),
+            address_space=network.get("addressSpace", NetworkConfig.address_space),
+            outbound_rules=tuple(
+                OutboundRule(
+                    name=name,
+                    fqdn=rule.get("fqdn"),
+                    service_tag=rule.get("serviceTag"),
+                    protocol=rule.get("protocol", "TCP"),
+                    port_ranges=rule.get("portRanges", "443"),
+                )
+                for name, rule in sorted(network.get("outboundRules", {}).items())
+            ),
+        ),
         clusters=tuple(
             ClusterConfig(
                 name=cluster["name"],
@@ -129,4 +193,24 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
         protect=bool(values.get("protect", environment is Environment.PROD)),
         log_retention_days=int(values.get("logRetentionDays", default_log_retention_days(environment))),
         resource_group_name=values.get("resourceGroupName"),
+        access=AccessConfig(
+            group_owners=tuple(access.get("groupOwners", ())),
+            existing_groups={Persona(key): value for key, value in access.get("existingGroups", {}).items()},
+            break_glass_user_ids=tuple(access.get("breakGlass", {}).get("userIds", ())),
+            break_glass_group_ids=tuple(access.get("breakGlass", {}).get("groupIds", ())),
+            mfa_state=MfaState.REPORT_ONLY if access.get("mfa", {}).get("state") == "reportOnly" else MfaState.ENABLED,
+            mfa_all_cloud_apps=bool(access.get("mfa", {}).get("allCloudApps", False)),
+            authentication_strength_policy_id=access.get("mfa", {}).get("authenticationStrengthPolicyId"),
+            extra_role_assignments=tuple(
+                ExtraRoleAssignment(
+                    principal_id=grant["principalId"],
+                    principal_type=grant["principalType"],
+                    role=_BUILT_IN_BY_NAME[grant["role"].lower()],
+                    scope=Scope(grant["scope"]),
+                    description=grant.get("description", ""),
+                )
+                for grant in access.get("extraRoleAssignments", ())
+            ),
+        ),
+        ci=CiConfig(ci["repository"], tuple(ci["environments"]), bool(ci.get("pullRequests", False))) if ci else None,
     )

@@ -7,9 +7,10 @@ config or guess from the environment.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from components.options import ClusterTier, DataClassification, Environment, NetworkMode
+from components.options import ClusterTier, DataClassification, Environment, MfaState, NetworkMode
+from components.roles import BuiltInRole, Persona, Scope
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,58 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class OutboundRule:
+    """One approved outbound destination of the workspace's managed VNet: an FQDN or a service tag."""
+
+    name: str
+    fqdn: str | None = None
+    service_tag: str | None = None
+    protocol: str = "TCP"
+    port_ranges: str = "443"
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
-    """Network isolation tier and, for the public tier, the addresses allowed in."""
+    """Network isolation tier and its settings."""
 
     mode: NetworkMode
     allowed_ip_ranges: tuple[str, ...] = ()
+    address_space: str = "10.60.0.0/22"
+    outbound_rules: tuple[OutboundRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtraRoleAssignment:
+    """A grant beyond the persona matrix, to a group or a service principal, on a platform resource."""
+
+    principal_id: str
+    principal_type: str
+    role: BuiltInRole
+    scope: Scope
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    """Entra groups, the MFA policy protecting them, and extra grants."""
+
+    group_owners: tuple[str, ...] = ()
+    existing_groups: Mapping[Persona, str] = field(default_factory=dict)
+    break_glass_user_ids: tuple[str, ...] = ()
+    break_glass_group_ids: tuple[str, ...] = ()
+    mfa_state: MfaState = MfaState.ENABLED
+    mfa_all_cloud_apps: bool = False
+    authentication_strength_policy_id: str | None = None
+    extra_role_assignments: tuple[ExtraRoleAssignment, ...] = ()
+
+
+@dataclass(frozen=True)
+class CiConfig:
+    """The GitHub repository and environments whose workflows may deploy this stack, through OIDC."""
+
+    repository: str
+    environments: tuple[str, ...]
+    pull_requests: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +94,8 @@ class PlatformConfig:
     protect: bool
     log_retention_days: int
     resource_group_name: str | None = None
+    access: AccessConfig = field(default_factory=AccessConfig)
+    ci: CiConfig | None = None
 
     @property
     def environment(self) -> Environment:
@@ -81,3 +131,8 @@ class PlatformConfig:
 
 def default_log_retention_days(environment: Environment) -> int:
     return 90 if environment in (Environment.STAGING, Environment.PROD) else 30
+
+
+def default_network_mode(environment: Environment) -> NetworkMode:
+    """Prod is private unless a stack says otherwise; everything else gets the managed VNet."""
+    return NetworkMode.PRIVATE if environment is Environment.PROD else NetworkMode.MANAGED

@@ -191,11 +191,20 @@ def _fallback_type(token: str) -> ArmType:
 
 
 def _add_identity_outputs(state: dict[str, Any], resource_id: str) -> None:
-    """System-assigned identities get a principal in the tenant, as ARM returns after creation."""
+    """Managed identities as ARM returns them: a system-assigned principal in the tenant, and user-assigned
+    identities as a map from identity ID to its principal and client IDs (the SDK takes a list of IDs)."""
     identity = state.get("identity")
-    if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
+    if not isinstance(identity, dict):
+        return
+    if "SystemAssigned" in str(identity.get("type", "")):
         identity.setdefault("principalId", stable_guid("principal", resource_id))
         identity.setdefault("tenantId", TENANT_ID)
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, list):
+        identity["userAssignedIdentities"] = {
+            str(uai): {"principalId": stable_guid("uai-principal", str(uai)), "clientId": stable_guid("uai-client", str(uai))}
+            for uai in assigned
+        }
 
 
 def _storage_outputs(name: str, _: dict[str, Any]) -> dict[str, Any]:

@@ -33,8 +33,10 @@ class PlannedResource:
 
     @property
     def physical_name(self) -> str | None:
-        """The name Azure will see, when the resource has one (custom azure-native resources)."""
-        name = self.outputs.get("name") if self.custom else None
+        """The name Azure sees: ARM's ``name``, or an Entra object's ``displayName``; ``None`` for components."""
+        if not self.custom:
+            return None
+        name = self.outputs.get("name", self.outputs.get("displayName"))
         return name if isinstance(name, str) else None
 
     def to_json(self) -> dict[str, Any]:

@@ -71,6 +71,10 @@ def run_under_mocks(
         runtime_settings.ROOT.set(None)
         loop.run_until_complete(run_in_stack(body))
     finally:
+        # A failed run leaves tasks of this loop in the runtime's global registries; the next run (another
+        # stack, or the next test) must not inherit them.
+        runtime_settings.SETTINGS.outputs.clear()
+        runtime_settings.SETTINGS.rpc_manager.clear()
         runtime_settings.ROOT.set(None)
         asyncio.set_event_loop(None)
         loop.close()
