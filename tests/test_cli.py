@@ -138,3 +138,27 @@ def test_schema_command_matches_the_published_schema():
     result = blueprint("schema")
     assert result.returncode == 0
     assert json.loads(result.stdout) == json.loads((REPO / "schema" / "stack-file.schema.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("stack", "key", "value", "message"),
+    [
+        ("prod", "mlplatform:access", {"extraRoleAssignments": [{"principalId": "11111111-2222-3333-4444-555555555555", "principalType": "User", "role": "Reader", "scope": "workspace"}]},
+         "mlplatform:access.extraRoleAssignments[0].principalType: expected Group or ServicePrincipal (roles never go to individual users)"),
+        ("prod", "mlplatform:access", {"mfa": {"state": "reportOnly"}},
+         "mlplatform:access.mfa.state: expected enabled in prod (report-only MFA is allowed in dev only)"),
+        ("prod", "mlplatform:access", {"mfa": {"state": "disabled"}},
+         "mlplatform:access.mfa.state: expected one of enabled, reportOnly"),
+        ("prod", "mlplatform:network", {"mode": "public", "allowedIpRanges": ["203.0.113.0/24"]},
+         "mlplatform:network.mode: expected managed or private in prod (public networking is for dev only)"),
+    ],
+)
+def test_insecure_identity_and_network_config_is_refused(project_copy, stack, key, value, message):
+    stack_file = project_copy / "stacks" / f"Pulumi.{stack}.yaml"
+    data = yaml.safe_load(stack_file.read_text())
+    data["config"][key] = value
+    stack_file.write_text(yaml.safe_dump(data))
+    result = blueprint("preview", stack, cwd=project_copy)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

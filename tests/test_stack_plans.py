@@ -120,3 +120,9 @@ def test_preview_path_does_not_import_heavy_sdks():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_plans_are_reproducible_byte_for_byte():
+    first = subprocess.run([sys.executable, "-m", "blueprint", "preview", "prod", "--json"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    second = subprocess.run([sys.executable, "-m", "blueprint", "preview", "prod", "--json"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and first.stdout == second.stdout

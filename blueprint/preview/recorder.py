@@ -79,7 +79,8 @@ def _plain(value: Any, urn: str, unknowns: list[str], path: str = "") -> Any:
     if rpc.is_rpc_secret(value):
         return SECRET
     if isinstance(value, dict):
-        return {str(k): _plain(v, urn, unknowns, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        # Keys sorted: maps built from concurrent outputs arrive in any order, and a plan must not.
+        return {str(k): _plain(v, urn, unknowns, f"{path}.{k}" if path else str(k)) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):
         return [_plain(v, urn, unknowns, f"{path}[{i}]") for i, v in enumerate(value)]
     if value == rpc.UNKNOWN:
