@@ -34,7 +34,7 @@ def identity_args(**overrides: Any) -> GithubActionsIdentityArgs:
     args: dict[str, Any] = {
         "naming": naming(),
         "location": "westeurope",
-        "repository": "contoso/ml-platform",
+        "repository": "example-org/ml-platform",
         "environments": ["staging", "prod"],
     }
     args.update(overrides)
@@ -64,8 +64,8 @@ def test_one_credential_per_environment_with_github_issuer_and_exchange_audience
     application = only(plan, APPLICATION)
     credentials = by_subject(plan)
     assert set(credentials) == {
-        "repo:contoso/ml-platform:environment:staging",
-        "repo:contoso/ml-platform:environment:prod",
+        "repo:example-org/ml-platform:environment:staging",
+        "repo:example-org/ml-platform:environment:prod",
     }
     for credential in credentials.values():
         assert credential.inputs["issuer"] == ISSUER
@@ -75,8 +75,8 @@ def test_one_credential_per_environment_with_github_issuer_and_exchange_audience
     names = {credential.inputs["displayName"] for credential in credentials.values()}
     assert names == {"github-env-staging", "github-env-prod"}
     assert identity.subjects == [
-        "repo:contoso/ml-platform:environment:staging",
-        "repo:contoso/ml-platform:environment:prod",
+        "repo:example-org/ml-platform:environment:staging",
+        "repo:example-org/ml-platform:environment:prod",
     ]
 
 
@@ -87,11 +87,11 @@ def test_pull_request_credential_only_when_asked():
     plan, identity = plan_of(pull_requests=True)
     credentials = by_subject(plan)
     assert len(credentials) == 3
-    pull_request = credentials["repo:contoso/ml-platform:pull_request"]
+    pull_request = credentials["repo:example-org/ml-platform:pull_request"]
     assert pull_request.inputs["issuer"] == ISSUER
     assert pull_request.inputs["audiences"] == ["api://AzureADTokenExchange"]
     assert pull_request.inputs["displayName"] == "github-pull-request"
-    assert identity.subjects[-1] == "repo:contoso/ml-platform:pull_request"
+    assert identity.subjects[-1] == "repo:example-org/ml-platform:pull_request"
 
 
 def test_application_is_single_tenant_named_and_without_any_credential_of_its_own():
@@ -150,7 +150,7 @@ def test_environment_names_that_are_not_valid_credential_names_get_distinct_vali
     environments = ["Production", "prod/eu west", "prod-eu-west", "x" * 255]
     plan, _ = plan_of(environments=environments)
     credentials = by_subject(plan)
-    assert set(credentials) == {f"repo:contoso/ml-platform:environment:{e}" for e in environments}
+    assert set(credentials) == {f"repo:example-org/ml-platform:environment:{e}" for e in environments}
     names = [c.inputs["displayName"] for c in credentials.values()]
     assert len(set(names)) == len(names)
     for credential_name in names:
@@ -164,14 +164,14 @@ def test_environment_names_that_are_not_valid_credential_names_get_distinct_vali
         "contoso/",
         "/ml-platform",
         "contoso/ml/platform",
-        "-contoso/ml-platform",
+        "-example-org/ml-platform",
         "contoso-/ml-platform",
         "con--toso/ml-platform",
         "contoso/ml platform",
         "contoso/..",
         "a" * 40 + "/repo",
         "contoso/" + "r" * 101,
-        "https://github.com/contoso/ml-platform",
+        "https://github.com/example-org/ml-platform",
     ],
 )
 def test_bad_repository_is_rejected_naming_the_value(repository):
@@ -213,3 +213,9 @@ def test_more_credentials_than_entra_allows_are_rejected():
 def test_owner_that_is_not_an_object_id_is_rejected():
     with pytest.raises(ValueError, match="invalid owner 'someone@example.com'"):
         plan_of(owners=["someone@example.com"])
+
+
+def test_preview_only_identity_trusts_pull_requests_alone_under_its_own_name():
+    plan, _ = plan_of(environments=[], pull_requests=True, qualifier="ci-preview")
+    assert list(by_subject(plan)) == ["repo:example-org/ml-platform:pull_request"]
+    assert "-ci-preview-" in only(plan, APPLICATION).inputs["displayName"]
