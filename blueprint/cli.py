@@ -35,6 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema editors use to validate stack files")
     schema.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (its name is the config namespace)")
+
+    templates = commands.add_parser("templates", help="tools for the Azure ML templates (ml_templates/)")
+    template_commands = templates.add_subparsers(dest="templates_command", metavar="COMMAND", required=True)
+    validate = template_commands.add_parser(
+        "validate",
+        help="load every Azure ML template with azure-ai-ml, offline, and report what it refuses",
+        description="Load every YAML file with a $schema under DIR with the azure-ai-ml loader for its kind, as "
+        "'az ml ... create' would, without a workspace. Needs requirements-ml.txt. Exit 0 when all load, 2 otherwise.",
+    )
+    validate.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="project directory (default: the current directory)")
+    validate.add_argument("--path", type=Path, metavar="DIR", help="templates directory (default: ml_templates in the project directory)")
     return parser
 
 
@@ -45,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _preview(args)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "templates":
+            return _templates_validate(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -62,7 +75,7 @@ def _preview(args: argparse.Namespace) -> int:
     config = read_stack_config(project, args.stack)
     try:
         plan = run_program(project, args.stack, config)
-    except ConfigError as error:
+    except (ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # the program failed: say where, keep the traceback for --debug
@@ -92,6 +105,22 @@ def _schema(args: argparse.Namespace) -> int:
     project = load_project(args.program.resolve())
     json.dump(stack_file_schema(project.name), sys.stdout, indent=2)
     sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _templates_validate(args: argparse.Namespace) -> int:
+    from blueprint.templates.validate import check_templates  # imports azure-ai-ml when it runs: never on the preview path
+
+    root = args.path if args.path is not None else args.program / "ml_templates"
+    report = check_templates(root)
+    for problem in report.problems:
+        print(problem)
+    checked = len(report.checked)
+    if report.problems:
+        count = len(report.problems)
+        print(f"\n{count} problem{'s' if count != 1 else ''} in {len(report.invalid)} of {checked} templates under {root}")
+        return EXIT_USAGE
+    print(f"{checked} template{'s' if checked != 1 else ''} under {root} load with azure-ai-ml")
     return EXIT_OK
 
 

@@ -29,6 +29,8 @@ class ClusterAccessArgs(TypedDict):
     """The workspace's storage account."""
     container_registry_id: pulumi.Input[str]
     """The workspace's container registry."""
+    ml_registry_id: NotRequired[pulumi.Input[str] | None]
+    """The shared Azure ML registry whose environments and models jobs use."""
     seed: str
     """Project and stack (``project/stack``): role assignment names derive from it."""
 
@@ -119,6 +121,8 @@ class GpuCluster(pulumi.ComponentResource):
         access = args.get("access")
         if access:
             scopes = {Scope.STORAGE: access["storage_account_id"], Scope.CONTAINER_REGISTRY: access["container_registry_id"]}
+            if access.get("ml_registry_id") is not None:
+                scopes[Scope.ML_REGISTRY] = access["ml_registry_id"]
             RoleAssignments(
                 f"{name}-identity-roles",
                 {"assignments": identity_assignments(f"compute/{name}", self.principal_id, COMPUTE_IDENTITY_ROLES, scopes), "seed": access["seed"]},

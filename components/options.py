@@ -16,6 +16,13 @@ class Environment(str, enum.Enum):
     TEST = "test"
     STAGING = "staging"
     PROD = "prod"
+    SHARED = "shared"
+    """The organisation-wide stack: the Azure ML registry every environment uses."""
+
+    @property
+    def holds_production_data(self) -> bool:
+        """Prod and the shared registry: always protected, zone-redundant, long retention."""
+        return self in (Environment.PROD, Environment.SHARED)
 
 
 class DataClassification(str, enum.Enum):

@@ -150,6 +150,7 @@ WORKSPACE_IDENTITY_ROLES: tuple[Grant, ...] = (
 COMPUTE_IDENTITY_ROLES: tuple[Grant, ...] = (
     Grant(BuiltInRole.ACR_PULL, Scope.CONTAINER_REGISTRY, "pull environment images"),
     Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STORAGE, "read inputs and write outputs of jobs"),
+    Grant(BuiltInRole.AZUREML_REGISTRY_USER, Scope.ML_REGISTRY, "use the shared registry's environments and models"),
 )
 
 

@@ -330,3 +330,41 @@ def test_ci_repository_and_environments():
     assert config.ci is not None and config.ci.repository == "example-org/ml-platform" and config.ci.environments == ("prod",)
     (error,) = errors_of(dev(ci={"repository": "not a repo", "environments": ["dev"]}))
     assert error.startswith("mlplatform:ci.repository: expected a GitHub repository as owner/name")
+
+
+def test_shared_stack_holds_the_registry_and_nothing_of_an_environment():
+    config = load(decoded(stack_config("shared")))
+    assert config.is_shared and config.protect and config.zone_redundant
+    assert config.registry is not None and config.registry.replication_regions == ("northeurope",)
+    assert config.clusters == ()
+    shared = decoded(stack_config("shared"))
+    shared["mlplatform:clusters"] = [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 1}]
+    del shared["mlplatform:registry"]
+    assert errors_of(shared) == [
+        "mlplatform:registry: expected the registry settings of the shared stack (a mapping; replicationRegions optional), found nothing (the key is required when tags.environment is shared)",
+        'mlplatform:clusters: expected no such key in the shared stack (it holds the registry only), found list [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes":...',
+    ]
+
+
+def test_shared_stack_cannot_drop_protection_and_checks_replication_regions():
+    shared = decoded(stack_config("shared"))
+    shared["mlplatform:protect"] = False
+    shared["mlplatform:registry"] = {"replicationRegions": ["northeurop"]}
+    assert errors_of(shared) == [
+        "mlplatform:protect: expected true in shared (data-bearing resources are always protected there), found boolean false",
+        'mlplatform:registry.replicationRegions[0]: expected an Azure region name such as northeurope (see components/regions.py), found string "northeurop"',
+    ]
+
+
+def test_environment_stacks_need_clusters_and_cannot_hold_a_registry():
+    config = dev(registry={"replicationRegions": ["northeurope"]})
+    del config["mlplatform:clusters"]
+    errors = errors_of(config)
+    assert errors[0] == "mlplatform:clusters: expected at least one compute cluster in an environment stack, found nothing"
+    assert errors[1].startswith("mlplatform:registry: expected no such key in a dev stack")
+
+
+def test_shared_stack_reference_is_read():
+    assert load(decoded(stack_config("prod"))).shared_stack == "shared"
+    (error,) = errors_of(dev(sharedStack="a/b/c/d"))
+    assert error.startswith("mlplatform:sharedStack: expected a stack reference such as shared")

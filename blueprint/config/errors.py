@@ -28,10 +28,10 @@ class ConfigError(pulumi.RunError):
     catches it and exits with code 2.
     """
 
-    def __init__(self, source: str, issues: list[ConfigIssue]) -> None:
+    def __init__(self, source: str, issues: list[ConfigIssue], subject: str = "stack configuration") -> None:
         self.source = source
         self.issues = issues
-        lines = [f"{source}: invalid stack configuration ({len(issues)} problem{'s' if len(issues) != 1 else ''})"]
+        lines = [f"{source}: invalid {subject} ({len(issues)} problem{'s' if len(issues) != 1 else ''})"]
         lines += [f"  {issue}" for issue in issues]
         super().__init__("\n".join(lines))
 

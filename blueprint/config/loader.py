@@ -19,6 +19,7 @@ from blueprint.config.model import (
     NetworkConfig,
     OutboundRule,
     PlatformConfig,
+    RegistryConfig,
     default_log_retention_days,
     default_network_mode,
 )
@@ -84,14 +85,16 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         for problem in validate_name(ResourceKind.RESOURCE_GROUP, values["resourceGroupName"]):
             issues.append(ConfigIssue(key_path(project, ["resourceGroupName"]), RULES[ResourceKind.RESOURCE_GROUP].description, f"{describe(values['resourceGroupName'])}, which {problem}"))
 
-    issues += _network_issues(project, values.get("network", {}), environment)
-    issues += _access_issues(project, values.get("access", {}), environment)
+    if environment is not Environment.SHARED:
+        issues += _network_issues(project, values.get("network", {}), environment)
+        issues += _access_issues(project, values.get("access", {}), environment)
 
-    if environment is Environment.PROD and values.get("protect") is False:
-        issues.append(ConfigIssue(key_path(project, ["protect"]), "true in prod (data-bearing resources are always protected there)", describe(False)))
+    if environment.holds_production_data and values.get("protect") is False:
+        issues.append(ConfigIssue(key_path(project, ["protect"]), f"true in {environment.value} (data-bearing resources are always protected there)", describe(False)))
+    issues += _stack_kind_issues(project, values, environment)
 
     seen: set[str] = set()
-    for index, cluster in enumerate(values["clusters"]):
+    for index, cluster in enumerate(values.get("clusters", ())):
         name = cluster["name"]
         if name.lower() in seen:
             issues.append(ConfigIssue(key_path(project, ["clusters", index, "name"]), "a name not used by another cluster", describe(name)))
@@ -106,6 +109,34 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         min_nodes = cluster.get("minNodes", 0)
         if min_nodes > cluster["maxNodes"]:
             issues.append(ConfigIssue(key_path(project, ["clusters", index, "minNodes"]), f"at most maxNodes ({cluster['maxNodes']})", describe(min_nodes)))
+    return issues
+
+
+#: Keys that belong to environment stacks only, and to the shared stack only.
+_ENVIRONMENT_ONLY = ("clusters", "network", "access", "sharedStack", "resourceGroupName")
+_SHARED_ONLY = ("registry",)
+
+
+def _stack_kind_issues(project: str, values: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
+    """The shared stack holds the registry; environment stacks hold workspaces, clusters and people."""
+    issues: list[ConfigIssue] = []
+    if environment is Environment.SHARED:
+        if "registry" not in values:
+            issues.append(ConfigIssue(key_path(project, ["registry"]), "the registry settings of the shared stack (a mapping; replicationRegions optional)", "nothing (the key is required when tags.environment is shared)"))
+        for key in _ENVIRONMENT_ONLY:
+            if key in values:
+                issues.append(ConfigIssue(key_path(project, [key]), "no such key in the shared stack (it holds the registry only)", describe(values[key])))
+        for index, region in enumerate(values.get("registry", {}).get("replicationRegions", [])):
+            try:
+                regions.normalize_location(region)
+            except regions.UnknownRegionError:
+                issues.append(ConfigIssue(key_path(project, ["registry", "replicationRegions", index]), "an Azure region name such as northeurope (see components/regions.py)", describe(region)))
+    else:
+        if not values.get("clusters"):
+            issues.append(ConfigIssue(key_path(project, ["clusters"]), "at least one compute cluster in an environment stack", describe(values.get("clusters"))))
+        for key in _SHARED_ONLY:
+            if key in values:
+                issues.append(ConfigIssue(key_path(project, [key]), f"no such key in a {environment.value} stack (only the shared stack holds the registry; reference it with sharedStack)", describe(values[key])))
     return issues
 
 
@@ -188,9 +219,9 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
                 tier=ClusterTier(cluster.get("tier", ClusterTier.DEDICATED.value)),
                 idle_seconds_before_scale_down=int(cluster.get("idleSecondsBeforeScaleDown", 120)),
             )
-            for cluster in values["clusters"]
+            for cluster in values.get("clusters", ())
         ),
-        protect=bool(values.get("protect", environment is Environment.PROD)),
+        protect=bool(values.get("protect", environment.holds_production_data)),
         log_retention_days=int(values.get("logRetentionDays", default_log_retention_days(environment))),
         resource_group_name=values.get("resourceGroupName"),
         access=AccessConfig(
@@ -213,4 +244,11 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
             ),
         ),
         ci=CiConfig(ci["repository"], tuple(ci["environments"]), bool(ci.get("pullRequests", False))) if ci else None,
+        registry=RegistryConfig(
+            replication_regions=tuple(regions.normalize_location(r) for r in values["registry"].get("replicationRegions", ())),
+            templates_path=values["registry"].get("templatesPath", RegistryConfig.templates_path),
+        )
+        if "registry" in values
+        else None,
+        shared_stack=values.get("sharedStack"),
     )

@@ -81,6 +81,14 @@ class CiConfig:
 
 
 @dataclass(frozen=True)
+class RegistryConfig:
+    """The shared stack's Azure ML registry and where the environments it publishes come from."""
+
+    replication_regions: tuple[str, ...] = ()
+    templates_path: str = "ml_templates"
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     """A stack's validated configuration plus the defaults derived from its environment."""
 
@@ -96,6 +104,8 @@ class PlatformConfig:
     resource_group_name: str | None = None
     access: AccessConfig = field(default_factory=AccessConfig)
     ci: CiConfig | None = None
+    registry: RegistryConfig | None = None
+    shared_stack: str | None = None
 
     @property
     def environment(self) -> Environment:
@@ -117,20 +127,25 @@ class PlatformConfig:
     @property
     def key_vault_soft_delete_days(self) -> int:
         """90 days (the maximum) where data matters; 7 elsewhere so a torn-down dev vault frees its name sooner."""
-        return 90 if self.environment in (Environment.STAGING, Environment.PROD) else 7
+        return 90 if self.environment in (Environment.STAGING, Environment.PROD, Environment.SHARED) else 7
 
     @property
     def blob_soft_delete_days(self) -> int:
-        return 30 if self.environment in (Environment.STAGING, Environment.PROD) else 7
+        return 30 if self.environment in (Environment.STAGING, Environment.PROD, Environment.SHARED) else 7
 
     @property
     def zone_redundant(self) -> bool:
-        """Zone-redundant storage and registry in prod; locally redundant (cheaper) elsewhere."""
-        return self.is_prod
+        """Zone-redundant storage and registry in prod and shared; locally redundant (cheaper) elsewhere."""
+        return self.environment.holds_production_data
+
+    @property
+    def is_shared(self) -> bool:
+        """The organisation-wide stack that holds the Azure ML registry."""
+        return self.environment is Environment.SHARED
 
 
 def default_log_retention_days(environment: Environment) -> int:
-    return 90 if environment in (Environment.STAGING, Environment.PROD) else 30
+    return 90 if environment in (Environment.STAGING, Environment.PROD, Environment.SHARED) else 30
 
 
 def default_network_mode(environment: Environment) -> NetworkMode:

@@ -137,7 +137,12 @@ def _expected_of(spec: Mapping[str, Any]) -> str:
             return f"a string of {low or 0} to {high or 'any number of'} characters"
         return "a string"
     if kind == "array":
-        return f"a list of at most {spec['maxItems']} items" if "maxItems" in spec else "a list"
+        low, high = spec.get("minItems"), spec.get("maxItems")
+        if low and high:
+            return f"a list of {low} to {high} items"
+        if high:
+            return f"a list of at most {high} items"
+        return f"a list of at least {low} items" if low else "a list"
     if kind == "object":
         required = spec.get("required")
         return f"a mapping with keys {', '.join(required)}" if required else "a mapping"

@@ -67,6 +67,13 @@ ARM_TYPES: dict[str, ArmType] = {
     "azure-native:machinelearningservices:Registry": ArmType(
         _RG + "Microsoft.MachineLearningServices/registries/{registryName}", "registryName"
     ),
+    "azure-native:machinelearningservices:RegistryEnvironmentContainer": ArmType(
+        _RG + "Microsoft.MachineLearningServices/registries/{registryName}/environments/{environmentName}", "environmentName"
+    ),
+    "azure-native:machinelearningservices:RegistryEnvironmentVersion": ArmType(
+        _RG + "Microsoft.MachineLearningServices/registries/{registryName}/environments/{environmentName}/versions/{version}",
+        "version",
+    ),
     "azure-native:managedidentity:UserAssignedIdentity": ArmType(
         _RG + "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"
     ),
@@ -116,9 +123,14 @@ def auto_name(logical_name: str, urn: str) -> str:
 
 
 class ArmMocks(pulumi.runtime.Mocks):
-    """Answers resource registrations and function calls the way Azure Resource Manager would."""
+    """Answers resource registrations and function calls the way Azure Resource Manager would.
 
-    def __init__(self) -> None:
+    ``stack_outputs`` answers ``StackReference``s (the name a program gives -> that stack's outputs), as the
+    engine does from the referenced stack's state.
+    """
+
+    def __init__(self, stack_outputs: Callable[[str], dict[str, Any]] | None = None) -> None:
+        self._stack_outputs = stack_outputs
         self._outputs: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
             "azure-native:operationalinsights:Workspace": lambda name, _: {"customerId": stable_guid("law", name)},
             "azure-native:applicationinsights:Component": _app_insights_outputs,
@@ -126,6 +138,7 @@ class ArmMocks(pulumi.runtime.Mocks):
             "azure-native:keyvault:Vault": _vault_outputs,
             "azure-native:containerregistry:Registry": lambda name, _: {"loginServer": f"{name}.azurecr.io"},
             "azure-native:machinelearningservices:Workspace": _workspace_outputs,
+            "azure-native:machinelearningservices:Registry": _registry_outputs,
             "azure-native:managedidentity:UserAssignedIdentity": lambda name, _: {
                 "principalId": stable_guid("uai-principal", name),
                 "clientId": stable_guid("uai-client", name),
@@ -134,6 +147,8 @@ class ArmMocks(pulumi.runtime.Mocks):
         }
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(str(args.inputs.get("name") or args.resource_id or args.name))
         state = copy.deepcopy(args.inputs)
         if not args.custom:
             return None, state
@@ -154,6 +169,11 @@ class ArmMocks(pulumi.runtime.Mocks):
         if extra is not None:
             _deep_merge(state, extra(name, state))
         return resource_id, state
+
+    def _stack_reference(self, name: str) -> tuple[str, dict[str, Any]]:
+        if self._stack_outputs is None:
+            raise RuntimeError(f"StackReference {name!r}: no stack resolver in this run (use run_program)")
+        return name, {"name": name, "outputs": self._stack_outputs(name), "secretOutputNames": []}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token in ("azure-native:authorization:getClientConfig", "azuread:index/getClientConfig:getClientConfig"):
@@ -233,6 +253,14 @@ def _workspace_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
         "discoveryUrl": f"https://{location}.api.azureml.ms/discovery",
         "mlFlowTrackingUri": f"azureml://{location}.api.azureml.ms/mlflow/v1.0{state['id']}",
         "provisioningState": "Succeeded",
+    }
+
+
+def _registry_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    location = state.get("location", "westeurope")
+    return {
+        "discoveryUrl": f"https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery",
+        "mlFlowRegistryUri": f"azureml://{location}.api.azureml.ms/mlflow/v1.0{state['id']}",
     }
 
 

@@ -30,6 +30,10 @@ class PlannedResource:
     protect: bool
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
+    retain_on_delete: bool = False
+    """Pulumi leaves the cloud resource in place when it leaves the program (immutable versions, for instance)."""
+    operation: str = "create"
+    """``create``, or ``read`` for resources the program only reads (a StackReference, ``Resource.get``)."""
 
     @property
     def physical_name(self) -> str | None:
@@ -46,7 +50,9 @@ class PlannedResource:
             "name": self.name,
             "parent": self.parent,
             "custom": self.custom,
+            "operation": self.operation,
             "protect": self.protect,
+            "retainOnDelete": self.retain_on_delete,
             "id": self.id,
             "physicalName": self.physical_name,
             "inputs": self.inputs,

@@ -45,8 +45,29 @@ class PlanRecorder(MockMonitor):
                 key: sorted(set(deps.urns)) for key, deps in sorted(request.propertyDependencies.items())
             },
             protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
             id=(registered.id or None) if registered else None,
             outputs=_plain(registered.state, urn, []) if registered else {},
+        )
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().ReadResource(request)
+        urn = response.urn
+        registered = self.resources[urn]
+        self.registrations[urn] = PlannedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=True,
+            inputs=_plain(rpc.deserialize_properties(request.properties, keep_unknowns=True), urn, self.unknown_inputs),
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={},
+            protect=False,
+            id=registered.id or request.id or None,
+            outputs=_plain(registered.state, urn, []),
+            operation="read",
         )
         return response
 
@@ -83,7 +104,7 @@ def _plain(value: Any, urn: str, unknowns: list[str], path: str = "") -> Any:
         return {str(k): _plain(v, urn, unknowns, f"{path}.{k}" if path else str(k)) for k, v in sorted(value.items())}
     if isinstance(value, (list, tuple)):
         return [_plain(v, urn, unknowns, f"{path}[{i}]") for i, v in enumerate(value)]
-    if value == rpc.UNKNOWN:
+    if value == rpc.UNKNOWN or isinstance(value, pulumi.output.Unknown):
         unknowns.append(f"{urn}: {path}")
         return UNKNOWN
     if value is None or isinstance(value, (str, int, float, bool)):

@@ -19,7 +19,7 @@ def render_plan(plan: Plan) -> str:
 
     def walk(resource: PlannedResource, prefix: str, is_last: bool, depth: int) -> None:
         branch = "" if depth == 0 else prefix + ("└─ " if is_last else "├─ ")
-        note = "protected" if resource.protect else ""
+        note = "protected" if resource.protect else ("read" if resource.operation == "read" else "")
         rows.append((branch + resource.type, resource.name, resource.physical_name or "", note))
         kids = children.get(resource.urn, [])
         extension = "" if depth == 0 else prefix + ("   " if is_last else "│  ")
@@ -36,11 +36,15 @@ def render_plan(plan: Plan) -> str:
     lines.append("     " + "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(3)] + [row[3]]
-        lines.append(" +   " + "  ".join(cells).rstrip())
+        lines.append((" >   " if row[3] == "read" else " +   ") + "  ".join(cells).rstrip())
 
     counts = plan.counts_by_type()
     custom = sum(1 for r in plan.resources if r.custom)
-    lines += ["", "Resources:", f"    + {len(plan.resources)} to create ({custom} Azure resources, {len(plan.resources) - custom} components)"]
+    reads = sum(1 for r in plan.resources if r.operation == "read")
+    creates = len(plan.resources) - reads
+    lines += ["", "Resources:", f"    + {creates} to create ({custom - reads} cloud resources, {creates - custom + reads} components)"]
+    if reads:
+        lines.append(f"    > {reads} to read")
     lines += ["", "By type:"]
     for type_token, count in sorted(counts.items()):
         lines.append(f"    {count:>3}  {type_token}")

@@ -23,6 +23,7 @@ from pulumi.runtime.stack import run_in_stack
 from blueprint.preview.arm import ArmMocks
 from blueprint.preview.plan import Plan, in_dependency_order
 from blueprint.preview.recorder import DiagnosticsLog, PlanRecorder
+from blueprint.preview.references import StackOutputs
 from blueprint.project import SECRET_PLACEHOLDER, Project
 
 
@@ -31,13 +32,20 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
 
     Exceptions raised by the program (a ``ConfigError``, a component's ``ValueError``) propagate unchanged.
     """
+    references = StackOutputs(project, stack)
     with _program_context(project.main):
-        return run_under_mocks(
-            lambda: runpy.run_path(str(project.main), run_name="__main__"),
-            project=project.name,
-            stack=stack,
-            config=config,
-        )
+        try:
+            return run_under_mocks(
+                lambda: runpy.run_path(str(project.main), run_name="__main__"),
+                project=project.name,
+                stack=stack,
+                config=config,
+                mocks=ArmMocks(stack_outputs=references),
+            )
+        except Exception:
+            if references.failure is not None:
+                raise references.failure from None
+            raise
 
 
 def run_under_mocks(
@@ -46,15 +54,19 @@ def run_under_mocks(
     project: str,
     stack: str,
     config: Mapping[str, str] | None = None,
+    mocks: ArmMocks | None = None,
 ) -> Plan:
     """Run ``body`` as a Pulumi program (inside a root stack, fresh event loop and mocks) and record its plan.
 
     Tests use this to exercise one component; :func:`run_program` uses it for whole programs.
     """
     config = dict(config or {})
-    recorder = PlanRecorder(ArmMocks())
+    recorder = PlanRecorder(mocks or ArmMocks())
     diagnostics = DiagnosticsLog()
     loop = asyncio.new_event_loop()
+    # A failing program leaves sibling tasks failed or pending; the first error is reported by the caller, the
+    # echoes of it ("exception was never retrieved") are noise.
+    loop.set_exception_handler(lambda _loop, _context: None)
     asyncio.set_event_loop(loop)
     try:
         secret_keys = [key for key, value in config.items() if value == SECRET_PLACEHOLDER]
@@ -71,6 +83,7 @@ def run_under_mocks(
         runtime_settings.ROOT.set(None)
         loop.run_until_complete(run_in_stack(body))
     finally:
+        _cancel_pending(loop)
         # A failed run leaves tasks of this loop in the runtime's global registries; the next run (another
         # stack, or the next test) must not inherit them.
         runtime_settings.SETTINGS.outputs.clear()
@@ -86,6 +99,15 @@ def run_under_mocks(
         outputs=dict(sorted(recorder.stack_outputs.items())),
         diagnostics=diagnostics.records + unknowns,
     )
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed run left pending, so nothing runs (or complains) after the loop closes."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,1 @@
+"""How the program composes a stack from components: one module per kind of stack."""

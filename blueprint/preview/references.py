@@ -1,0 +1,63 @@
+"""Offline answers to ``pulumi.StackReference``: preview the referenced stack and hand back its outputs.
+
+The engine reads a referenced stack's outputs from its state; offline there is no state, so the referenced stack
+is previewed (once per process and stack file content) in a separate process - the Pulumi runtime is global to a
+process, and the referencing program is mid-run when it asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from blueprint.errors import UsageError
+from blueprint.project import Project
+
+_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+_lock = threading.Lock()
+
+
+class StackOutputs:
+    """Resolves StackReference names of one project: ``stack``, ``project/stack`` or ``org/project/stack``."""
+
+    def __init__(self, project: Project, referencing_stack: str) -> None:
+        self.project = project
+        self.referencing_stack = referencing_stack
+        self.failure: UsageError | None = None
+
+    def __call__(self, reference: str) -> dict[str, Any]:
+        try:
+            return self._resolve(reference)
+        except UsageError as error:
+            self.failure = error  # reported by the runner as bad input (exit 2) once the run has unwound
+            raise
+
+    def _resolve(self, reference: str) -> dict[str, Any]:
+        parts = reference.split("/")
+        stack = parts[-1]
+        if len(parts) >= 2 and parts[-2] != self.project.name:
+            raise UsageError(
+                f"StackReference {reference!r}: the offline preview resolves stacks of this project ({self.project.name}) only"
+            )
+        if stack == self.referencing_stack:
+            raise UsageError(f"StackReference {reference!r}: stack {stack} cannot reference itself")
+        path = self.project.stack_file(stack)
+        if not path.is_file():
+            raise UsageError(f"StackReference {reference!r}: no stack file {path.relative_to(self.project.directory)} to preview")
+        key = (str(self.project.directory), stack, hashlib.sha256(path.read_bytes()).hexdigest())
+        with _lock:
+            if key not in _cache:
+                _cache[key] = self._preview(stack)
+            return _cache[key]
+
+    def _preview(self, stack: str) -> dict[str, Any]:
+        command = [sys.executable, "-m", "blueprint", "preview", stack, "--program", str(self.project.directory), "--json"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            detail = result.stderr.strip().removeprefix("error: ")
+            raise UsageError(f"referenced stack {stack} could not be previewed: {detail}")
+        return json.loads(result.stdout)["outputs"]

@@ -1,0 +1,171 @@
+"""Register the candidate model and make it champion, if and only if evaluate.py said so.
+
+Registration obeys decision.json and nothing else. Before registering it also re-checks that the
+decision is still true: that the model folder is byte-for-byte the one evaluated, and that the
+champion it was compared with is still the champion (another pipeline may have promoted one since).
+
+Usage:
+    python register.py --model <mlflow model dir> --decision <dir with decision.json>
+                       --model-name <name> [--tags key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from common import (
+    CHAMPION_ALIAS,
+    DECISION_FILE,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PipelineError,
+    champion_version,
+    configure_logging,
+    find_model_dir,
+    model_digest,
+    tracking_configured,
+)
+
+log = configure_logging("register")
+
+# CI systems that start the pipeline expose the commit under these names (GitHub Actions, Azure Pipelines).
+COMMIT_VARIABLES = ("GITHUB_SHA", "BUILD_SOURCEVERSION")
+ARTIFACT_PATH = "model"
+
+
+class StaleDecision(PipelineError):
+    """The decision no longer describes the world: registering on it would bypass the gate."""
+
+
+def read_decision(path: Path) -> dict[str, Any]:
+    """decision.json from a folder (as pipelines pass it) or the file itself, with its required fields checked."""
+    file = path / DECISION_FILE if path.is_dir() else path
+    try:
+        decision = json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise PipelineError(f"cannot read decision {file}: {error}") from error
+    if not isinstance(decision, dict):
+        raise PipelineError(f"decision {file} must be a JSON object")
+    missing = [key for key in ("register", "metric", "candidate", "champion", "reason") if key not in decision]
+    if missing:
+        raise PipelineError(f"decision {file} lacks {', '.join(missing)}; was it written by evaluate.py?")
+    if not isinstance(decision["register"], bool):
+        raise PipelineError(f"decision {file}: 'register' must be true or false, got {decision['register']!r}")
+    return decision
+
+
+def parse_tags(items: list[str]) -> dict[str, str]:
+    """``key=value`` pairs from the command line; values may contain '='."""
+    tags: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise PipelineError(f"tag {item!r} is not of the form key=value")
+        tags[key.strip()] = value
+    return tags
+
+
+def version_tags(decision: dict[str, Any], digest: str, extra: dict[str, str]) -> dict[str, str]:
+    """What a reviewer needs to trust a version later: its scores, what it beat, and the commit that built it."""
+    metric = decision["metric"]
+    tags = {
+        "metric": metric,
+        metric: f"{decision['candidate']:.6f}",
+        f"previous_champion_{metric}": "none" if decision["champion"] is None else f"{decision['champion']:.6f}",
+        "previous_champion_version": str(decision.get("champion_version") or "none"),
+        "decision_reason": decision["reason"],
+        "model_digest": digest,
+    }
+    commit = next((os.environ[name] for name in COMMIT_VARIABLES if os.environ.get(name)), None)
+    if commit:
+        tags["git_commit"] = commit
+    tags.update(extra)
+    return tags
+
+
+def ensure_still_valid(decision: dict[str, Any], model_name: str, digest: str) -> None:
+    """Refuse when the model or the champion changed after evaluation."""
+    evaluated_name = decision.get("model_name")
+    if evaluated_name is not None and evaluated_name != model_name:
+        raise StaleDecision(f"decision was made for model name {evaluated_name!r}, not {model_name!r}")
+    evaluated_digest = decision.get("candidate_digest")
+    if evaluated_digest is not None and evaluated_digest != digest:
+        raise StaleDecision("the model folder differs from the one evaluate.py scored; re-run evaluate on this model")
+    compared_with = decision.get("champion_version")
+    current = champion_version(model_name)
+    if current != compared_with:
+        raise StaleDecision(
+            f"champion changed since evaluation (compared with version {compared_with or 'none'}, "
+            f"now version {current or 'none'}); re-run evaluate against the current champion"
+        )
+
+
+def register(model_dir: Path, model_name: str, tags: dict[str, str]) -> str:
+    """Log the exact evaluated files to a run, register them, and move the champion alias.
+
+    Logging the saved folder as artifacts (rather than re-serialising with log_model) keeps the
+    registered bytes identical to the ones evaluated, and registering from a ``runs:/`` URI is the
+    path Azure ML's MLflow registry documents.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    with mlflow.start_run() as run:
+        mlflow.set_tag("pipeline_step", "register")
+        mlflow.log_artifacts(str(model_dir), artifact_path=ARTIFACT_PATH)
+        version = mlflow.register_model(f"runs:/{run.info.run_id}/{ARTIFACT_PATH}", model_name, tags=tags)
+        MlflowClient().set_registered_model_alias(model_name, CHAMPION_ALIAS, version.version)
+        mlflow.set_tags({"registered_model": model_name, "registered_version": str(version.version)})
+    return str(version.version)
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Register the candidate if evaluate.py decided so, and make it champion.")
+    parser.add_argument("--model", type=Path, required=True, help="candidate MLflow model folder (the one evaluated)")
+    parser.add_argument("--decision", type=Path, required=True, help="folder holding decision.json (or the file)")
+    parser.add_argument("--model-name", required=True, help="registered model name")
+    parser.add_argument("--tags", nargs="*", default=[], metavar="KEY=VALUE", help="extra tags for the new version")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        decision = read_decision(args.decision)
+        extra_tags = parse_tags(args.tags)
+    except PipelineError as error:
+        print(f"register: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if not decision["register"]:
+        log.info("not registering %s: %s", args.model_name, decision["reason"])
+        return EXIT_OK
+    if not tracking_configured():
+        print("register: error: MLFLOW_TRACKING_URI is not set, so there is no registry to register in", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        model_dir = find_model_dir(args.model)
+        digest = model_digest(model_dir)
+        ensure_still_valid(decision, args.model_name, digest)
+        version = register(model_dir, args.model_name, version_tags(decision, digest, extra_tags))
+    except StaleDecision as error:
+        print(f"register: refused: {error}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except PipelineError as error:
+        print(f"register: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    previous = decision.get("champion_version")
+    log.info(
+        "registered %s version %s; alias %r now points to it (was %s)",
+        args.model_name, version, CHAMPION_ALIAS, f"version {previous}" if previous else "unset",
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
