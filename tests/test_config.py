@@ -31,6 +31,8 @@ def errors_of(config: dict[str, Any]) -> list[str]:
 
 def dev(**changes: Any) -> dict[str, Any]:
     config = decoded(stack_config("dev"))
+    if "clusters" in changes:
+        config.pop("mlplatform:batchEndpoints", None)  # it names one of the shipped clusters
     for key, value in changes.items():
         config[f"mlplatform:{key}"] = value
     return config
@@ -358,7 +360,7 @@ def test_shared_stack_cannot_drop_protection_and_checks_replication_regions():
 
 def test_environment_stacks_need_clusters_and_cannot_hold_a_registry():
     config = dev(registry={"replicationRegions": ["northeurope"]})
-    del config["mlplatform:clusters"]
+    del config["mlplatform:clusters"], config["mlplatform:batchEndpoints"]
     errors = errors_of(config)
     assert errors[0] == "mlplatform:clusters: expected at least one compute cluster in an environment stack, found nothing"
     assert errors[1].startswith("mlplatform:registry: expected no such key in a dev stack")
@@ -368,3 +370,108 @@ def test_shared_stack_reference_is_read():
     assert load(decoded(stack_config("prod"))).shared_stack == "shared"
     (error,) = errors_of(dev(sharedStack="a/b/c/d"))
     assert error.startswith("mlplatform:sharedStack: expected a stack reference such as shared")
+
+
+def staging(**changes: Any) -> dict[str, Any]:
+    config = decoded(stack_config("staging"))
+    for key, value in changes.items():
+        config[f"mlplatform:{key}"] = value
+    return config
+
+
+def test_serving_monitoring_drift_retraining_and_budget_are_typed():
+    config = load(decoded(stack_config("prod")))
+    (endpoint,) = config.endpoints
+    assert [(d.name, d.traffic_percent, d.min_instances, d.max_instances, d.monitor_drift) for d in endpoint.deployments] == [
+        ("blue", 90, 2, 6, True), ("green", 10, 1, 3, True)]
+    assert not endpoint.key_auth and not endpoint.public_network_access
+    assert config.monitoring.emails[0] == "ml-platform-alerts@example.com"
+    assert config.drift.baseline_data == "azureml:fraud-training-data:1"
+    assert config.retraining.cron == "0 2 * * 1" and config.retraining.cluster == "cpu-general"
+    assert config.budget.monthly_amount == 12000 and config.budget.forecast_thresholds == (90, 110)
+
+
+def test_min_instances_above_max_instances():
+    endpoints = [{"name": "fraud", "deployments": [{"name": "blue", "model": "registry:fraud:1", "instanceType": "Standard_DS3_v2", "minInstances": 4, "maxInstances": 2}]}]
+    assert errors_of(staging(endpoints=endpoints)) == ["mlplatform:endpoints[0].deployments[0].minInstances: expected at most maxInstances (2), found integer 4"]
+
+
+def test_traffic_must_add_up_and_be_given_for_several_deployments():
+    deployments = [
+        {"name": "blue", "model": "registry:fraud:1", "instanceType": "Standard_DS3_v2", "maxInstances": 2, "trafficPercent": 70},
+        {"name": "green", "model": "registry:fraud:2", "instanceType": "Standard_DS3_v2", "maxInstances": 2, "trafficPercent": 20},
+    ]
+    assert errors_of(staging(endpoints=[{"name": "fraud", "deployments": deployments}])) == [
+        "mlplatform:endpoints[0].deployments: expected traffic percentages summing to 100, found a total of 90"]
+
+
+def test_public_endpoint_outside_dev_is_refused():
+    endpoints = [{"name": "fraud", "publicNetworkAccess": True, "deployments": [{"name": "blue", "model": "registry:fraud:1", "instanceType": "Standard_DS3_v2", "maxInstances": 2}]}]
+    (error,) = errors_of(staging(endpoints=endpoints))
+    assert error.startswith("mlplatform:endpoints[0].publicNetworkAccess: expected false in staging")
+
+
+@pytest.mark.parametrize(
+    ("cron", "fragment"),
+    [("61 * * * *", "minute"), ("* * *", "5 fields"), ("0 2 * * 8", "day of week"), ("a b c d e", "minute")],
+)
+def test_malformed_cron_is_refused(cron, fragment):
+    retraining = {**decoded(stack_config("staging"))["mlplatform:retraining"], "cron": cron}
+    (error,) = errors_of(staging(retraining=retraining))
+    assert error.startswith(f'mlplatform:retraining.cron: expected a five-field cron expression such as 0 2 * * 1, found string "{cron}"')
+    assert fragment in error
+
+
+def test_retraining_needs_exactly_one_cadence():
+    retraining = {**decoded(stack_config("staging"))["mlplatform:retraining"], "recurrence": {"frequency": "Week", "interval": 1}}
+    assert errors_of(staging(retraining=retraining)) == ["mlplatform:retraining: expected exactly one of cron or recurrence, found both"]
+
+
+def test_zero_budget_is_refused():
+    assert errors_of(staging(budget={"monthlyAmount": 0, "startDate": "2026-12-01"})) == [
+        "mlplatform:budget.monthlyAmount: expected an amount above 0 (billing currency), found integer 0"]
+
+
+def test_budget_start_date_must_be_a_first_of_month():
+    (error,) = errors_of(staging(budget={"monthlyAmount": 100, "startDate": "2026-12-15"}))
+    assert error == 'mlplatform:budget.startDate: expected the first day of a month, YYYY-MM-01, found string "2026-12-15"'
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("drift", {"baselineData": "azureml:base:1", "dataDriftThreshold": 1.5}, "mlplatform:drift.dataDriftThreshold: expected a number above 0 and at most 1, found number 1.5"),
+        ("drift", {"baselineData": "azureml:base:1", "nullRateThreshold": 0}, "mlplatform:drift.nullRateThreshold: expected a number above 0 and at most 1, found integer 0"),
+        ("monitoring", {"emails": ["a@example.com"], "clusterNodeUsagePercent": 120}, "mlplatform:monitoring.clusterNodeUsagePercent: expected an integer from 1 to 100, found integer 120"),
+        ("budget", {"monthlyAmount": 100, "startDate": "2026-12-01", "actualThresholds": [0]}, "mlplatform:budget.actualThresholds[0]: expected an integer from 1 to 999, found integer 0"),
+    ],
+)
+def test_out_of_range_thresholds(key, value, expected):
+    assert errors_of(staging(**{key: value})) == [expected]
+
+
+def test_environment_stacks_need_monitoring_and_a_budget():
+    config = staging()
+    del config["mlplatform:budget"], config["mlplatform:monitoring"]
+    assert errors_of(config) == [
+        "mlplatform:monitoring: expected where alerts go (monitoring.emails): every environment has one, found nothing",
+        "mlplatform:budget: expected a monthly budget (budget.monthlyAmount, budget.startDate): every environment has one, found nothing",
+    ]
+
+
+def test_production_deployments_need_drift_settings():
+    prod = decoded(stack_config("prod"))
+    del prod["mlplatform:drift"]
+    assert errors_of(prod) == ["mlplatform:drift: expected drift settings (baselineData, thresholds): a deployment is monitored for drift, found nothing"]
+
+
+def test_registry_references_need_a_shared_stack():
+    config = staging()
+    del config["mlplatform:sharedStack"]
+    errors = errors_of(config)
+    assert errors[0] == 'mlplatform:endpoints[0].deployments[0].model: expected a full azureml: reference, or a sharedStack whose registry holds the asset, found string "registry:fraud-classifier:1"'
+
+
+def test_batch_endpoint_cluster_must_exist():
+    (error,) = errors_of(dev(batchEndpoints=[{"name": "scoring", "model": "registry:fraud:1", "cluster": "gpu-big"}]))
+    assert error == 'mlplatform:batchEndpoints[0].cluster: expected one of this stack\'s clusters (cpu-small, gpu-t4-spot), found string "gpu-big"'

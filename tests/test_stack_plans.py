@@ -18,6 +18,15 @@ FIXED_NAMES = {
     "azure-native:authorization:RoleAssignment",
     "azuread:index/servicePrincipal:ServicePrincipal",
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    "azure-native:machinelearningservices:RegistryEnvironmentContainer",
+    "azure-native:machinelearningservices:RegistryEnvironmentVersion",
+    # Names chosen per parent (a deployment per endpoint, a schedule or setting per resource), checked by their
+    # components against Azure's rules for them:
+    "azure-native:machinelearningservices:OnlineDeployment",
+    "azure-native:machinelearningservices:BatchDeployment",
+    "azure-native:machinelearningservices:Schedule",
+    "azure-native:monitor:DiagnosticSetting",
+    "azure-native:monitor:AutoscaleSetting",
 }
 
 

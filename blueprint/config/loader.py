@@ -13,6 +13,13 @@ from typing import Any
 from blueprint.config.errors import ConfigError, ConfigIssue, describe
 from blueprint.config.model import (
     AccessConfig,
+    BatchEndpointConfig,
+    BudgetConfig,
+    DeploymentConfig,
+    DriftConfig,
+    EndpointConfig,
+    MonitoringConfig,
+    RetrainingConfig,
     CiConfig,
     ClusterConfig,
     ExtraRoleAssignment,
@@ -25,6 +32,7 @@ from blueprint.config.model import (
 )
 from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues
 from components import regions, vm_sizes
+from components.cron import validate_cron
 from components.naming import RULES, ResourceKind, validate_name
 from components.options import ClusterTier, Environment, MfaState, NetworkMode
 from components.roles import BuiltInRole, Persona, Scope
@@ -113,7 +121,10 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
 
 
 #: Keys that belong to environment stacks only, and to the shared stack only.
-_ENVIRONMENT_ONLY = ("clusters", "network", "access", "sharedStack", "resourceGroupName")
+_ENVIRONMENT_ONLY = (
+    "clusters", "network", "access", "sharedStack", "resourceGroupName",
+    "endpoints", "batchEndpoints", "monitoring", "drift", "retraining", "budget",
+)
 _SHARED_ONLY = ("registry",)
 
 
@@ -134,9 +145,73 @@ def _stack_kind_issues(project: str, values: Mapping[str, Any], environment: Env
     else:
         if not values.get("clusters"):
             issues.append(ConfigIssue(key_path(project, ["clusters"]), "at least one compute cluster in an environment stack", describe(values.get("clusters"))))
+        for key, what in (("monitoring", "where alerts go (monitoring.emails)"), ("budget", "a monthly budget (budget.monthlyAmount, budget.startDate)")):
+            if key not in values:
+                issues.append(ConfigIssue(key_path(project, [key]), f"{what}: every environment has one", "nothing"))
+        issues += _serving_issues(project, values, environment)
         for key in _SHARED_ONLY:
             if key in values:
                 issues.append(ConfigIssue(key_path(project, [key]), f"no such key in a {environment.value} stack (only the shared stack holds the registry; reference it with sharedStack)", describe(values[key])))
+    return issues
+
+
+def _serving_issues(project: str, values: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
+    """Endpoints, batch scoring, drift and retraining: rules that span keys."""
+    issues: list[ConfigIssue] = []
+    clusters = {c["name"] for c in values.get("clusters", [])}
+    drift_needed = False
+    for e_index, endpoint in enumerate(values.get("endpoints", [])):
+        at = ["endpoints", e_index]
+        if endpoint.get("publicNetworkAccess") and environment is not Environment.DEV:
+            issues.append(ConfigIssue(key_path(project, [*at, "publicNetworkAccess"]), f"false in {environment.value} (public endpoints are for dev only)", describe(True)))
+        deployments = endpoint["deployments"]
+        names = [d["name"] for d in deployments]
+        traffic = [d.get("trafficPercent", 100 if len(deployments) == 1 else None) for d in deployments]
+        for d_index, deployment in enumerate(deployments):
+            where = [*at, "deployments", d_index]
+            if names.count(deployment["name"]) > 1:
+                issues.append(ConfigIssue(key_path(project, [*where, "name"]), "a name not used by another deployment of the endpoint", describe(deployment["name"])))
+            low = deployment.get("minInstances", 1)
+            if low > deployment["maxInstances"]:
+                issues.append(ConfigIssue(key_path(project, [*where, "minInstances"]), f"at most maxInstances ({deployment['maxInstances']})", describe(low)))
+            try:
+                vm_sizes.lookup(deployment["instanceType"])
+            except vm_sizes.UnknownVmSizeError as error:
+                hint = f" (did you mean {' or '.join(error.suggestions)}?)" if error.suggestions else ""
+                issues.append(ConfigIssue(key_path(project, [*where, "instanceType"]), "a VM size from the catalog components/data/vm_sizes.json", describe(deployment["instanceType"]) + hint))
+            if traffic[d_index] is None:
+                issues.append(ConfigIssue(key_path(project, [*where, "trafficPercent"]), "a traffic share when an endpoint has several deployments", "nothing"))
+            if deployment.get("monitorDrift", environment is Environment.PROD and (traffic[d_index] or 0) > 0):
+                drift_needed = True
+        if None not in traffic and sum(traffic) != 100:
+            issues.append(ConfigIssue(key_path(project, [*at, "deployments"]), "traffic percentages summing to 100", f"a total of {sum(traffic)}"))
+    for index, batch in enumerate(values.get("batchEndpoints", [])):
+        if batch["cluster"] not in clusters:
+            issues.append(ConfigIssue(key_path(project, ["batchEndpoints", index, "cluster"]), f"one of this stack's clusters ({', '.join(sorted(clusters))})", describe(batch["cluster"])))
+    if drift_needed and "drift" not in values:
+        issues.append(ConfigIssue(key_path(project, ["drift"]), "drift settings (baselineData, thresholds): a deployment is monitored for drift", "nothing"))
+    drift = values.get("drift", {})
+    if "cron" in drift:
+        issues += [ConfigIssue(key_path(project, ["drift", "cron"]), "a five-field cron expression such as 0 3 * * *", f"{describe(drift['cron'])}: {problem}") for problem in validate_cron(drift["cron"])]
+    references = [
+        (["endpoints", e, "deployments", d, "model"], deployment["model"])
+        for e, endpoint in enumerate(values.get("endpoints", []))
+        for d, deployment in enumerate(endpoint["deployments"])
+    ] + [(["batchEndpoints", b, "model"], batch["model"]) for b, batch in enumerate(values.get("batchEndpoints", []))]
+    if "retraining" in values:
+        references.append((["retraining", "pipelineComponent"], values["retraining"]["pipelineComponent"]))
+    if "sharedStack" not in values:
+        for path, reference in references:
+            if reference.startswith("registry:"):
+                issues.append(ConfigIssue(key_path(project, path), "a full azureml: reference, or a sharedStack whose registry holds the asset", describe(reference)))
+    retraining = values.get("retraining")
+    if retraining is not None:
+        if ("cron" in retraining) == ("recurrence" in retraining):
+            issues.append(ConfigIssue(key_path(project, ["retraining"]), "exactly one of cron or recurrence", "both" if "cron" in retraining else "neither"))
+        if "cron" in retraining:
+            issues += [ConfigIssue(key_path(project, ["retraining", "cron"]), "a five-field cron expression such as 0 2 * * 1", f"{describe(retraining['cron'])}: {problem}") for problem in validate_cron(retraining["cron"])]
+        if "cluster" in retraining and retraining["cluster"] not in clusters:
+            issues.append(ConfigIssue(key_path(project, ["retraining", "cluster"]), f"one of this stack's clusters ({', '.join(sorted(clusters))})", describe(retraining["cluster"])))
     return issues
 
 
@@ -251,4 +326,77 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
         if "registry" in values
         else None,
         shared_stack=values.get("sharedStack"),
+        endpoints=tuple(_endpoint(e, environment) for e in values.get("endpoints", ())),
+        batch_endpoints=tuple(
+            BatchEndpointConfig(b["name"], b["model"], b["cluster"], int(b.get("miniBatchSize", 10)))
+            for b in values.get("batchEndpoints", ())
+        ),
+        monitoring=_monitoring(values["monitoring"]) if "monitoring" in values else None,
+        drift=DriftConfig(
+            baseline_data=values["drift"]["baselineData"],
+            data_drift_threshold=float(values["drift"].get("dataDriftThreshold", 0.1)),
+            prediction_drift_threshold=float(values["drift"].get("predictionDriftThreshold", 0.1)),
+            null_rate_threshold=float(values["drift"].get("nullRateThreshold", 0.05)),
+            cron=values["drift"].get("cron", DriftConfig.cron),
+        )
+        if "drift" in values
+        else None,
+        retraining=_retraining(values["retraining"], values.get("clusters", [])) if "retraining" in values else None,
+        budget=BudgetConfig(
+            monthly_amount=float(values["budget"]["monthlyAmount"]),
+            start_date=values["budget"]["startDate"],
+            actual_thresholds=tuple(values["budget"].get("actualThresholds", BudgetConfig.actual_thresholds)),
+            forecast_thresholds=tuple(values["budget"].get("forecastThresholds", BudgetConfig.forecast_thresholds)),
+            peak_hours_per_month=float(values["budget"].get("peakHoursPerMonth", BudgetConfig.peak_hours_per_month)),
+        )
+        if "budget" in values
+        else None,
+    )
+
+
+def _endpoint(endpoint: Mapping[str, Any], environment: Environment) -> EndpointConfig:
+    deployments = endpoint["deployments"]
+    built = []
+    for deployment in deployments:
+        traffic = int(deployment.get("trafficPercent", 100 if len(deployments) == 1 else 0))
+        built.append(
+            DeploymentConfig(
+                name=deployment["name"],
+                model=deployment["model"],
+                instance_type=vm_sizes.lookup(deployment["instanceType"]).name,
+                min_instances=int(deployment.get("minInstances", 1)),
+                max_instances=int(deployment["maxInstances"]),
+                traffic_percent=traffic,
+                monitor_drift=bool(deployment.get("monitorDrift", environment is Environment.PROD and traffic > 0)),
+            )
+        )
+    return EndpointConfig(
+        name=endpoint["name"],
+        deployments=tuple(built),
+        key_auth=endpoint.get("authMode") == "key",
+        public_network_access=bool(endpoint.get("publicNetworkAccess", False)),
+        route_traffic=bool(endpoint.get("routeTraffic", True)),
+    )
+
+
+def _monitoring(monitoring: Mapping[str, Any]) -> MonitoringConfig:
+    return MonitoringConfig(
+        emails=tuple(monitoring["emails"]),
+        webhooks=tuple((w["name"], w["uri"]) for w in monitoring.get("webhooks", ())),
+        latency_ms=int(monitoring.get("latencyMs", 1000)),
+        server_errors_per_minute=int(monitoring.get("serverErrorsPerMinute", 5)),
+        failed_jobs=int(monitoring.get("failedJobs", 1)),
+        cluster_node_usage_percent=int(monitoring.get("clusterNodeUsagePercent", 80)),
+    )
+
+
+def _retraining(retraining: Mapping[str, Any], clusters: list[Mapping[str, Any]]) -> RetrainingConfig:
+    recurrence = retraining.get("recurrence")
+    return RetrainingConfig(
+        pipeline_component=retraining["pipelineComponent"],
+        inputs=dict(sorted(retraining["inputs"].items())),
+        cluster=retraining.get("cluster", clusters[0]["name"]),
+        cron=retraining.get("cron"),
+        recurrence=(recurrence["frequency"], int(recurrence["interval"])) if recurrence else None,
+        time_zone=retraining.get("timeZone", "UTC"),
     )

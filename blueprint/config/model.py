@@ -81,6 +81,86 @@ class CiConfig:
 
 
 @dataclass(frozen=True)
+class DeploymentConfig:
+    """One deployment of an online endpoint (blue, green, ...)."""
+
+    name: str
+    model: str
+    instance_type: str
+    min_instances: int
+    max_instances: int
+    traffic_percent: int
+    monitor_drift: bool
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """A managed online endpoint and its deployments."""
+
+    name: str
+    deployments: tuple[DeploymentConfig, ...]
+    key_auth: bool = False
+    public_network_access: bool = False
+    route_traffic: bool = True
+
+
+@dataclass(frozen=True)
+class BatchEndpointConfig:
+    """A batch endpoint scoring a model on one of the stack's clusters."""
+
+    name: str
+    model: str
+    cluster: str
+    mini_batch_size: int = 10
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    """Where alerts go and when they fire."""
+
+    emails: tuple[str, ...]
+    webhooks: tuple[tuple[str, str], ...] = ()
+    latency_ms: int = 1000
+    server_errors_per_minute: int = 5
+    failed_jobs: int = 1
+    cluster_node_usage_percent: int = 80
+
+
+@dataclass(frozen=True)
+class DriftConfig:
+    """Model monitoring thresholds and baseline."""
+
+    baseline_data: str
+    data_drift_threshold: float = 0.1
+    prediction_drift_threshold: float = 0.1
+    null_rate_threshold: float = 0.05
+    cron: str = "0 3 * * *"
+
+
+@dataclass(frozen=True)
+class RetrainingConfig:
+    """The training pipeline on a cadence (cron or recurrence) on fresh data."""
+
+    pipeline_component: str
+    inputs: Mapping[str, str]
+    cluster: str
+    cron: str | None = None
+    recurrence: tuple[str, int] | None = None
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """The environment's monthly budget, its alert thresholds and the preview's peak-hours assumption."""
+
+    monthly_amount: float
+    start_date: str
+    actual_thresholds: tuple[int, ...] = (50, 80, 100)
+    forecast_thresholds: tuple[int, ...] = (100,)
+    peak_hours_per_month: float = 40.0
+
+
+@dataclass(frozen=True)
 class RegistryConfig:
     """The shared stack's Azure ML registry and where the environments it publishes come from."""
 
@@ -106,6 +186,12 @@ class PlatformConfig:
     ci: CiConfig | None = None
     registry: RegistryConfig | None = None
     shared_stack: str | None = None
+    endpoints: tuple[EndpointConfig, ...] = ()
+    batch_endpoints: tuple[BatchEndpointConfig, ...] = ()
+    monitoring: MonitoringConfig | None = None
+    drift: DriftConfig | None = None
+    retraining: RetrainingConfig | None = None
+    budget: BudgetConfig | None = None
 
     @property
     def environment(self) -> Environment:

@@ -5,10 +5,16 @@ from __future__ import annotations
 import pulumi
 
 from blueprint.config.model import PlatformConfig
+from blueprint.platform.assets import registry_asset
 from components.access_groups import AccessGroups
+from components.batch_scoring import BatchScoring
+from components.budget import EnvironmentBudget
 from components.ci_identity import GithubActionsIdentity
 from components.gpu_cluster import GpuCluster
 from components.mfa_policy import MfaPolicy
+from components.ml_schedules import ModelMonitor, RetrainingSchedule
+from components.model_endpoint import ModelEndpoint
+from components.monitoring import PlatformMonitoring
 from components.ml_workspace import MlWorkspace
 from components.naming import ResourceKind, namer_for
 from components.options import NetworkMode
@@ -179,6 +185,146 @@ def compose_environment(config: PlatformConfig) -> dict[str, object]:
         RoleAssignments("ci", {"assignments": ci_grants, "seed": config.name_seed})
         ci_outputs["ciClientId"] = deployer.client_id
 
+    # --- Serving: online endpoints (blue/green, autoscale) and batch scoring -------------------------------------
+    registry_name = shared.require_output("registryName") if shared is not None else None
+    endpoints = [
+        ModelEndpoint(
+            f"endpoint-{endpoint.name}",
+            {
+                "workspace_name": workspace.workspace_name,
+                "resource_group_name": workspace.resource_group_name,
+                "location": config.location,
+                "naming": naming,
+                "qualifier": endpoint.name,
+                "tags": tags,
+                "auth_mode": "Key" if endpoint.key_auth else "AADToken",
+                "public_network_access": endpoint.public_network_access,
+                "route_traffic": endpoint.route_traffic,
+                "deployments": [
+                    {
+                        "name": d.name,
+                        "model": registry_asset(d.model, "models", registry_name),
+                        "instance_type": d.instance_type,
+                        "instance_count": d.min_instances,
+                        "min_instances": d.min_instances,
+                        "max_instances": d.max_instances,
+                        "traffic_percent": d.traffic_percent,
+                    }
+                    for d in endpoint.deployments
+                ],
+            },
+        )
+        for endpoint in config.endpoints
+    ]
+    cluster_ids = {cluster.name: resource.compute_id for cluster, resource in zip(config.clusters, clusters)}
+    for batch in config.batch_endpoints:
+        BatchScoring(
+            f"batch-{batch.name}",
+            {
+                "workspace_name": workspace.workspace_name,
+                "resource_group_name": workspace.resource_group_name,
+                "location": config.location,
+                "naming": naming,
+                "qualifier": batch.name,
+                "tags": tags,
+                "model": registry_asset(batch.model, "models", registry_name),
+                "compute_id": cluster_ids[batch.cluster],
+                "mini_batch_size": batch.mini_batch_size,
+            },
+        )
+
+    # --- Monitoring: every log to Log Analytics, alerts to an action group ------------------------------------------
+    assert config.monitoring is not None and config.budget is not None  # required for environment stacks
+    monitoring = PlatformMonitoring(
+        "monitoring",
+        {
+            "resource_group_name": workspace.resource_group_name,
+            "naming": naming,
+            "location": config.location,
+            "tags": tags,
+            "log_analytics_workspace_id": workspace.log_analytics_workspace_id,
+            "diagnostic_targets": [
+                {"key": "workspace", "resource_id": workspace.workspace_id, "kind": "workspace"},
+                {"key": "vault", "resource_id": workspace.key_vault_id, "kind": "key_vault"},
+                {"key": "storage", "resource_id": workspace.storage_account_id, "kind": "storage"},
+                {"key": "registry", "resource_id": workspace.container_registry_id, "kind": "container_registry"},
+                *[{"key": f"endpoint-{e.name}", "resource_id": r.endpoint_id, "kind": "online_endpoint"} for e, r in zip(config.endpoints, endpoints)],
+            ],
+            "emails": list(config.monitoring.emails),
+            "webhooks": [{"name": name, "uri": uri} for name, uri in config.monitoring.webhooks],
+            "workspace_id": workspace.workspace_id,
+            "failed_jobs_threshold": config.monitoring.failed_jobs,
+            "online_endpoints": [
+                {"key": e.name, "endpoint_id": r.endpoint_id, "latency_ms": config.monitoring.latency_ms,
+                 "server_errors_per_minute": config.monitoring.server_errors_per_minute}
+                for e, r in zip(config.endpoints, endpoints)
+            ],
+            "clusters": [
+                {"name": c.name, "max_nodes": c.max_nodes, "node_usage_percent": config.monitoring.cluster_node_usage_percent}
+                for c in config.clusters
+            ],
+        },
+    )
+
+    # --- Drift: a model monitor per production deployment; retraining on a cadence -------------------------------
+    for endpoint, resource in zip(config.endpoints, endpoints):
+        for deployment in endpoint.deployments:
+            if not deployment.monitor_drift:
+                continue
+            assert config.drift is not None  # the loader requires drift settings when a deployment is monitored
+            ModelMonitor(
+                f"monitor-{endpoint.name}-{deployment.name}",
+                {
+                    "workspace_name": workspace.workspace_name,
+                    "resource_group_name": workspace.resource_group_name,
+                    "name": f"monitor-{endpoint.name}-{deployment.name}",
+                    "endpoint_name": resource.endpoint_name,
+                    "deployment_name": deployment.name,
+                    "baseline_data": config.drift.baseline_data,
+                    "data_drift_threshold": config.drift.data_drift_threshold,
+                    "prediction_drift_threshold": config.drift.prediction_drift_threshold,
+                    "data_quality_null_rate_threshold": config.drift.null_rate_threshold,
+                    "emails": list(config.monitoring.emails),
+                    "cron": config.drift.cron,
+                },
+                opts=pulumi.ResourceOptions(depends_on=[resource]),
+            )
+    if config.retraining is not None:
+        cadence: dict[str, object] = (
+            {"cron": config.retraining.cron}
+            if config.retraining.cron
+            else {"recurrence": {"frequency": config.retraining.recurrence[0], "interval": config.retraining.recurrence[1]}}
+        )
+        RetrainingSchedule(
+            "retraining",
+            {
+                "workspace_name": workspace.workspace_name,
+                "resource_group_name": workspace.resource_group_name,
+                "name": "retraining",
+                "pipeline_component_id": registry_asset(config.retraining.pipeline_component, "components", registry_name),
+                "inputs": dict(config.retraining.inputs),
+                "compute": config.retraining.cluster,
+                "time_zone": config.retraining.time_zone,
+                **cadence,
+            },
+        )
+
+    # --- Cost: a monthly budget on the environment's resource group ------------------------------------------------
+    budget = EnvironmentBudget(
+        "budget",
+        {
+            "naming": naming,
+            "location": config.location,
+            "scope": workspace.resource_group_id,
+            "amount": config.budget.monthly_amount,
+            "start_date": config.budget.start_date,
+            "actual_thresholds": list(config.budget.actual_thresholds),
+            "forecast_thresholds": list(config.budget.forecast_thresholds),
+            "emails": list(config.monitoring.emails),
+            "action_group_id": monitoring.action_group_id,
+        },
+    )
+
     outputs: dict[str, object] = {
         "environment": config.environment.value,
         "location": config.location,
@@ -194,6 +340,12 @@ def compose_environment(config: PlatformConfig) -> dict[str, object]:
         "clusterNames": [cluster.compute_name for cluster in clusters],
         "groupIds": groups.group_ids,
         "mfaPolicyId": mfa.policy_id,
+        "actionGroupId": monitoring.action_group_id,
+        "alertIds": monitoring.alert_ids,
+        "budgetId": budget.budget_id,
+        "scoringUris": {e.name: r.scoring_uri for e, r in zip(config.endpoints, endpoints)},
+        # Read by the offline preview's cost estimate: how long a month may run at peak, against which budget.
+        "costAssumptions": {"peakHoursPerMonth": config.budget.peak_hours_per_month, "monthlyBudget": config.budget.monthly_amount},
         **ci_outputs,
     }
     if private_network is not None:

@@ -74,6 +74,33 @@ ARM_TYPES: dict[str, ArmType] = {
         _RG + "Microsoft.MachineLearningServices/registries/{registryName}/environments/{environmentName}/versions/{version}",
         "version",
     ),
+    "azure-native:machinelearningservices:OnlineEndpoint": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}", "endpointName"
+    ),
+    "azure-native:machinelearningservices:OnlineDeployment": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}/deployments/{deploymentName}",
+        "deploymentName",
+    ),
+    "azure-native:machinelearningservices:BatchEndpoint": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{endpointName}", "endpointName"
+    ),
+    "azure-native:machinelearningservices:BatchDeployment": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/batchEndpoints/{endpointName}/deployments/{deploymentName}",
+        "deploymentName",
+    ),
+    "azure-native:machinelearningservices:Schedule": ArmType(
+        _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/schedules/{name}", "name"
+    ),
+    "azure-native:monitor:DiagnosticSetting": ArmType(
+        "{resourceUri}/providers/Microsoft.Insights/diagnosticSettings/{name}", "name"
+    ),
+    "azure-native:monitor:ActionGroup": ArmType(_RG + "Microsoft.Insights/actionGroups/{actionGroupName}", "actionGroupName"),
+    "azure-native:monitor:MetricAlert": ArmType(_RG + "Microsoft.Insights/metricAlerts/{ruleName}", "ruleName"),
+    "azure-native:monitor:AutoscaleSetting": ArmType(
+        _RG + "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}", "autoscaleSettingName"
+    ),
+    "azure-native:monitor:ScheduledQueryRule": ArmType(_RG + "Microsoft.Insights/scheduledQueryRules/{ruleName}", "ruleName"),
+    "azure-native:consumption:Budget": ArmType("{scope}/providers/Microsoft.Consumption/budgets/{budgetName}", "budgetName"),
     "azure-native:managedidentity:UserAssignedIdentity": ArmType(
         _RG + "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"
     ),
@@ -139,6 +166,7 @@ class ArmMocks(pulumi.runtime.Mocks):
             "azure-native:containerregistry:Registry": lambda name, _: {"loginServer": f"{name}.azurecr.io"},
             "azure-native:machinelearningservices:Workspace": _workspace_outputs,
             "azure-native:machinelearningservices:Registry": _registry_outputs,
+            "azure-native:machinelearningservices:OnlineEndpoint": _online_endpoint_outputs,
             "azure-native:managedidentity:UserAssignedIdentity": lambda name, _: {
                 "principalId": stable_guid("uai-principal", name),
                 "clientId": stable_guid("uai-client", name),
@@ -261,6 +289,17 @@ def _registry_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
     return {
         "discoveryUrl": f"https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery",
         "mlFlowRegistryUri": f"azureml://{location}.api.azureml.ms/mlflow/v1.0{state['id']}",
+    }
+
+
+def _online_endpoint_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    location = state.get("location", "westeurope")
+    return {
+        "properties": {
+            "scoringUri": f"https://{name}.{location}.inference.ml.azure.com/score",
+            "swaggerUri": f"https://{name}.{location}.inference.ml.azure.com/swagger.json",
+            "provisioningState": "Succeeded",
+        }
     }
 
 
