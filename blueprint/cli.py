@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     from blueprint.config.errors import ConfigError  # imports pulumi: only for commands that run programs
+    from blueprint.cost import estimate_plan, estimate_to_json, render_estimate
     from blueprint.preview.plan import write_json
     from blueprint.preview.render import render_plan
     from blueprint.preview.runner import run_program
@@ -86,14 +87,20 @@ def _preview(args: argparse.Namespace) -> int:
             print("       (run with --debug for a traceback)", file=sys.stderr)
         return EXIT_FAILED
 
+    cost = estimate_plan(plan)
+    document = plan.to_json()
+    if cost is not None:
+        document["cost"] = estimate_to_json(cost)
     if args.json == "-":
-        json.dump(plan.to_json(), sys.stdout, indent=2)
+        json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     sys.stdout.write(render_plan(plan))
+    if cost is not None:
+        sys.stdout.write("\n" + render_estimate(cost))
     if args.json:
         path = Path(args.json)
-        write_json(plan.to_json(), path)
+        write_json(document, path)
         print(f"\nPlan written to {path}")
     return EXIT_OK
 

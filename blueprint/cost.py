@@ -683,3 +683,29 @@ def render_estimate(est: CostEstimate) -> str:
                    f" see {PRICES_PATH}.")
     out.append("  Azure ML adds no surcharge on compute: clusters and deployments cost their VMs' list price.")
     return "\n".join(out)
+
+
+def estimate_plan(plan: Plan, prices: PriceTable | None = None) -> CostEstimate | None:
+    """The estimate a preview prints: region from the stack's ``location`` output, peak hours and budget from its
+    ``costAssumptions`` output (``peakHoursPerMonth``, ``monthlyBudget``); the budget resource when no amount is
+    given. ``None`` for programs that export no location (nothing to price against)."""
+    location = plan.outputs.get("location")
+    if not isinstance(location, str):
+        return None
+    assumptions = _mapping(plan.outputs.get("costAssumptions"))
+    peak_hours = _number(assumptions.get("peakHoursPerMonth"))
+    budget = _number(assumptions.get("monthlyBudget"))
+    return estimate(
+        plan,
+        prices or load_prices(),
+        location=location,
+        peak_hours_per_month=40.0 if peak_hours is None else peak_hours,
+        budget_monthly=budget if budget is not None else budget_from_plan(plan),
+    )
+
+
+def estimate_to_json(est: CostEstimate) -> dict[str, Any]:
+    """The estimate as the plan JSON's ``cost`` section."""
+    from dataclasses import asdict
+
+    return asdict(est)
