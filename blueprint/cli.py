@@ -1,4 +1,4 @@
-"""The ``blueprint`` command line: ``blueprint preview <stack>`` and ``blueprint schema``.
+"""The ``blueprint`` command line: ``blueprint preview <stack>``, ``blueprint check``, ``blueprint policies`` and ``blueprint schema``.
 
 Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage or
 bad input (a short message naming the file and key, never a traceback).
@@ -12,10 +12,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from blueprint.errors import UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: ``blueprint check --format`` values (blueprint.reports.REPORT_FILES, kept here so parsing imports nothing).
+CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("stack", help="stack name: stacks/Pulumi.<stack>.yaml")
     preview.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
     preview.add_argument("--json", nargs="?", const="-", metavar="PATH", help="also write the plan as JSON to PATH ('-' or no PATH: standard output, tree omitted)")
+    preview.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack to evaluate (default: <program>/policies when present)")
+    preview.add_argument("--no-policies", action="store_true", help="skip the policy pack")
 
     schema = commands.add_parser("schema", help="print the JSON Schema editors use to validate stack files")
     schema.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (its name is the config namespace)")
@@ -46,6 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="project directory (default: the current directory)")
     validate.add_argument("--path", type=Path, metavar="DIR", help="templates directory (default: ml_templates in the project directory)")
+
+    check = commands.add_parser(
+        "check",
+        help="preview stacks offline, evaluate the policy pack on each and write the reports",
+        description="Preview each stack offline, evaluate the CrossGuard pack with the pack config of the stack's "
+        "environment (policies/config/<environment>.json) and report the findings as text, JSON, SARIF 2.1.0, JUnit "
+        "XML or a Markdown compliance report. Exit 1 when a mandatory policy is violated (waived resources excepted), "
+        "2 on bad usage or bad input, 0 otherwise.",
+    )
+    check.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stack of the project)")
+    check.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
+    check.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack to evaluate (default: <program>/policies)")
+    check.add_argument("--format", dest="formats", action="append", choices=CHECK_FORMATS, metavar="FORMAT",
+                       help=f"report format, one of {', '.join(CHECK_FORMATS)}; repeat for several (default: text, or all with --output-dir)")
+    check.add_argument("--output-dir", type=Path, metavar="DIR",
+                       help="write the reports to DIR (check.txt, check.json, check.sarif, check.junit.xml, compliance.md) and print the text report")
+
+    policies = commands.add_parser(
+        "policies",
+        help="print the policy catalog: what each policy checks, why, its enforcement and the controls it implements",
+    )
+    policies.add_argument("--format", choices=("markdown", "json"), default="markdown", help="markdown (docs/policies.md) or json")
+    policies.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack (default: ./policies)")
     return parser
 
 
@@ -58,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "templates":
             return _templates_validate(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "policies":
+            return _policies(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -88,21 +120,42 @@ def _preview(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
     cost = estimate_plan(plan)
+    findings = None if args.no_policies else _policy_findings(args, project, plan)
     document = plan.to_json()
     if cost is not None:
         document["cost"] = estimate_to_json(cost)
+    if findings is not None:
+        document["policies"] = [finding.to_json() for finding in findings]
+    exit_code = EXIT_FAILED if findings and any(f.blocking for f in findings) else EXIT_OK
     if args.json == "-":
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
-        return EXIT_OK
+        return exit_code
     sys.stdout.write(render_plan(plan))
     if cost is not None:
         sys.stdout.write("\n" + render_estimate(cost))
+    if findings is not None:
+        from blueprint.policy_check import render_findings
+
+        sys.stdout.write("\n" + render_findings(findings, plan.stack))
     if args.json:
         path = Path(args.json)
         write_json(document, path)
         print(f"\nPlan written to {path}")
-    return EXIT_OK
+    if exit_code:
+        print("error: mandatory policy violations (see above)", file=sys.stderr)
+    return exit_code
+
+
+def _policy_findings(args: argparse.Namespace, project: Any, plan: Any) -> list[Any] | None:
+    """Evaluate the pack (explicit, or the program's `policies/` when it has one) with the stack's environment config."""
+    from blueprint.policy_check import evaluate, load_pack_config, load_policies
+
+    pack = args.policy_pack.resolve() if args.policy_pack else project.directory / "policies"
+    if args.policy_pack is None and not (pack / "PulumiPolicy.yaml").is_file():
+        return None
+    environment = plan.outputs.get("environment")
+    return evaluate(plan, load_policies(pack), load_pack_config(pack, environment if isinstance(environment, str) else None))
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -129,6 +182,115 @@ def _templates_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(f"{checked} template{'s' if checked != 1 else ''} under {root} load with azure-ai-ml")
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from blueprint.catalog import load_catalog  # imports the pack: only for commands that evaluate it
+    from blueprint.config.errors import ConfigError
+    from blueprint.policy_check import evaluate, load_pack_config, load_policies, policy_settings
+    from blueprint.preview.runner import run_program
+    from blueprint.project import load_project, read_stack_config
+    from blueprint.reports import REPORT_FILES, CheckedStack, render, write_reports
+
+    formats = list(dict.fromkeys(args.formats or (REPORT_FILES if args.output_dir else ["text"])))
+    if len(formats) > 1 and args.output_dir is None:
+        raise UsageError(f"--format {' --format '.join(formats)}: several reports need --output-dir DIR (one file each)")
+    project = load_project(args.program.resolve())
+    names = list(dict.fromkeys(args.stacks)) or project.stacks()
+    if not names:
+        raise UsageError(f"{project.stack_config_dir}: no stack files (Pulumi.<stack>.yaml) to check")
+    stack_configs = {name: read_stack_config(project, name) for name in names}  # every stack file is read before any runs
+    pack = (args.policy_pack or project.directory / "policies").resolve()
+    try:
+        policies = load_policies(pack)
+        catalog = load_catalog(pack)
+    except UsageError:
+        raise
+    except ValueError as error:
+        raise UsageError(f"{pack}: {error}") from None
+    except Exception as error:  # the pack itself failed to import
+        return _pack_failed(args, pack, error)
+    docs = {doc.name: doc for doc in catalog.docs}
+
+    findings: list[Any] = []
+    checked: list[Any] = []
+    pack_configs: dict[str | None, dict[str, Any]] = {}
+    for name in names:
+        try:
+            plan = run_program(project, name, stack_configs[name])
+        except (ConfigError, UsageError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except Exception as error:  # the program failed: say where, keep the traceback for --debug
+            if args.debug:
+                traceback.print_exc()
+            print(f"error: the program of {project.name} failed for stack {name}: {type(error).__name__}: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        environment = plan.outputs.get("environment")
+        environment = environment if isinstance(environment, str) else None
+        if environment not in pack_configs:
+            pack_configs[environment] = load_pack_config(pack, environment)
+        config = pack_configs[environment]
+        try:
+            findings += evaluate(plan, policies, config)
+        except Exception as error:  # a policy raised: a bug in the pack, not a violation
+            if args.debug:
+                traceback.print_exc()
+            print(f"error: the policy pack failed on stack {name}: {type(error).__name__}: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        stack_file = project.stack_file(name)
+        checked.append(CheckedStack(
+            name=name,
+            environment=environment,
+            resources=sum(1 for r in plan.resources if r.custom and r.operation == "create"),
+            policies=tuple(p.name for p in policies if policy_settings(config, p.name)[0] != "disabled"),
+            stack_file=stack_file.relative_to(project.directory).as_posix() if stack_file.is_relative_to(project.directory) else stack_file.name,
+            urn=next((r.urn for r in plan.resources if r.type == "pulumi:pulumi:Stack"), None),
+        ))
+
+    reports = {fmt: render(fmt, findings, docs, pack=catalog.name, stacks=checked) for fmt in formats}
+    if args.output_dir is not None:
+        written = write_reports(reports, args.output_dir)
+        sys.stdout.write(reports.get("text") or render("text", findings, docs, pack=catalog.name, stacks=checked))
+        print(f"\nReports written to {args.output_dir}: {', '.join(path.name for path in written)}")
+    else:
+        sys.stdout.write(reports[formats[0]])
+    blocking = [f for f in findings if f.blocking]
+    if blocking:
+        stacks = ", ".join(dict.fromkeys(f.stack for f in blocking))
+        print(f"error: {len(blocking)} mandatory policy violation{'s' if len(blocking) != 1 else ''} in {stacks}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _policies(args: argparse.Namespace) -> int:
+    from blueprint.catalog import catalog_json, catalog_markdown, load_catalog
+
+    pack = (args.policy_pack or Path.cwd() / "policies").resolve()
+    try:
+        catalog = load_catalog(pack)
+        options = {"areas": catalog.areas, "configs": catalog.configs, "pack": catalog.name}
+        if args.format == "json":
+            json.dump(catalog_json(catalog.docs, **options), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(catalog_markdown(catalog.docs, **options))
+    except UsageError:
+        raise
+    except ValueError as error:
+        raise UsageError(f"{pack}: {error}") from None
+    except Exception as error:  # the pack itself failed to import
+        return _pack_failed(args, pack, error)
+    return EXIT_OK
+
+
+def _pack_failed(args: argparse.Namespace, pack: Path, error: Exception) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(f"error: the policy pack in {pack} failed to load: {type(error).__name__}: {error}", file=sys.stderr)
+    if not args.debug:
+        print("       (run with --debug for a traceback)", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ class StackOutputs:
             return _cache[key]
 
     def _preview(self, stack: str) -> dict[str, Any]:
-        command = [sys.executable, "-m", "blueprint", "preview", stack, "--program", str(self.project.directory), "--json"]
+        command = [sys.executable, "-m", "blueprint", "preview", stack, "--program", str(self.project.directory), "--json", "--no-policies"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             detail = result.stderr.strip().removeprefix("error: ")

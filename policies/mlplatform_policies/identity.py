@@ -1,0 +1,484 @@
+"""Identity and access: MFA through Conditional Access, role assignments to groups and workloads only, no privileged
+roles at subscription scope, and no stored credentials on Entra ID applications.
+
+The stack policy ``azuread-conditional-access-policy-covers-role-groups`` links each group that receives a role to
+the Conditional Access policies that include it in two ways, in this order:
+
+1. By object ID, when both are known: the group's ``objectId`` output (or the assignment's ``principalId``) against
+   the policy's ``conditions.users.includedGroups`` / ``excludedGroups`` outputs. The offline preview knows every
+   output, so this is what it uses; it also sees exclusions.
+2. By dependency, when an ID is unknown (a real ``pulumi preview`` of a new stack: Entra assigns object IDs at
+   creation): the assignment's ``propertyDependencies.principalId`` leads to the group resource, and a policy includes
+   the group when its ``propertyDependencies.conditions`` lists that group. A dependency cannot tell an included group
+   from an excluded one, so the platform's component only ever excludes break-glass groups it does not create.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
+
+from components.roles import PRIVILEGED_ROLE_GUIDS
+from mlplatform_policies.base import Controls, get, is_value, resource_policy, stack_policy
+
+CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+GROUP = "azuread:index/group:Group"
+APPLICATION = "azuread:index/application:Application"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+#: Entra ID credential resources that store a secret or a certificate for an application or service principal.
+CREDENTIAL_TYPES = (
+    "azuread:index/applicationPassword:ApplicationPassword",
+    "azuread:index/servicePrincipalPassword:ServicePrincipalPassword",
+    "azuread:index/applicationCertificate:ApplicationCertificate",
+    "azuread:index/servicePrincipalCertificate:ServicePrincipalCertificate",
+)
+
+#: "Windows Azure Service Management API" (Azure Resource Manager): Azure ML studio, the CLI and the SDKs call it.
+AZURE_MANAGEMENT_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+ALLOWED_PRINCIPAL_TYPES = ("Group", "ServicePrincipal")
+_SCOPES = (
+    (re.compile(r"^/subscriptions/[^/]+/?$", re.IGNORECASE), "subscription"),
+    (re.compile(r"^/providers/Microsoft\.Management/managementGroups/[^/]+/?$", re.IGNORECASE), "management group"),
+    (re.compile(r"^/?$"), "tenant root"),
+)
+#: Grant controls that prove a second factor (lowercase; an authentication strength counts as one).
+_MFA_CONTROLS = frozenset({"mfa", "authenticationstrength"})
+
+_CA_URL = (
+    "https://learn.microsoft.com/entra/identity/conditional-access/howto-conditional-access-policy-azure-management"
+)
+_MFA_CONTROLS_DOC = Controls(azure_policy=("4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b",), mcsb=("IM-6",))
+_MFA_COMPONENT = "components/mfa_policy.py (MfaPolicy, created by blueprint/platform/environment.py)"
+
+
+class _Unknown:
+    """A value the engine cannot know during preview (an output of a resource not created yet)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = _Unknown()
+
+
+def _read(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
+    """``get`` that returns ``UNKNOWN`` instead of raising when the engine's proxy holds an unknown value."""
+    try:
+        return get(props, path, default)
+    except UnknownValueError:
+        return UNKNOWN
+
+
+def _strings(value: Any) -> list[str] | _Unknown:
+    """A list of strings from a (proxied) sequence; ``UNKNOWN`` when any element is unknown."""
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return []
+    try:
+        return [item for item in value if isinstance(item, str)]
+    except UnknownValueError:
+        return UNKNOWN
+
+
+# --- Conditional Access: one function per requirement, shared by the resource policies and the stack policy. ---
+
+
+def state_problem(props: Mapping[str, Any]) -> str | None:
+    state = _read(props, "state")
+    if is_value(state, "enabled"):
+        return None
+    shown = "not set" if state is None else repr(state)
+    return (
+        f"Conditional Access policy state is {shown}; expected 'enabled' "
+        "(a report-only or disabled policy does not enforce MFA)"
+    )
+
+
+def target_problem(props: Mapping[str, Any]) -> str | None:
+    included = _strings(_read(props, "conditions.applications.includedApplications"))
+    excluded = _strings(_read(props, "conditions.applications.excludedApplications"))
+    if included is UNKNOWN:
+        return None
+    lowered = {app.lower() for app in included}
+    if isinstance(excluded, list) and AZURE_MANAGEMENT_APP_ID in {app.lower() for app in excluded}:
+        return (
+            f"Conditional Access policy excludes the Windows Azure Service Management API ({AZURE_MANAGEMENT_APP_ID}) "
+            "in conditions.applications.excludedApplications; expected it not to be excluded "
+            "(Azure ML studio, the CLI and the SDKs all call it)"
+        )
+    if AZURE_MANAGEMENT_APP_ID in lowered or "all" in lowered:
+        return None
+    return (
+        f"Conditional Access policy targets {sorted(included)} only; expected "
+        f"conditions.applications.includedApplications to contain the Windows Azure Service Management API "
+        f"({AZURE_MANAGEMENT_APP_ID}) or 'All' (Azure ML studio, the CLI and the SDKs all call it)"
+    )
+
+
+def grant_problem(props: Mapping[str, Any]) -> str | None:
+    builtin = _strings(_read(props, "grantControls.builtInControls"))
+    strength = _read(props, "grantControls.authenticationStrengthPolicyId")
+    if builtin is UNKNOWN:
+        return None
+    controls = [c.lower() for c in builtin]
+    if "block" in controls:
+        return None  # a block policy is stricter than MFA
+    if strength:
+        controls.append("authenticationstrength")
+    mfa_like = [c for c in controls if c in _MFA_CONTROLS]
+    if not mfa_like:
+        return (
+            f"Conditional Access policy grants access without MFA (builtInControls: {sorted(builtin)}, no "
+            "authenticationStrengthPolicyId); expected grantControls.builtInControls to contain 'mfa' or an "
+            "authenticationStrengthPolicyId"
+        )
+    others = sorted(c for c in controls if c not in _MFA_CONTROLS)
+    if others and not is_value(_read(props, "grantControls.operator"), "AND"):
+        return (
+            f"Conditional Access policy lets users satisfy it with {others} instead of MFA (operator OR); "
+            "expected MFA to be required: operator 'AND', or 'mfa' / an authentication strength as the only controls"
+        )
+    return None
+
+
+def enforces_mfa_on_azure(props: Mapping[str, Any]) -> bool:
+    """Enabled, targets the Azure management plane (or all apps) and requires MFA or an authentication strength."""
+    if state_problem(props) or target_problem(props) or grant_problem(props):
+        return False
+    builtin = _strings(_read(props, "grantControls.builtInControls"))
+    controls = [c.lower() for c in builtin] if isinstance(builtin, list) else []
+    return "mfa" in controls or bool(_read(props, "grantControls.authenticationStrengthPolicyId"))
+
+
+ca_enabled = resource_policy(
+    name="azuread-conditional-access-policy-enabled",
+    description="Conditional Access policies of the platform are enforced, not report-only or disabled.",
+    rationale=(
+        "A report-only policy only logs what it would have done: users still reach the workspace with a password "
+        "alone. Report-only is a rollout step, acceptable in dev only."
+    ),
+    checks="`state` is `enabled`.",
+    severity=Severity.HIGH,
+    resource_types=[CONDITIONAL_ACCESS_POLICY],
+    check=state_problem,
+    controls=_MFA_CONTROLS_DOC,
+    remediation=(
+        "Remove `access.mfa.state: reportOnly` from the stack file (stacks/Pulumi.<stack>.yaml) so "
+        f"{_MFA_COMPONENT} creates the policy with state `enabled`."
+    ),
+    url=_CA_URL,
+    relaxed_in=("dev",),
+)
+
+ca_azure_management = resource_policy(
+    name="azuread-conditional-access-policy-azure-management-target",
+    description="Conditional Access policies target the Windows Azure Service Management API, or all cloud apps.",
+    rationale=(
+        "Azure ML studio, the CLI and the SDKs call Azure Resource Manager with the user's token; a policy that "
+        "targets only the 'Azure Machine Learning' app has been reported not to take effect for them "
+        "(MicrosoftDocs/azure-docs issue 97112)."
+    ),
+    checks=(
+        "`conditions.applications.includedApplications` contains `797f4846-ba00-4fd7-ba43-dac1f8f63013` or `All`, "
+        "and `excludedApplications` does not contain it."
+    ),
+    severity=Severity.HIGH,
+    resource_types=[CONDITIONAL_ACCESS_POLICY],
+    check=target_problem,
+    controls=_MFA_CONTROLS_DOC,
+    remediation=(
+        f"Keep the default target of {_MFA_COMPONENT} (AZURE_MANAGEMENT_APP_ID), or set `access.mfa.allCloudApps: "
+        "true` in the stack file to target All cloud apps; never list the management API in excluded applications."
+    ),
+    url=_CA_URL,
+)
+
+ca_requires_mfa = resource_policy(
+    name="azuread-conditional-access-policy-require-mfa",
+    description="Conditional Access policies require MFA or an authentication strength, with no weaker alternative.",
+    rationale=(
+        "Roles in the platform allow reading confidential data and deploying models; a stolen password alone must "
+        "not be enough. With operator OR, any other control listed (a compliant device, terms of use) replaces MFA."
+    ),
+    checks=(
+        "`grantControls.builtInControls` contains `mfa` or `grantControls.authenticationStrengthPolicyId` is set, and "
+        "under operator OR no other control is listed (a `block` policy passes)."
+    ),
+    severity=Severity.HIGH,
+    resource_types=[CONDITIONAL_ACCESS_POLICY],
+    check=grant_problem,
+    controls=_MFA_CONTROLS_DOC,
+    remediation=(
+        f"Let {_MFA_COMPONENT} set the grant controls (`mfa`, operator OR); to require phishing-resistant methods set "
+        "`access.mfa.authenticationStrengthPolicyId` in the stack file instead of adding other controls."
+    ),
+    url=_CA_URL,
+)
+
+
+# --- Role assignments ---
+
+
+def principal_type_problem(props: Mapping[str, Any]) -> str | None:
+    principal_type = props.get("principalType")
+    if any(is_value(principal_type, allowed) for allowed in ALLOWED_PRINCIPAL_TYPES):
+        return None
+    if principal_type is None:
+        return (
+            "role assignment does not set principalType; expected 'Group' (people) or 'ServicePrincipal' "
+            "(workloads), so a grant to an individual user cannot pass unnoticed"
+        )
+    return (
+        f"role assignment grants a role to principal type {principal_type!r}; expected 'Group' (people, through "
+        "group membership) or 'ServicePrincipal' (workloads)"
+    )
+
+
+def _role_guid(role_definition_id: Any) -> str | None:
+    if not isinstance(role_definition_id, str) or not role_definition_id:
+        return None
+    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def privileged_scope_problem(props: Mapping[str, Any]) -> str | None:
+    guid = _role_guid(props.get("roleDefinitionId"))
+    role = PRIVILEGED_ROLE_GUIDS.get(guid or "")
+    if role is None:
+        return None
+    scope = props.get("scope")
+    if not isinstance(scope, str):
+        return None
+    for pattern, kind in _SCOPES:
+        if pattern.match(scope):
+            return (
+                f"role assignment grants {role} ({guid}) at {kind} scope {scope!r}; expected Owner, Contributor and "
+                "User Access Administrator only on a resource group or a resource, or a narrower role"
+            )
+    return None
+
+
+role_assignment_principal = resource_policy(
+    name="azure-native-authorization-role-assignment-group-or-workload",
+    description="Roles go to Entra groups (people) or service principals (workloads), never to individual users.",
+    rationale=(
+        "Access granted to a person directly escapes the group's owners, reviews and MFA policy, and outlives the "
+        "person's move or departure. Groups make access reviewable in one place."
+    ),
+    checks="`principalType` is `Group` or `ServicePrincipal`.",
+    severity=Severity.MEDIUM,
+    resource_types=[ROLE_ASSIGNMENT],
+    check=principal_type_problem,
+    controls=Controls(mcsb=("PA-7",), psrule=("Azure.RBAC.UseGroups",)),
+    remediation=(
+        "Grant people access by adding them to a persona group (components/access_groups.py) whose roles come from "
+        "PERSONA_ROLES in components/roles.py; in `access.extraRoleAssignments` of the stack file use principalType "
+        "`Group` or `ServicePrincipal` (components/role_assignments.py refuses `User`)."
+    ),
+    url="https://learn.microsoft.com/azure/role-based-access-control/best-practices",
+)
+
+role_assignment_privileged_scope = resource_policy(
+    name="azure-native-authorization-role-assignment-no-privileged-subscription-scope",
+    description="Owner, Contributor and User Access Administrator are never granted at subscription, management group "
+    "or tenant root scope.",
+    rationale=(
+        "These roles at subscription scope or wider control every resource (and, for Owner and User Access "
+        "Administrator, every role assignment) beyond the platform; the platform needs them nowhere wider than its "
+        "resource group."
+    ),
+    checks=(
+        "When the role GUID taken from `roleDefinitionId` is Owner, Contributor or User Access Administrator, "
+        "`scope` is not a subscription, a management group or the root."
+    ),
+    severity=Severity.CRITICAL,
+    resource_types=[ROLE_ASSIGNMENT],
+    check=privileged_scope_problem,
+    controls=Controls(mcsb=("PA-1", "PA-7"), psrule=("Azure.RBAC.LimitOwner",)),
+    remediation=(
+        "Scope the grant to the platform's resource group or a resource (Scope in components/roles.py; "
+        "`access.extraRoleAssignments[].scope` in the stack file), or pick a narrower built-in role; the CI "
+        "identity's Contributor grant is CI_DEPLOY_GRANTS at resource-group scope."
+    ),
+    url="https://learn.microsoft.com/azure/role-based-access-control/best-practices",
+)
+
+
+# --- Credentials of applications and service principals ---
+
+
+def _credential_resource(props: Mapping[str, Any]) -> str | None:
+    owner = "service principal" if "servicePrincipalId" in props else "application"
+    return (
+        f"a password or certificate credential is attached to an Entra ID {owner}; expected no stored credential: "
+        "workloads sign in with federated identity credentials (OpenID Connect) or managed identities"
+    )
+
+
+def inline_password_problem(props: Mapping[str, Any]) -> str | None:
+    if props.get("password") is None:
+        return None
+    return (
+        "application defines an inline password credential (password); expected no password: sign in with "
+        "federated identity credentials (OpenID Connect) instead"
+    )
+
+
+_CREDENTIAL_REMEDIATION = (
+    "Remove the credential and sign in without a secret: CI uses components/ci_identity.py (GithubActionsIdentity, "
+    "configured by `ci.repository` and `ci.environments` in the stack file), which creates federated identity "
+    "credentials only; Azure workloads use managed identities."
+)
+
+credential_resources = resource_policy(
+    name="azuread-application-credential-forbidden",
+    description="No password or certificate credentials on Entra ID applications or service principals.",
+    rationale=(
+        "A client secret or certificate stored in CI can leak through a log, a fork or a compromised action and works "
+        "from anywhere until it expires; workload identity federation leaves nothing to steal or rotate."
+    ),
+    checks=(
+        "No resource of type ApplicationPassword, ServicePrincipalPassword, ApplicationCertificate or "
+        "ServicePrincipalCertificate."
+    ),
+    severity=Severity.HIGH,
+    resource_types=CREDENTIAL_TYPES,
+    check=_credential_resource,
+    controls=Controls(mcsb=("IM-3",)),
+    remediation=_CREDENTIAL_REMEDIATION,
+    url="https://learn.microsoft.com/entra/workload-id/workload-identity-federation",
+)
+
+application_inline_password = resource_policy(
+    name="azuread-application-no-inline-password",
+    description="Entra ID applications do not generate an inline password.",
+    rationale=(
+        "The `password` block of an application creates a client secret at creation time, stored in the Pulumi "
+        "state and usable by anyone who reads it."
+    ),
+    checks="`password` is not set on `azuread:index/application:Application`.",
+    severity=Severity.HIGH,
+    resource_types=[APPLICATION],
+    check=inline_password_problem,
+    controls=Controls(mcsb=("IM-3",)),
+    remediation=_CREDENTIAL_REMEDIATION,
+    url="https://learn.microsoft.com/entra/workload-id/workload-identity-federation",
+)
+
+
+# --- Stack: every group holding a role is covered by an enforced MFA policy ---
+
+
+def _object_id(resource: Any) -> str | _Unknown | None:
+    value = _read(resource.props, "objectId")
+    if value is None:
+        value = _read(resource.props, "id")
+    return value if isinstance(value, str) or value is UNKNOWN else None
+
+
+def _covers(policy: Any, group: Any | None, object_id: Any) -> bool:
+    """Whether the MFA ``policy`` applies to the group (a resource of the stack, or only its object ID)."""
+    included = _strings(_read(policy.props, "conditions.users.includedGroups"))
+    excluded = _strings(_read(policy.props, "conditions.users.excludedGroups"))
+    users = _strings(_read(policy.props, "conditions.users.includedUsers"))
+    all_users = isinstance(users, list) and any(u.lower() == "all" for u in users)
+    if isinstance(object_id, str) and isinstance(included, list):
+        if isinstance(excluded, list) and object_id.lower() in {g.lower() for g in excluded}:
+            return False
+        return all_users or object_id.lower() in {g.lower() for g in included}
+    linked = group is not None and any(
+        dependency.urn == group.urn for dependency in policy.property_dependencies.get("conditions", [])
+    )
+    return linked or all_users
+
+
+def _same_id(a: Any, b: Any) -> bool:
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+def _role_groups(resources: Sequence[Any]) -> dict[str, tuple[Any | None, Any, list[str]]]:
+    """Each group receiving a role: key -> (group resource or None, object ID, names of its assignments)."""
+    groups = [r for r in resources if r.resource_type == GROUP]
+    holders: dict[str, tuple[Any | None, Any, list[str]]] = {}
+    for assignment in (r for r in resources if r.resource_type == ROLE_ASSIGNMENT):
+        principal_id = _read(assignment.props, "principalId")
+        linked = [d for d in assignment.property_dependencies.get("principalId", []) if d.resource_type == GROUP]
+        if not linked and isinstance(principal_id, str):
+            linked = [g for g in groups if _same_id(_object_id(g), principal_id)]
+        if linked:
+            for group in linked:
+                holders.setdefault(group.urn, (group, _object_id(group), []))[2].append(assignment.name)
+        elif is_value(_read(assignment.props, "principalType"), "Group") and isinstance(principal_id, str):
+            holders.setdefault(f"id:{principal_id.lower()}", (None, principal_id, []))[2].append(assignment.name)
+    return holders
+
+
+def _names(names: list[str]) -> str:
+    ordered = sorted(names)
+    shown = ", ".join(ordered[:3])
+    return shown if len(ordered) <= 3 else f"{shown} and {len(ordered) - 3} more"
+
+
+def _uncovered_groups(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
+    resources = list(args.resources)
+    mfa_policies = [
+        r for r in resources if r.resource_type == CONDITIONAL_ACCESS_POLICY and enforces_mfa_on_azure(r.props)
+    ]
+    for group, object_id, assignments in _role_groups(resources).values():
+        if any(_covers(policy, group, object_id) for policy in mfa_policies):
+            continue
+        if group is not None:
+            display = _read(group.props, "displayName")
+            label = f"Entra group {display if isinstance(display, str) else group.name}"
+            urn = group.urn
+        else:
+            label = f"Entra group {object_id} (not created by this stack)"
+            urn = next((r.urn for r in resources if r.name == sorted(assignments)[0]), None)
+        yield urn, (
+            f"{label} holds role assignments ({_names(assignments)}) but no enabled Conditional Access policy "
+            "requiring MFA for the Windows Azure Service Management API includes it; expected the group in "
+            "conditions.users.includedGroups of such a policy"
+        )
+
+
+groups_covered_by_mfa = stack_policy(
+    name="azuread-conditional-access-policy-covers-role-groups",
+    description="Every Entra group that receives a role assignment is included in an enforced MFA Conditional Access "
+    "policy for Azure management.",
+    rationale=(
+        "Roles are granted to groups so that MFA can be required of exactly the people who hold them; a group "
+        "added with roles but left out of the policy lets its members in with a password alone."
+    ),
+    checks=(
+        "For each group that a role assignment targets (linked through `propertyDependencies.principalId`, or by "
+        "principalId), an enabled Conditional Access policy targeting the management API and requiring MFA includes "
+        "it: by object ID in `conditions.users.includedGroups` (and not in `excludedGroups`) when IDs are known, "
+        "else through its `propertyDependencies.conditions`."
+    ),
+    severity=Severity.HIGH,
+    check=_uncovered_groups,
+    controls=Controls(azure_policy=("4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b",), mcsb=("IM-6", "PA-7")),
+    remediation=(
+        f"Pass every persona group's object ID to {_MFA_COMPONENT} (`included_group_ids`); groups referenced by ID "
+        "(`access.existingGroups` in the stack file) must be included too, and never listed in "
+        "`access.breakGlass.groupIds`."
+    ),
+    url=_CA_URL,
+    relaxed_in=("dev",),
+)
+
+
+POLICIES: list = [
+    ca_enabled,
+    ca_azure_management,
+    ca_requires_mfa,
+    role_assignment_principal,
+    role_assignment_privileged_scope,
+    credential_resources,
+    application_inline_password,
+    groups_covered_by_mfa,
+]

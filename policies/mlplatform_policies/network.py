@@ -1,0 +1,327 @@
+"""Network: security rules, subnets, and the private endpoints of the private network tier.
+
+Resource policies read inputs. Security rules appear two ways, both checked: inline in a NetworkSecurityGroup's
+``securityRules`` and as standalone ``network:SecurityRule`` resources; subnets likewise as ``network:Subnet`` resources
+and inline in a VirtualNetwork's ``subnets``. An NSG reference whose ID is unknown during a real preview (the NSG is
+created in the same update) counts as set.
+
+The private-endpoint policy is a stack policy: it links each endpoint to its target through the engine's dependency
+graph (``property_dependencies["privateLinkServiceConnections"]``, else ``dependencies``), never by comparing IDs,
+which are unknown until the resources exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
+
+from mlplatform_policies.base import Controls, is_value, resource_policy, stack_policy
+
+NSG = "azure-native:network:NetworkSecurityGroup"
+SECURITY_RULE = "azure-native:network:SecurityRule"
+SUBNET = "azure-native:network:Subnet"
+VIRTUAL_NETWORK = "azure-native:network:VirtualNetwork"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
+KEY_VAULT = "azure-native:keyvault:Vault"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+CONTAINER_REGISTRY = "azure-native:containerregistry:Registry"
+
+#: Ports that must never be open to the Internet, and what listens there.
+EXPOSED_PORTS: Mapping[int, str] = {22: "SSH", 3389: "RDP", 80: "HTTP"}
+#: Source prefixes meaning "anyone on the Internet" (compared case-insensitively).
+ANY_SOURCE = ("*", "any", "internet", "0.0.0.0/0", "::/0")
+#: Protocols without ports: a rule for them opens no port.
+PORTLESS_PROTOCOLS = ("icmp", "esp", "ah")
+#: Azure-managed subnets that must not (or cannot) carry an NSG.
+NSG_EXEMPT_SUBNETS = ("gatewaysubnet", "azurefirewallsubnet", "azurefirewallmanagementsubnet", "routeserversubnet")
+
+#: What the private tier must reach privately: resource type -> (private link group id, noun for messages).
+PRIVATE_LINK_TARGETS: Mapping[str, tuple[str, str]] = {
+    ML_WORKSPACE: ("amlworkspace", "Machine Learning workspace"),
+    KEY_VAULT: ("vault", "Key Vault"),
+    STORAGE_ACCOUNT: ("blob", "Storage account"),
+    CONTAINER_REGISTRY: ("registry", "Container registry"),
+}
+
+_CONNECTION_KEYS = ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
+def _safe_get(container: Any, key: str) -> Any:
+    """``container[key]``, or the string ``"(unknown)"`` when the value is unknown during preview."""
+    if not isinstance(container, Mapping):
+        return None
+    try:
+        return container.get(key)
+    except UnknownValueError:
+        return "(unknown)"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or isinstance(value, (str, bytes)):
+        return [] if value is None else [value]
+    return list(value) if isinstance(value, Sequence) else [value]
+
+
+# --- Security rules ---
+
+
+def _port_spec_covers(spec: Any, port: int) -> bool:
+    """Whether one destination port spec (``"*"``, ``"22"``, ``"20-25"``, ``22.0``) includes ``port``."""
+    text = str(spec).strip()
+    if text == "*":
+        return True
+    try:
+        if "-" in text:
+            low, high = (int(float(part)) for part in text.split("-", 1))
+            return low <= port <= high
+        return int(float(text)) == port
+    except ValueError:
+        return False
+
+
+def _rule_exposure(rule: Mapping[str, Any]) -> str | None:
+    """How an inbound allow rule exposes a sensitive port to the Internet, or None when it does not."""
+    if not is_value(rule.get("direction"), "Inbound") or not is_value(rule.get("access"), "Allow"):
+        return None
+    protocol = rule.get("protocol")
+    if isinstance(protocol, str) and protocol.lower() in PORTLESS_PROTOCOLS:
+        return None
+    sources = [*_as_list(rule.get("sourceAddressPrefix")), *_as_list(rule.get("sourceAddressPrefixes"))]
+    open_sources = [s for s in sources if isinstance(s, str) and s.strip().lower() in ANY_SOURCE]
+    if not open_sources:
+        return None
+    specs = [*_as_list(rule.get("destinationPortRange")), *_as_list(rule.get("destinationPortRanges"))]
+    exposed = [port for port in EXPOSED_PORTS if any(_port_spec_covers(spec, port) for spec in specs)]
+    if not exposed:
+        return None
+    name = rule.get("name") or rule.get("securityRuleName") or "(unnamed rule)"
+    ports = ", ".join(f"{port} ({EXPOSED_PORTS[port]})" for port in exposed)
+    ranges = ", ".join(_shown(spec) for spec in specs)
+    return f"{name} allows {_shown(open_sources[0])} to port range {ranges}, which includes {ports}"
+
+
+def _internet_inbound(props: Mapping[str, Any]) -> str | None:
+    # A standalone SecurityRule carries its own direction; an NSG lists its rules under securityRules.
+    rules = [props] if "direction" in set(props) else _as_list(props.get("securityRules"))
+    exposures = [e for e in (_rule_exposure(r) for r in rules if isinstance(r, Mapping)) if e]
+    if not exposures:
+        return None
+    return (
+        f"Inbound security rules let the Internet reach management or plain-HTTP ports: {'; '.join(exposures)}; expected "
+        "no Inbound Allow rule from *, Internet or 0.0.0.0/0 to port 22, 3389 or 80."
+    )
+
+
+# --- Subnets ---
+
+
+def _subnets(props: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(name, subnet props) of a Subnet resource, or of each subnet declared inline in a VirtualNetwork."""
+    keys = set(props)  # iterating keys never touches values, which may be unknown during preview
+    if "subnets" in keys or "addressSpace" in keys:
+        for index, subnet in enumerate(_as_list(props.get("subnets"))):
+            if isinstance(subnet, Mapping):
+                yield str(subnet.get("name") or f"subnets[{index}]"), subnet
+        return
+    yield str(props.get("subnetName") or props.get("name") or "(unnamed subnet)"), props
+
+
+def _default_outbound_off(props: Mapping[str, Any]) -> str | None:
+    open_subnets = [
+        f"{name} (defaultOutboundAccess is {_shown(subnet.get('defaultOutboundAccess'))})"
+        for name, subnet in _subnets(props)
+        if subnet.get("defaultOutboundAccess") is not False
+    ]
+    if not open_subnets:
+        return None
+    return (
+        f"Subnet gives its machines implicit outbound Internet access: {', '.join(open_subnets)}; expected "
+        "defaultOutboundAccess false, with egress through a NAT gateway or firewall where it is needed."
+    )
+
+
+def _has_nsg(subnet: Mapping[str, Any]) -> bool:
+    nsg = _safe_get(subnet, "networkSecurityGroup")
+    if nsg == "(unknown)":
+        return True
+    return _safe_get(nsg, "id") not in (None, "")
+
+
+def _nsg_attached(props: Mapping[str, Any]) -> str | None:
+    missing = [
+        name
+        for name, subnet in _subnets(props)
+        if name.lower() not in NSG_EXEMPT_SUBNETS and not _has_nsg(subnet)
+    ]
+    if not missing:
+        return None
+    return (
+        f"Subnet has no network security group: {', '.join(missing)} (networkSecurityGroup.id is not set); expected an "
+        "NSG attached to every subnet except the Azure-managed gateway, firewall and route server subnets."
+    )
+
+
+# --- Private endpoints (stack) ---
+
+
+def _linked(endpoint: Any, target: Any) -> bool:
+    """Whether ``endpoint`` connects to ``target``, read from the dependency graph."""
+    linked = [r for key in _CONNECTION_KEYS for r in endpoint.property_dependencies.get(key, []) or []]
+    if not linked:
+        linked = list(endpoint.dependencies or [])
+    return any(r.urn == target.urn for r in linked)
+
+
+def _group_ids(endpoint: Any) -> set[str]:
+    """The private link groups an endpoint connects to; ``"*"`` when they are unknown during preview."""
+    groups: set[str] = set()
+    for key in _CONNECTION_KEYS:
+        connections = _safe_get(endpoint.props, key)
+        if connections == "(unknown)":
+            return {"*"}
+        for connection in _as_list(connections):
+            group_ids = _safe_get(connection, "groupIds")
+            if group_ids == "(unknown)":
+                return {"*"}
+            groups.update(group.lower() for group in _as_list(group_ids) if isinstance(group, str))
+    return groups
+
+
+def _private_endpoints(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
+    private = [
+        r for r in args.resources
+        if r.resource_type == ML_WORKSPACE and is_value(_safe_get(r.props, "publicNetworkAccess"), "Disabled")
+    ]
+    if not private:
+        return  # public or managed tier: Azure ML's managed private endpoints (or IP allow-lists) apply instead
+    reason = f"the platform is private (workspace {private[0].name} has publicNetworkAccess 'Disabled')"
+    endpoints = [r for r in args.resources if r.resource_type == PRIVATE_ENDPOINT]
+    for target in args.resources:
+        if target.resource_type not in PRIVATE_LINK_TARGETS:
+            continue
+        group, noun = PRIVATE_LINK_TARGETS[target.resource_type]
+        found = sorted(set().union(*(_group_ids(e) for e in endpoints if _linked(e, target))))
+        if group in found or "*" in found:
+            continue
+        has = "has no private endpoint" if not found else f"has private endpoints only for groups {', '.join(found)}"
+        yield target.urn, (
+            f"{noun} {target.name} {has} while {reason}; expected a network:PrivateEndpoint whose "
+            f"privateLinkServiceConnections reference it with groupIds ['{group}']."
+        )
+
+
+POLICIES: list = [
+    resource_policy(
+        name="azure-native-network-networksecuritygroup-no-internet-management-ports",
+        description="No security rule lets the Internet reach SSH (22), RDP (3389) or plain HTTP (80).",
+        rationale=(
+            "Management ports open to the Internet are scanned and brute-forced within minutes of exposure, and port 80 "
+            "serves unencrypted traffic; administration goes through Azure Bastion or private networks, web traffic "
+            "through HTTPS."
+        ),
+        checks=(
+            "No Inbound Allow rule (inline in an NSG or a standalone SecurityRule) has source *, Internet or 0.0.0.0/0 "
+            "and a destination port range or list covering 22, 3389 or 80."
+        ),
+        severity=Severity.CRITICAL,
+        resource_types=[NSG, SECURITY_RULE],
+        check=_internet_inbound,
+        controls=Controls(checkov=("CKV_AZURE_10", "CKV_AZURE_9", "CKV_AZURE_160"), psrule=("Azure.NSG.AnyInboundSource",)),
+        remediation=(
+            "Remove the rule, or narrow its source to known address ranges (a VNet, a service tag such as "
+            "AzureLoadBalancer, an on-premises range) and serve web traffic on 443. The PrivateNetwork component "
+            "(components/private_network.py) only adds a deny-internet-inbound rule; new rules belong there, in code review."
+        ),
+        url="https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview",
+    ),
+    resource_policy(
+        name="azure-native-network-subnet-disable-default-outbound-access",
+        description="Subnets are private: no implicit default outbound Internet access.",
+        rationale=(
+            "Default outbound access gives every machine an unowned, changing public IP for egress, an exfiltration path "
+            "nobody configured; Azure is retiring it in favour of explicit NAT gateways and firewalls."
+        ),
+        checks="Each Subnet (or subnet declared inline in a VirtualNetwork) sets defaultOutboundAccess to false.",
+        severity=Severity.MEDIUM,
+        resource_types=[SUBNET, VIRTUAL_NETWORK],
+        check=_default_outbound_off,
+        controls=Controls(azure_policy=("7bca8353-aa3b-429b-904a-9229c4385837",), psrule=("Azure.VNET.PrivateSubnet",)),
+        remediation=(
+            "Set default_outbound_access=False on the network.Subnet (the PrivateNetwork component in "
+            "components/private_network.py does); give a subnet that needs egress a NAT gateway or a route to a firewall."
+        ),
+        url="https://learn.microsoft.com/azure/virtual-network/ip-services/default-outbound-access",
+    ),
+    resource_policy(
+        name="azure-native-network-subnet-require-nsg",
+        description="Every subnet has a network security group.",
+        rationale=(
+            "Without an NSG, a subnet relies on nothing but Azure's default rules; an attached NSG states the allowed "
+            "traffic, applies to private endpoints when their network policies are on, and can be audited."
+        ),
+        checks=(
+            "Each Subnet (or inline subnet) except GatewaySubnet, AzureFirewallSubnet and RouteServerSubnet sets "
+            "networkSecurityGroup.id."
+        ),
+        severity=Severity.HIGH,
+        resource_types=[SUBNET, VIRTUAL_NETWORK],
+        check=_nsg_attached,
+        controls=Controls(
+            azure_policy=("e71308d3-144b-4262-b144-efdc3cc90517",),
+            checkov=("CKV2_AZURE_31",),
+            psrule=("Azure.VNET.UseNSGs",),
+        ),
+        remediation=(
+            "Attach an NSG with network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id) on the "
+            "network.Subnet, as the PrivateNetwork component (components/private_network.py) does for its endpoint subnet."
+        ),
+        url="https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works",
+    ),
+    stack_policy(
+        name="azure-native-network-privateendpoint-required",
+        description="In the private tier, the workspace, Key Vault, storage account and container registry each have a private endpoint.",
+        rationale=(
+            "With public network access disabled, a service without a private endpoint is unreachable from the "
+            "platform's network; Azure ML jobs, studio and deployments then fail, or someone reopens the public endpoint."
+        ),
+        checks=(
+            "When an ML workspace has publicNetworkAccess Disabled, every ML workspace, Key Vault, storage account and "
+            "container registry is referenced by a PrivateEndpoint with group amlworkspace, vault, blob or registry."
+        ),
+        severity=Severity.HIGH,
+        check=_private_endpoints,
+        controls=Controls(
+            azure_policy=(
+                "45e05259-1eb5-4f70-9574-baf73e9d219b",
+                "a6abeaec-4d90-4a02-805f-6b26c4d3fbe9",
+                "6edd7eda-6dd8-40f7-810d-67160c639cd9",
+                "e8eef0a8-67cf-4eb4-9386-14b0e78733d4",
+            ),
+            checkov=("CKV2_AZURE_32", "CKV2_AZURE_33"),
+            mcsb=("NS-2",),
+        ),
+        remediation=(
+            "Keep mlplatform:network.mode private with the default targets: blueprint/platform/environment.py passes the "
+            "workspace (amlworkspace), vault, storage (blob, file, dfs) and registry to the PrivateNetwork component "
+            "(components/private_network.py), which creates one private endpoint and its DNS zone group per target. "
+            "A resource added outside MlWorkspace needs its own target there."
+        ),
+        url="https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link",
+    ),
+]

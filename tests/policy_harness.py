@@ -1,0 +1,68 @@
+"""Run one policy the way the engine does, on hand-built inputs shaped like CrossGuard's (camelCase, floats)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "policies"))
+
+from pulumi_policy import (  # noqa: E402
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+
+
+def _options(protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], False, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def run_resource_policy(policy: Any, resource_type: str, props: Mapping[str, Any], *, name: str = "subject",
+                        config: Mapping[str, Any] | None = None, protect: bool = False) -> list[str]:
+    """The violation messages ``policy`` reports for one resource (``not applicable: ...`` when waived)."""
+    urn = f"urn:pulumi:test::mlplatform::{resource_type}::{name}"
+    args = ResourceValidationArgs(resource_type, dict(props), urn, name, _options(protect), None, dict(config or {}))
+    messages: list[str] = []
+    try:
+        validations = policy.validate if isinstance(policy.validate, list) else [policy.validate]
+        for validate in validations:
+            validate(args, lambda message, urn=None: messages.append(message))
+    except Exception as error:  # noqa: BLE001
+        if type(error).__name__ == "_NotApplicableError":
+            return [f"not applicable: {error.reason}"]
+        raise
+    return messages
+
+
+@dataclass
+class StackResource:
+    """A resource as a stack policy sees it: outputs, and the resources it depends on (by name here)."""
+
+    type: str
+    name: str
+    props: dict[str, Any]
+    depends_on: Sequence[str] = ()
+    property_dependencies: dict[str, Sequence[str]] = field(default_factory=dict)
+    protect: bool = False
+
+
+def run_stack_policy(policy: Any, resources: Sequence[StackResource], *, config: Mapping[str, Any] | None = None) -> list[tuple[str | None, str]]:
+    """(urn or None, message) for each violation ``policy`` reports on the stack."""
+    built = {
+        r.name: PolicyResource(r.type, r.props, f"urn:pulumi:test::mlplatform::{r.type}::{r.name}", r.name,
+                               _options(r.protect), None, None, [], {})
+        for r in resources
+    }
+    for r in resources:
+        built[r.name].dependencies = [built[d] for d in r.depends_on]
+        built[r.name].property_dependencies = {k: [built[d] for d in v] for k, v in r.property_dependencies.items()}
+    found: list[tuple[str | None, str]] = []
+    policy.validate(StackValidationArgs(list(built.values()), dict(config or {})), lambda message, urn=None: found.append((urn, message)))
+    return found

@@ -1,0 +1,446 @@
+"""Network policies: security rules (inline and standalone), subnets (resources and inline), and the private tier's
+private endpoints, linked through the dependency graph as the engine links them; plus the shipped plans."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import preview_stack
+from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
+
+from mlplatform_policies import network  # noqa: E402 - importable once the harness has put policies/ on the path
+from mlplatform_policies.base import CATALOG  # noqa: E402
+from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy  # noqa: E402
+
+NSG = "azure-native:network:NetworkSecurityGroup"
+RULE = "azure-native:network:SecurityRule"
+SUBNET = "azure-native:network:Subnet"
+VNET = "azure-native:network:VirtualNetwork"
+PE = "azure-native:network:PrivateEndpoint"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+VAULT = "azure-native:keyvault:Vault"
+ACCOUNT = "azure-native:storage:StorageAccount"
+REGISTRY = "azure-native:containerregistry:Registry"
+
+POLICY = {policy.name: policy for policy in network.POLICIES}
+INTERNET_PORTS = POLICY["azure-native-network-networksecuritygroup-no-internet-management-ports"]
+PRIVATE_SUBNET = POLICY["azure-native-network-subnet-disable-default-outbound-access"]
+SUBNET_NSG = POLICY["azure-native-network-subnet-require-nsg"]
+ENDPOINTS = POLICY["azure-native-network-privateendpoint-required"]
+
+_RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlp-prod-weu-5skr8/providers/"
+NSG_ID = _RG + "Microsoft.Network/networkSecurityGroups/nsg-mlp-pe-prod-weu-iee51"
+SUBNET_ID = _RG + "Microsoft.Network/virtualNetworks/vnet-mlp-prod-weu-s8qvo/subnets/snet-mlp-pe-prod-weu-fuph6"
+TAGS = {"costCenter": "CC-1001", "dataClassification": "confidential", "environment": "prod", "owner": "ml-platform-team"}
+
+#: The private tier's NSG as the prod plan records it.
+NSG_PROPS: dict[str, Any] = {
+    "location": "westeurope",
+    "networkSecurityGroupName": "nsg-mlp-pe-prod-weu-iee51",
+    "resourceGroupName": "rg-mlp-prod-weu-5skr8",
+    "securityRules": [
+        {
+            "access": "Deny",
+            "description": "Private endpoints are never reached from the Internet.",
+            "destinationAddressPrefix": "*",
+            "destinationPortRange": "*",
+            "direction": "Inbound",
+            "name": "deny-internet-inbound",
+            "priority": 4096.0,
+            "protocol": "*",
+            "sourceAddressPrefix": "Internet",
+            "sourcePortRange": "*",
+        }
+    ],
+    "tags": TAGS,
+}
+#: A standalone rule, as network.SecurityRule registers it.
+RULE_PROPS: dict[str, Any] = {
+    "access": "Allow",
+    "destinationAddressPrefix": "*",
+    "destinationPortRange": "22",
+    "direction": "Inbound",
+    "networkSecurityGroupName": "nsg-mlp-pe-prod-weu-iee51",
+    "priority": 200.0,
+    "protocol": "Tcp",
+    "resourceGroupName": "rg-mlp-prod-weu-5skr8",
+    "securityRuleName": "allow-ssh-from-bastion",
+    "sourceAddressPrefix": "10.60.1.0/26",
+    "sourcePortRange": "*",
+}
+#: The private tier's endpoint subnet as the prod plan records it.
+SUBNET_PROPS: dict[str, Any] = {
+    "addressPrefix": "10.60.0.0/24",
+    "defaultOutboundAccess": False,
+    "networkSecurityGroup": {"id": NSG_ID},
+    "privateEndpointNetworkPolicies": "Enabled",
+    "privateLinkServiceNetworkPolicies": "Enabled",
+    "resourceGroupName": "rg-mlp-prod-weu-5skr8",
+    "subnetName": "snet-mlp-pe-prod-weu-fuph6",
+    "virtualNetworkName": "vnet-mlp-prod-weu-s8qvo",
+}
+#: A network declaring its subnets inline (the platform's own network leaves `subnets` unset).
+VNET_PROPS: dict[str, Any] = {
+    "addressSpace": {"addressPrefixes": ["10.70.0.0/22"]},
+    "location": "westeurope",
+    "resourceGroupName": "rg-mlp-prod-weu-5skr8",
+    "subnets": [
+        {"addressPrefix": "10.70.0.0/24", "defaultOutboundAccess": False, "name": "snet-app", "networkSecurityGroup": {"id": NSG_ID}},
+        {"addressPrefix": "10.70.1.0/27", "defaultOutboundAccess": False, "name": "GatewaySubnet"},
+    ],
+    "virtualNetworkName": "vnet-mlp-hub-prod-weu",
+}
+
+
+def with_rule(**rule: Any) -> dict[str, Any]:
+    """The prod NSG plus one inbound allow rule."""
+    props = copy.deepcopy(NSG_PROPS)
+    props["securityRules"].append(
+        {"access": "Allow", "destinationAddressPrefix": "*", "direction": "Inbound", "priority": 100.0, "protocol": "Tcp",
+         "sourcePortRange": "*", **rule}
+    )
+    return props
+
+
+def changed(props: dict[str, Any], **values: Any) -> dict[str, Any]:
+    out = copy.deepcopy(props)
+    for key, value in values.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+EXPECTED_NO_PORTS = "expected no Inbound Allow rule from *, Internet or 0.0.0.0/0 to port 22, 3389 or 80."
+EXPOSED = "Inbound security rules let the Internet reach management or plain-HTTP ports: "
+
+
+# --- Security rules ---
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        pytest.param(NSG, NSG_PROPS, id="prod-nsg-deny-only"),
+        pytest.param(
+            NSG, with_rule(name="allow-https", sourceAddressPrefix="Internet", destinationPortRange="443"), id="https-from-internet"
+        ),
+        pytest.param(
+            NSG, with_rule(name="allow-ssh-vnet", sourceAddressPrefix="VirtualNetwork", destinationPortRange="22"), id="ssh-from-vnet"
+        ),
+        pytest.param(NSG, with_rule(name="ping", protocol="Icmp", sourceAddressPrefix="*", destinationPortRange="*"), id="icmp"),
+        pytest.param(NSG, with_rule(name="out", direction="Outbound", sourceAddressPrefix="*", destinationPortRange="22"), id="outbound"),
+        pytest.param(NSG, with_rule(name="deny-rdp", access="Deny", sourceAddressPrefix="*", destinationPortRange="3389"), id="deny"),
+        pytest.param(NSG, changed(NSG_PROPS, securityRules=None), id="no-rules"),
+        pytest.param(RULE, RULE_PROPS, id="standalone-from-bastion-subnet"),
+    ],
+)
+def test_rules_that_do_not_open_management_ports_to_the_internet_pass(resource_type: str, props: dict) -> None:
+    assert run_resource_policy(INTERNET_PORTS, resource_type, props) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "message"),
+    [
+        pytest.param(
+            NSG, with_rule(name="allow-ssh", sourceAddressPrefix="Internet", destinationPortRange="22"),
+            EXPOSED + "allow-ssh allows 'Internet' to port range '22', which includes 22 (SSH); " + EXPECTED_NO_PORTS,
+            id="ssh-from-internet",
+        ),
+        pytest.param(
+            NSG, with_rule(name="wide", sourceAddressPrefixes=["10.0.0.0/8", "0.0.0.0/0"], destinationPortRange="3000-3500"),
+            EXPOSED + "wide allows '0.0.0.0/0' to port range '3000-3500', which includes 3389 (RDP); " + EXPECTED_NO_PORTS,
+            id="rdp-in-a-range-from-a-prefix-list",
+        ),
+        pytest.param(
+            NSG, with_rule(name="web", sourceAddressPrefix="*", destinationPortRanges=["443", "80"]),
+            EXPOSED + "web allows '*' to port range '443', '80', which includes 80 (HTTP); " + EXPECTED_NO_PORTS,
+            id="http-in-a-port-list",
+        ),
+        pytest.param(
+            NSG, with_rule(name="any", protocol="*", sourceAddressPrefix="*", destinationPortRange="*"),
+            EXPOSED + "any allows '*' to port range '*', which includes 22 (SSH), 3389 (RDP), 80 (HTTP); " + EXPECTED_NO_PORTS,
+            id="everything",
+        ),
+        pytest.param(
+            RULE, changed(RULE_PROPS, sourceAddressPrefix="Internet", securityRuleName="allow-rdp", destinationPortRange="3389",
+                          direction="inbound", access="allow"),
+            EXPOSED + "allow-rdp allows 'Internet' to port range '3389', which includes 3389 (RDP); " + EXPECTED_NO_PORTS,
+            id="standalone-rule-lowercase-enums",
+        ),
+    ],
+)
+def test_rules_opening_management_ports_to_the_internet_are_reported(resource_type: str, props: dict, message: str) -> None:
+    assert run_resource_policy(INTERNET_PORTS, resource_type, props) == [message]
+
+
+def test_every_exposing_rule_of_an_nsg_is_listed() -> None:
+    props = with_rule(name="allow-ssh", sourceAddressPrefix="Internet", destinationPortRange="22")
+    props["securityRules"].append({**props["securityRules"][-1], "name": "allow-http", "priority": 110.0, "destinationPortRange": "80"})
+    assert run_resource_policy(INTERNET_PORTS, NSG, props) == [
+        EXPOSED + "allow-ssh allows 'Internet' to port range '22', which includes 22 (SSH); "
+        "allow-http allows 'Internet' to port range '80', which includes 80 (HTTP); " + EXPECTED_NO_PORTS
+    ]
+
+
+# --- Subnets ---
+
+
+def test_private_subnets_pass() -> None:
+    assert run_resource_policy(PRIVATE_SUBNET, SUBNET, SUBNET_PROPS) == []
+    assert run_resource_policy(PRIVATE_SUBNET, VNET, VNET_PROPS) == []
+    assert run_resource_policy(PRIVATE_SUBNET, VNET, changed(VNET_PROPS, subnets=None)) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "message"),
+    [
+        pytest.param(
+            SUBNET, changed(SUBNET_PROPS, defaultOutboundAccess=None),
+            "Subnet gives its machines implicit outbound Internet access: snet-mlp-pe-prod-weu-fuph6 (defaultOutboundAccess "
+            "is not set); expected defaultOutboundAccess false, with egress through a NAT gateway or firewall where it is needed.",
+            id="subnet-unset",
+        ),
+        pytest.param(
+            VNET, {**VNET_PROPS, "subnets": [{**VNET_PROPS["subnets"][0], "defaultOutboundAccess": True}, VNET_PROPS["subnets"][1]]},
+            "Subnet gives its machines implicit outbound Internet access: snet-app (defaultOutboundAccess is true); expected "
+            "defaultOutboundAccess false, with egress through a NAT gateway or firewall where it is needed.",
+            id="inline-subnet-true",
+        ),
+    ],
+)
+def test_subnets_with_default_outbound_access_are_reported(resource_type: str, props: dict, message: str) -> None:
+    assert run_resource_policy(PRIVATE_SUBNET, resource_type, props) == [message]
+
+
+def test_subnets_with_an_nsg_pass() -> None:
+    assert run_resource_policy(SUBNET_NSG, SUBNET, SUBNET_PROPS) == []
+    assert run_resource_policy(SUBNET_NSG, VNET, VNET_PROPS) == [], "GatewaySubnet takes no NSG"
+
+
+def test_an_nsg_id_unknown_during_preview_counts_as_attached() -> None:
+    props = unknown_checking_proxy({**SUBNET_PROPS, "networkSecurityGroup": {"id": UNKNOWN_STRING_VALUE}})
+    assert run_resource_policy(SUBNET_NSG, SUBNET, props) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "message"),
+    [
+        pytest.param(
+            SUBNET, changed(SUBNET_PROPS, networkSecurityGroup=None),
+            "Subnet has no network security group: snet-mlp-pe-prod-weu-fuph6 (networkSecurityGroup.id is not set); expected "
+            "an NSG attached to every subnet except the Azure-managed gateway, firewall and route server subnets.",
+            id="subnet",
+        ),
+        pytest.param(
+            VNET, {**VNET_PROPS, "subnets": [{"name": "snet-data", "addressPrefix": "10.70.2.0/24", "defaultOutboundAccess": False},
+                                             VNET_PROPS["subnets"][1]]},
+            "Subnet has no network security group: snet-data (networkSecurityGroup.id is not set); expected an NSG attached "
+            "to every subnet except the Azure-managed gateway, firewall and route server subnets.",
+            id="inline-subnet",
+        ),
+    ],
+)
+def test_subnets_without_an_nsg_are_reported(resource_type: str, props: dict, message: str) -> None:
+    assert run_resource_policy(SUBNET_NSG, resource_type, props) == [message]
+
+
+@pytest.mark.parametrize(
+    ("policy", "resource_type", "props"),
+    [
+        pytest.param(
+            INTERNET_PORTS, NSG, with_rule(name="allow-ssh", sourceAddressPrefix="Internet", destinationPortRange="22"), id="ports"
+        ),
+        pytest.param(PRIVATE_SUBNET, SUBNET, changed(SUBNET_PROPS, defaultOutboundAccess=True), id="outbound"),
+        pytest.param(SUBNET_NSG, SUBNET, changed(SUBNET_PROPS, networkSecurityGroup=None), id="nsg"),
+    ],
+)
+def test_waiver_makes_a_resource_policy_not_applicable(policy: Any, resource_type: str, props: dict) -> None:
+    reason = "Jump-box subnet of the migration, removed in Q3 (ticket NET-7)."
+    waived = {"waivers": [{"resource": "subject", "reason": reason}]}
+    assert run_resource_policy(policy, resource_type, props, config=waived) == [f"not applicable: waived: {reason}"]
+
+
+# --- Private endpoints (stack policy) ---
+
+PRIVATE = "while the platform is private (workspace platform-mlw has publicNetworkAccess 'Disabled')"
+
+
+def urn(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:test::mlplatform::{resource_type}::{name}"
+
+
+def private_tier(workspace_access: str = "Disabled", endpoints: dict[str, tuple[str, str]] | None = None) -> list[StackResource]:
+    """The private tier's resources as stack policies see them: outputs, endpoints linked to their targets by
+    ``privateLinkServiceConnections`` property dependencies. ``endpoints`` maps key -> (group id, target name)."""
+    if endpoints is None:
+        endpoints = {
+            "workspace": ("amlworkspace", "platform-mlw"),
+            "vault": ("vault", "platform-kv"),
+            "blob": ("blob", "platform-st"),
+            "file": ("file", "platform-st"),
+            "dfs": ("dfs", "platform-st"),
+            "registry": ("registry", "platform-cr"),
+        }
+    ids = {
+        "platform-mlw": _RG + "Microsoft.MachineLearningServices/workspaces/mlw-mlp-prod-weu-1jbwf",
+        "platform-kv": _RG + "Microsoft.KeyVault/vaults/kv-mlp-prod-weu-vcolv",
+        "platform-st": _RG + "Microsoft.Storage/storageAccounts/stmlpprodweuz9xue",
+        "platform-cr": _RG + "Microsoft.ContainerRegistry/registries/crmlpprodweu1lft2",
+    }
+    resources = [
+        StackResource(VAULT, "platform-kv", {"id": ids["platform-kv"], "properties": {"publicNetworkAccess": "Disabled"}}),
+        StackResource(ACCOUNT, "platform-st", {"id": ids["platform-st"], "publicNetworkAccess": "Disabled"}),
+        StackResource(REGISTRY, "platform-cr", {"id": ids["platform-cr"], "publicNetworkAccess": "Disabled", "sku": {"name": "Premium"}}),
+        StackResource(
+            WORKSPACE, "platform-mlw", {"id": ids["platform-mlw"], "publicNetworkAccess": workspace_access},
+            depends_on=["platform-kv", "platform-st", "platform-cr"],
+            property_dependencies={"keyVault": ["platform-kv"], "storageAccount": ["platform-st"], "containerRegistry": ["platform-cr"]},
+        ),
+        StackResource(SUBNET, "network-snet-pe", {**SUBNET_PROPS, "id": SUBNET_ID}),
+    ]
+    for key, (group, target) in endpoints.items():
+        name = f"pep-mlp-{key}-prod-weu"
+        resources.append(
+            StackResource(
+                PE, f"network-pep-{key}",
+                {
+                    "id": _RG + f"Microsoft.Network/privateEndpoints/{name}",
+                    "privateEndpointName": name,
+                    "privateLinkServiceConnections": [{"groupIds": [group], "name": name, "privateLinkServiceId": ids[target]}],
+                    "subnet": {"id": SUBNET_ID},
+                },
+                depends_on=[target, "network-snet-pe"],
+                property_dependencies={"privateLinkServiceConnections": [target], "subnet": ["network-snet-pe"]},
+            )
+        )
+    return resources
+
+
+def test_private_tier_with_every_endpoint_passes() -> None:
+    assert run_stack_policy(ENDPOINTS, private_tier()) == []
+
+
+def test_managed_tier_needs_no_private_endpoints() -> None:
+    assert run_stack_policy(ENDPOINTS, private_tier(workspace_access="Enabled", endpoints={})) == []
+
+
+def test_missing_private_endpoint_is_reported_on_its_target() -> None:
+    resources = [r for r in private_tier() if r.name != "network-pep-vault"]
+    assert run_stack_policy(ENDPOINTS, resources) == [
+        (
+            urn(VAULT, "platform-kv"),
+            f"Key Vault platform-kv has no private endpoint {PRIVATE}; expected a network:PrivateEndpoint whose "
+            "privateLinkServiceConnections reference it with groupIds ['vault'].",
+        )
+    ]
+
+
+def test_endpoints_for_other_groups_do_not_count() -> None:
+    resources = [r for r in private_tier() if r.name != "network-pep-blob"]
+    assert run_stack_policy(ENDPOINTS, resources) == [
+        (
+            urn(ACCOUNT, "platform-st"),
+            f"Storage account platform-st has private endpoints only for groups dfs, file {PRIVATE}; expected a "
+            "network:PrivateEndpoint whose privateLinkServiceConnections reference it with groupIds ['blob'].",
+        )
+    ]
+
+
+def test_an_endpoint_counts_for_the_resource_it_is_linked_to_not_its_group_alone() -> None:
+    endpoints = {
+        "workspace": ("amlworkspace", "platform-mlw"),
+        "vault": ("vault", "platform-kv"),
+        "blob": ("blob", "platform-st"),
+        "registry": ("registry", "platform-st"),  # wired to the wrong resource
+    }
+    assert run_stack_policy(ENDPOINTS, private_tier(endpoints=endpoints)) == [
+        (
+            urn(REGISTRY, "platform-cr"),
+            f"Container registry platform-cr has no private endpoint {PRIVATE}; expected a network:PrivateEndpoint whose "
+            "privateLinkServiceConnections reference it with groupIds ['registry'].",
+        )
+    ]
+
+
+def test_an_endpoint_linked_through_plain_dependencies_counts() -> None:
+    resources = private_tier()
+    for resource in resources:
+        if resource.type == PE:
+            resource.property_dependencies = {}
+    assert run_stack_policy(ENDPOINTS, resources) == []
+
+
+def test_group_ids_unknown_during_preview_give_the_benefit_of_the_doubt() -> None:
+    resources = private_tier()
+    vault_endpoint = next(r for r in resources if r.name == "network-pep-vault")
+    connection = {**vault_endpoint.props["privateLinkServiceConnections"][0], "groupIds": UNKNOWN_ARRAY_VALUE}
+    vault_endpoint.props = unknown_checking_proxy({**vault_endpoint.props, "privateLinkServiceConnections": [connection]})
+    assert run_stack_policy(ENDPOINTS, resources) == []
+
+
+def test_a_stack_waiver_silences_its_resource_only() -> None:
+    resources = [r for r in private_tier() if r.name not in ("network-pep-vault", "network-pep-registry")]
+    waived = {"waivers": [{"resource": "platform-kv", "reason": "Vault reached over the hub's endpoint (NET-12)."}]}
+    assert [u for u, _ in run_stack_policy(ENDPOINTS, resources, config=waived)] == [urn(REGISTRY, "platform-cr")]
+
+
+# --- Catalog and shipped plans ---
+
+
+def test_catalog_entries_are_complete() -> None:
+    for name in POLICY:
+        doc = CATALOG[name]
+        assert re.fullmatch(r"azure-native-network-[a-z]+-[a-z0-9-]+", name)
+        assert doc.description and doc.rationale and doc.remediation
+        assert doc.checks.endswith(".") and doc.checks.count(". ") == 0, "checks is one sentence"
+        assert doc.url.startswith("https://learn.microsoft.com/")
+        assert doc.relaxed_in == ()
+
+
+def plan_violations(stack: str) -> dict[str, list[str]]:
+    """Violation messages by policy for a shipped stack: resource policies on inputs, stack policies on outputs
+    linked through dependencies (URNs mapped to names)."""
+    from pulumi_policy import StackValidationPolicy
+
+    created = [r for r in preview_stack(stack).resources if r.custom and r.operation == "create"]
+    names = {r.urn: r.name for r in created}
+    linked = [
+        StackResource(
+            r.type, r.name, r.outputs, [names[u] for u in r.dependencies if u in names],
+            {key: [names[u] for u in urns if u in names] for key, urns in r.property_dependencies.items()},
+        )
+        for r in created
+    ]
+    found: dict[str, list[str]] = {}
+    for policy in network.POLICIES:
+        if isinstance(policy, StackValidationPolicy):
+            messages = [message for _, message in run_stack_policy(policy, linked)]
+        else:
+            messages = [m for r in created for m in run_resource_policy(policy, r.type, r.inputs, name=r.name)]
+        if messages:
+            found[policy.name] = messages
+    return found
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging", "dev"])
+def test_shipped_plans_pass_every_network_policy(stack: str) -> None:
+    assert plan_violations(stack) == {}
+
+
+def test_prod_private_tier_is_what_the_endpoint_policy_checks() -> None:
+    """Guard against a vacuous pass: prod is private, and dropping its vault endpoint is caught."""
+    plan = preview_stack("prod")
+    created = [r for r in plan.resources if r.custom and r.operation == "create" and r.name != "network-pep-vault"]
+    names = {r.urn: r.name for r in created}
+    linked = [
+        StackResource(r.type, r.name, r.outputs, [names[u] for u in r.dependencies if u in names],
+                      {k: [names[u] for u in v if u in names] for k, v in r.property_dependencies.items()})
+        for r in created
+    ]
+    assert [message.split(" has ")[0] for _, message in run_stack_policy(ENDPOINTS, linked)] == ["Key Vault platform-kv"]

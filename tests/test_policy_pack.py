@@ -1,0 +1,92 @@
+"""The policy pack as the engine loads it, as the preview evaluates it, and against a deliberately insecure program."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from blueprint.policy_check import evaluate, load_pack_config, load_policies
+from tests.conftest import REPO, SHIPPED_STACKS, preview_stack
+from tests.test_cli import blueprint
+
+PACK = REPO / "policies"
+INSECURE = REPO / "tests" / "fixtures" / "insecure_program"
+
+
+def test_the_pack_serves_its_port_like_the_real_cli_loads_it():
+    """`python policies/__main__.py` is what the Pulumi CLI runs: it prints the analyzer's port and serves."""
+    process = subprocess.Popen([sys.executable, "__main__.py"], cwd=PACK, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline and not line:
+            ready, _, _ = select.select([process.stdout], [], [], 1.0)
+            if ready:
+                line = process.stdout.readline().strip()
+            assert process.poll() is None, process.stderr.read()
+        assert re.fullmatch(r"\d{2,5}", line), f"expected a port on stdout, got {line!r}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_the_pack_has_at_least_35_documented_policies():
+    policies = load_policies(PACK)
+    assert len(policies) >= 35
+    assert len({p.name for p in policies}) == len(policies)
+    assert all(p.severity and p.remediation_steps and p.url and p.framework for p in policies)
+
+
+@pytest.mark.parametrize("stack", [*SHIPPED_STACKS, "shared"])
+def test_shipped_stacks_have_no_mandatory_violation(stack):
+    plan = preview_stack(stack)
+    findings = evaluate(plan, load_policies(PACK), load_pack_config(PACK, plan.outputs["environment"]))
+    assert [f for f in findings if f.blocking] == []
+    if stack in ("prod", "shared"):
+        assert findings == []
+
+
+def test_pack_configs_match_what_the_catalog_says_is_relaxed():
+    from mlplatform_policies import CATALOG
+
+    for environment in ("dev", "test", "staging", "prod", "shared"):
+        config = json.loads((PACK / "config" / f"{environment}.json").read_text())
+        relaxed = {name for name, doc in CATALOG.items() if environment in doc.relaxed_in}
+        assert {k for k, v in config.items() if v == "advisory"} == relaxed, environment
+
+
+def test_the_insecure_program_is_reported_with_every_violation_and_check_fails():
+    result = blueprint("check", "prod", "--program", str(INSECURE), "--policy-pack", str(PACK), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    blocking = {(f["policy"], f["urn"].split("::")[-1] if f["urn"] else None) for f in findings if f["enforcement"] == "mandatory"}
+    expected = {
+        ("azure-native-machinelearningservices-workspace-disallow-public-network-access", "mlw"),
+        ("azure-native-keyvault-vault-enable-purge-protection", "kv"),
+        ("azure-native-machinelearningservices-compute-require-scale-to-zero", "gpu"),
+        ("azure-native-machinelearningservices-compute-disallow-node-public-ip", "gpu"),
+        ("azure-native-machinelearningservices-onlineendpoint-require-entra-auth", "endpoint"),
+        ("azure-native-machinelearningservices-onlineendpoint-disallow-public-network-access", "endpoint"),
+        ("azure-native-authorization-role-assignment-group-or-workload", "owner-to-a-user"),
+        ("azure-native-authorization-role-assignment-no-privileged-subscription-scope", "owner-to-a-user"),
+        ("azure-native-storage-storageaccount-disallow-shared-key", "st"),
+        ("azure-native-containerregistry-registry-disable-admin-user", "cr"),
+    }
+    assert expected <= blocking
+    assert any(f["policy"] == "azuread-conditional-access-policy-covers-role-groups" for f in findings)  # no MFA policy
+
+
+def test_preview_exits_1_on_a_mandatory_violation_and_prints_it():
+    result = blueprint("preview", "prod", "--program", str(INSECURE), "--policy-pack", str(PACK))
+    assert result.returncode == 1
+    assert "Policies (" in result.stdout and "[mandatory] azure-native-keyvault-vault-enable-purge-protection" in result.stdout
+    assert "mandatory policy violations" in result.stderr
