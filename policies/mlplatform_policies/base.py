@@ -200,5 +200,19 @@ def get(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
     return value
 
 
+def shown(value: Any) -> str:
+    """A property value as a violation message quotes it: strings quoted, booleans lower-case, whole numbers
+    without ``.0`` (CrossGuard hands every number over as a float), ``not set`` for a missing value."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
+
+
 def is_value(value: Any, expected: str) -> bool:
     return isinstance(value, str) and value.lower() == expected.lower()

@@ -13,6 +13,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from mlplatform_policies.base import shown as _shown
 from mlplatform_policies.base import Controls, get, is_value, resource_policy
 
 REGISTRY = "azure-native:containerregistry:Registry"
@@ -22,17 +23,6 @@ _NETWORK_MODE = (
     "Set mlplatform:network.mode to managed or private in the stack file (stacks/Pulumi.<stack>.yaml): MlWorkspace's "
     "_registry_settings then gives the registry"
 )
-
-
-def _shown(value: Any) -> str:
-    """A property value as a message shows it."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
 
 
 def _admin_user_off(props: Mapping[str, Any]) -> str | None:

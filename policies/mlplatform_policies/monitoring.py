@@ -16,6 +16,7 @@ from typing import Any
 from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
+from mlplatform_policies.base import shown as _shown
 from mlplatform_policies.base import Controls, is_value, resource_policy, stack_policy
 
 APP_INSIGHTS = "azure-native:applicationinsights:Component"
@@ -34,18 +35,6 @@ AUDIT_CATEGORY_GROUPS = ("allLogs", "audit")
 _UNKNOWN = "(unknown)"
 _WORKSPACE_COMPONENT = "MlWorkspace (components/ml_workspace.py)"
 _MONITORING_COMPONENT = "PlatformMonitoring (components/monitoring.py)"
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
 
 
 def _safe_get(container: Any, path: str) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
+from mlplatform_policies.base import shown as _shown
 from mlplatform_policies.base import Controls, is_value, resource_policy, stack_policy
 
 NSG = "azure-native:network:NetworkSecurityGroup"
@@ -48,18 +49,6 @@ PRIVATE_LINK_TARGETS: Mapping[str, tuple[str, str]] = {
 }
 
 _CONNECTION_KEYS = ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
 
 
 def _safe_get(container: Any, key: str) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
+from mlplatform_policies.base import shown as _shown
 from mlplatform_policies.base import Controls, get, is_value, resource_policy
 
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
@@ -26,19 +27,6 @@ MIN_SOFT_DELETE_DAYS = 7
 
 _COMPONENT = "the storage.StorageAccount that MlWorkspace creates (components/ml_workspace.py)"
 _BLOB_COMPONENT = "the storage.BlobServiceProperties that MlWorkspace creates (components/ml_workspace.py)"
-
-
-def _shown(value: Any) -> str:
-    """A property value as a message shows it."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
 
 
 # --- StorageAccount ---
