@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,17 @@ def tags(environment: str = "dev") -> dict[str, str]:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's program and stacks that a test may break."""
+    target = tmp_path / "project"
+    target.mkdir()
+    shutil.copy(REPO / "Pulumi.yaml", target)
+    shutil.copy(REPO / "__main__.py", target)
+    shutil.copytree(REPO / "stacks", target / "stacks")
+    return target
 
 
 def stack_config(stack: str) -> dict[str, Any]:

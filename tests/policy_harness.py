@@ -66,3 +66,46 @@ def run_stack_policy(policy: Any, resources: Sequence[StackResource], *, config:
     found: list[tuple[str | None, str]] = []
     policy.validate(StackValidationArgs(list(built.values()), dict(config or {})), lambda message, urn=None: found.append((urn, message)))
     return found
+
+
+def plan_stack_resources(plan: Any) -> list[StackResource]:
+    """A plan as stack policies see it: each created resource's outputs, dependencies by name, protect."""
+    import copy
+
+    created = [r for r in plan.resources if r.custom and r.operation == "create"]
+    names = {r.urn: r.name for r in created}
+    return [
+        StackResource(
+            r.type, r.name, copy.deepcopy(r.outputs), [names[u] for u in r.dependencies if u in names],
+            {k: [names[u] for u in v if u in names] for k, v in r.property_dependencies.items()}, r.protect,
+        )
+        for r in created
+    ]
+
+
+def plan_violations(plan: Any, policies: Sequence[Any], resources: list[StackResource] | None = None) -> dict[str, list[str]]:
+    """Violation messages by policy on a plan, with the pack config of the plan's environment honoured
+    (disabled policies skipped, waivers applied): resource policies on inputs, stack policies on outputs."""
+    from pulumi_policy import ResourceValidationPolicy
+
+    from blueprint.policy_check import load_pack_config, policy_settings
+
+    environment = plan.outputs.get("environment")
+    pack = load_pack_config(REPO / "policies", environment if isinstance(environment, str) else None)
+    created = [r for r in plan.resources if r.custom and r.operation == "create"]
+    found: dict[str, list[str]] = {}
+    for policy in policies:
+        level, config = policy_settings(pack, policy.name)
+        if level == "disabled":
+            continue
+        if isinstance(policy, ResourceValidationPolicy):
+            messages = [
+                m for r in created
+                for m in run_resource_policy(policy, r.type, r.inputs, name=r.name, protect=r.protect, config=config)
+                if not m.startswith("not applicable")
+            ]
+        else:
+            messages = [m for _, m in run_stack_policy(policy, resources or plan_stack_resources(plan), config=config)]
+        if messages:
+            found[policy.name] = messages
+    return found

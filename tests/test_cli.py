@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,17 +18,6 @@ pytestmark = pytest.mark.e2e
 
 def blueprint(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "blueprint", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """A copy of the project's program and stacks that a test may break."""
-    target = tmp_path / "project"
-    target.mkdir()
-    shutil.copy(REPO / "Pulumi.yaml", target)
-    shutil.copy(REPO / "__main__.py", target)
-    shutil.copytree(REPO / "stacks", target / "stacks")
-    return target
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import preview_stack
+from tests import policy_harness as harness
 from tests.policy_harness import run_resource_policy
 
 from mlplatform_policies import container_registry  # noqa: E402 - importable once the harness has put policies/ on the path
@@ -164,14 +165,8 @@ def test_catalog_entries_are_complete() -> None:
 
 
 def plan_violations(stack: str) -> dict[str, list[str]]:
-    """Violation messages by policy for a shipped stack's registries (resource policies see inputs)."""
-    created = [r for r in preview_stack(stack).resources if r.custom and r.operation == "create"]
-    found: dict[str, list[str]] = {}
-    for policy in container_registry.POLICIES:
-        messages = [m for r in created for m in run_resource_policy(policy, r.type, r.inputs, name=r.name)]
-        if messages:
-            found[policy.name] = messages
-    return found
+    """Violation messages by policy of this module on a shipped stack."""
+    return harness.plan_violations(preview_stack(stack), container_registry.POLICIES)
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])

@@ -6,13 +6,13 @@ engine would see them (resource policies on inputs, stack policies on outputs li
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from components.naming import KIND_OF_TYPE
-from tests.conftest import REPO, preview_stack, takes_azure_tags
+from tests.conftest import preview_stack, takes_azure_tags
+from tests import policy_harness as harness
 from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
 
 from mlplatform_policies import governance  # noqa: E402 - the harness puts policies/ on sys.path
@@ -395,42 +395,12 @@ def test_vm_size_waiver_and_schema():
 
 
 def plan_stack_resources(plan: Any) -> list[StackResource]:
-    """The plan as a stack policy sees it: outputs, dependencies by name, protect."""
-    created = [r for r in plan.resources if r.custom and r.operation == "create"]
-    names = {r.urn: r.name for r in created}
-    return [
-        StackResource(
-            r.type, r.name, copy.deepcopy(r.outputs), [names[u] for u in r.dependencies if u in names],
-            {k: [names[u] for u in v if u in names] for k, v in r.property_dependencies.items()}, r.protect,
-        )
-        for r in created
-    ]
+    return harness.plan_stack_resources(plan)
 
 
 def violations(plan: Any, resources: list[StackResource] | None = None) -> dict[str, list[str]]:
     """Each governance policy that reports a violation on ``plan``, with its messages (pack config honoured)."""
-    from blueprint.policy_check import load_pack_config, policy_settings
-    from pulumi_policy import ResourceValidationPolicy
-
-    environment = plan.outputs.get("environment")
-    pack = load_pack_config(REPO / "policies", environment if isinstance(environment, str) else None)
-    created = [r for r in plan.resources if r.custom and r.operation == "create"]
-    found: dict[str, list[str]] = {}
-    for policy in governance.POLICIES:
-        level, config = policy_settings(pack, policy.name)
-        if level == "disabled":
-            continue
-        if isinstance(policy, ResourceValidationPolicy):
-            messages = [
-                m for r in created
-                for m in run_resource_policy(policy, r.type, r.inputs, name=r.name, protect=r.protect, config=config)
-                if not m.startswith("not applicable")
-            ]
-        else:
-            messages = [m for _, m in run_stack_policy(policy, resources or plan_stack_resources(plan), config=config)]
-        if messages:
-            found[policy.name] = messages
-    return found
+    return harness.plan_violations(plan, governance.POLICIES, resources)
 
 
 @pytest.mark.parametrize("stack", ["prod", "shared"])

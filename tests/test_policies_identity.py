@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, preview_stack
+from tests.conftest import preview_stack
+from tests import policy_harness as harness
 from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
 
 from mlplatform_policies import identity  # noqa: E402 - the harness puts policies/ on sys.path
@@ -386,42 +387,12 @@ def test_coverage_waiver_by_group_name():
 
 
 def plan_stack_resources(plan: Any) -> list[StackResource]:
-    """The plan as a stack policy sees it: outputs, dependencies by name, protect."""
-    created = [r for r in plan.resources if r.custom and r.operation == "create"]
-    names = {r.urn: r.name for r in created}
-    return [
-        StackResource(
-            r.type, r.name, copy.deepcopy(r.outputs), [names[u] for u in r.dependencies if u in names],
-            {k: [names[u] for u in v if u in names] for k, v in r.property_dependencies.items()}, r.protect,
-        )
-        for r in created
-    ]
+    return harness.plan_stack_resources(plan)
 
 
 def violations(plan: Any, resources: list[StackResource] | None = None) -> dict[str, list[str]]:
-    """Each identity policy that reports a violation on ``plan``, with its messages (waivers honoured)."""
-    from blueprint.policy_check import load_pack_config, policy_settings
-    from pulumi_policy import ResourceValidationPolicy
-
-    environment = plan.outputs.get("environment")
-    pack = load_pack_config(REPO / "policies", environment if isinstance(environment, str) else None)
-    created = [r for r in plan.resources if r.custom and r.operation == "create"]
-    found: dict[str, list[str]] = {}
-    for policy in identity.POLICIES:
-        level, config = policy_settings(pack, policy.name)
-        if level == "disabled":
-            continue
-        if isinstance(policy, ResourceValidationPolicy):
-            messages = [
-                m for r in created
-                for m in run_resource_policy(policy, r.type, r.inputs, name=r.name, protect=r.protect, config=config)
-                if not m.startswith("not applicable")
-            ]
-        else:
-            messages = [m for _, m in run_stack_policy(policy, resources or plan_stack_resources(plan), config=config)]
-        if messages:
-            found[policy.name] = messages
-    return found
+    """Each identity policy that reports a violation on ``plan``, with its messages (pack config honoured)."""
+    return harness.plan_violations(plan, identity.POLICIES, resources)
 
 
 @pytest.mark.parametrize("stack", ["prod", "shared"])

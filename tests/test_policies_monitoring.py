@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import preview_stack
+from tests import policy_harness as harness
 from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
 
 from mlplatform_policies import monitoring  # noqa: E402 - importable once the harness has put policies/ on the path
@@ -423,18 +424,8 @@ def linked_plan(stack: str, *, without: tuple[str, ...] = ()) -> tuple[list[Any]
 
 
 def plan_violations(stack: str) -> dict[str, list[str]]:
-    from pulumi_policy import StackValidationPolicy
-
-    created, linked = linked_plan(stack)
-    found: dict[str, list[str]] = {}
-    for policy in monitoring.POLICIES:
-        if isinstance(policy, StackValidationPolicy):
-            messages = [message for _, message in run_stack_policy(policy, linked)]
-        else:
-            messages = [m for r in created for m in run_resource_policy(policy, r.type, r.inputs, name=r.name)]
-        if messages:
-            found[policy.name] = messages
-    return found
+    """Violation messages by policy of this module on a shipped stack."""
+    return harness.plan_violations(preview_stack(stack), monitoring.POLICIES)
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging", "dev"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import preview_stack
+from tests import policy_harness as harness
 from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
 
 from mlplatform_policies import network  # noqa: E402 - importable once the harness has put policies/ on the path
@@ -404,28 +405,8 @@ def test_catalog_entries_are_complete() -> None:
 
 
 def plan_violations(stack: str) -> dict[str, list[str]]:
-    """Violation messages by policy for a shipped stack: resource policies on inputs, stack policies on outputs
-    linked through dependencies (URNs mapped to names)."""
-    from pulumi_policy import StackValidationPolicy
-
-    created = [r for r in preview_stack(stack).resources if r.custom and r.operation == "create"]
-    names = {r.urn: r.name for r in created}
-    linked = [
-        StackResource(
-            r.type, r.name, r.outputs, [names[u] for u in r.dependencies if u in names],
-            {key: [names[u] for u in urns if u in names] for key, urns in r.property_dependencies.items()},
-        )
-        for r in created
-    ]
-    found: dict[str, list[str]] = {}
-    for policy in network.POLICIES:
-        if isinstance(policy, StackValidationPolicy):
-            messages = [message for _, message in run_stack_policy(policy, linked)]
-        else:
-            messages = [m for r in created for m in run_resource_policy(policy, r.type, r.inputs, name=r.name)]
-        if messages:
-            found[policy.name] = messages
-    return found
+    """Violation messages by policy of this module on a shipped stack."""
+    return harness.plan_violations(preview_stack(stack), network.POLICIES)
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging", "dev"])

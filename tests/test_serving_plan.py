@@ -9,7 +9,7 @@ import yaml
 
 from blueprint.cost import estimate_plan
 from tests.conftest import only, preview_stack
-from tests.test_cli import blueprint, project_copy  # noqa: F401 - fixture
+from tests.test_cli import blueprint
 
 ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
@@ -123,7 +123,7 @@ def test_preview_prints_the_cost_section_and_the_json_carries_it():
         (lambda c: c["mlplatform:drift"].update(dataDriftThreshold=2), "mlplatform:drift.dataDriftThreshold: expected a number above 0 and at most 1"),
     ],
 )
-def test_bad_serving_config_exits_2(project_copy, change, message):  # noqa: F811 - fixture
+def test_bad_serving_config_exits_2(project_copy, change, message):
     stack_file = project_copy / "stacks" / "Pulumi.prod.yaml"
     data = yaml.safe_load(stack_file.read_text())
     change(data["config"])
