@@ -109,3 +109,25 @@ def plan_violations(plan: Any, policies: Sequence[Any], resources: list[StackRes
         if messages:
             found[policy.name] = messages
     return found
+
+
+#: Marks a property to remove in :func:`changed`.
+DROP = object()
+
+
+def changed(props: Mapping[str, Any], *edits: tuple[str, Any], **paths: Any) -> dict[str, Any]:
+    """A deep copy of ``props`` with edits applied: ``("a.b", value)`` tuples, or keywords with ``__`` for ``.``
+    (``a__b=value``); the value :data:`DROP` removes the property."""
+    import copy
+
+    result = copy.deepcopy(dict(props))
+    for path, value in [*edits, *((key.replace("__", "."), value) for key, value in paths.items())]:
+        *parents, leaf = path.split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is DROP:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return result

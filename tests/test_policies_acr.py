@@ -3,7 +3,6 @@ and the shipped plans (prod and staging pass everything; dev's Basic, public reg
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from tests.conftest import preview_stack
 from tests import policy_harness as harness
 from tests.policy_harness import run_resource_policy
+from tests.policy_harness import DROP, changed
 
 from mlplatform_policies import container_registry  # noqa: E402 - importable once the harness has put policies/ on the path
 from mlplatform_policies.base import CATALOG  # noqa: E402
@@ -46,22 +46,7 @@ BASIC_PROPS: dict[str, Any] = {
     "zoneRedundancy": "Disabled",
 }
 
-DROP = object()
 
-
-def changed(props: dict[str, Any], **paths: Any) -> dict[str, Any]:
-    """A copy of ``props`` with dotted paths (``__`` for ``.``) set, or removed with ``DROP``."""
-    out = copy.deepcopy(props)
-    for dotted, value in paths.items():
-        *parents, leaf = dotted.split("__")
-        node = out
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is DROP:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return out
 
 
 # (policy, compliant props, violating props, exact message)

@@ -7,13 +7,14 @@ so their props are what the SDK sends (checked under the ARM mocks below). Each 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from tests.conftest import preview_stack, run_component
 from tests.policy_harness import run_resource_policy
+from tests.policy_harness import DROP as DELETE
+from tests.policy_harness import changed
 
 from mlplatform_policies import keyvault  # noqa: E402 - the harness puts the pack on sys.path
 from mlplatform_policies.base import CATALOG  # noqa: E402
@@ -69,22 +70,7 @@ KEY_PROPS: dict[str, Any] = {
     "vaultName": "kv-mlp-prod-weu-vcolv",
 }
 
-DELETE = object()
 
-
-def changed(props: Mapping[str, Any], *edits: tuple[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``props`` with each ``(dotted.path, value)`` applied (``DELETE`` removes the key)."""
-    result = copy.deepcopy(dict(props))
-    for path, value in edits:
-        *parents, leaf = path.split(".")
-        node = result
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is DELETE:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return result
 
 
 P = "azure-native-keyvault-"

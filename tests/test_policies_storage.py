@@ -3,7 +3,6 @@ shipped plans (prod and staging pass everything; dev trips only what dev deliber
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from tests.conftest import preview_stack
 from tests import policy_harness as harness
 from tests.policy_harness import run_resource_policy
+from tests.policy_harness import DROP, changed
 
 from mlplatform_policies import storage  # noqa: E402 - importable once the harness has put policies/ on the path
 from mlplatform_policies.base import CATALOG  # noqa: E402
@@ -64,22 +64,7 @@ CONTAINER_PROPS: dict[str, Any] = {
     "resourceGroupName": "rg-mlp-prod-weu-5skr8",
 }
 
-DROP = object()
 
-
-def changed(props: dict[str, Any], **paths: Any) -> dict[str, Any]:
-    """A copy of ``props`` with dotted paths (``__`` for ``.``) set, or removed with ``DROP``."""
-    out = copy.deepcopy(props)
-    for dotted, value in paths.items():
-        *parents, leaf = dotted.split("__")
-        node = out
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is DROP:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return out
 
 
 # (policy, type, compliant props, violating props, exact message)
