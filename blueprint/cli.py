@@ -1,4 +1,4 @@
-"""The ``blueprint`` command line: ``blueprint preview <stack>``, ``blueprint check``, ``blueprint policies`` and ``blueprint schema``.
+"""The ``blueprint`` command line: preview, check, policies, schema, templates, fork and promote.
 
 Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage or
 bad input (a short message naming the file and key, never a traceback).
@@ -68,6 +68,38 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-dir", type=Path, metavar="DIR",
                        help="write the reports to DIR (check.txt, check.json, check.sarif, check.junit.xml, compliance.md) and print the text report")
 
+    fork = commands.add_parser(
+        "fork",
+        help="start a new stack from an existing one, with its names re-derived, validated and previewed",
+        description="Write stacks/Pulumi.<new-stack>.yaml from the source stack's file (comments kept) with the new "
+        "project's naming prefix, owner, cost centre, location and repository, validate it, preview it offline with "
+        "the policy pack, and print the next steps. Refuses to overwrite a stack file; writes nothing on any error. "
+        "Exit 0 written, 1 the preview found a mandatory policy violation (nothing written), 2 bad usage or input.",
+    )
+    fork.add_argument("source", metavar="SOURCE_STACK", help="stack to copy, e.g. prod")
+    fork.add_argument("stack", metavar="NEW_STACK", help="name of the new stack, e.g. fraud-prod")
+    fork.add_argument("--project", required=True, metavar="NAME", help="the new ML project's short name: its resources' naming prefix (2-12 lowercase letters and digits, a letter first)")
+    fork.add_argument("--owner", metavar="TEAM", help="tags.owner of the new stack (default: the source's)")
+    fork.add_argument("--cost-center", metavar="CODE", help="tags.costCenter of the new stack (default: the source's)")
+    fork.add_argument("--location", metavar="REGION", help="Azure region of the new stack (default: the source's)")
+    fork.add_argument("--repository", metavar="OWNER/REPO", help="GitHub repository whose workflows deploy the new stack (ci.repository)")
+    fork.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
+    fork.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack to evaluate (default: <program>/policies)")
+
+    promote = commands.add_parser(
+        "promote",
+        help="point one deployment of a stack's endpoint at another model version, in the stack file",
+        description="Set mlplatform:endpoints[<endpoint>].deployments[<deployment>].model in the stack file "
+        "(comments kept), after checking that the result is a valid stack configuration. The models workflow uses it "
+        "to open the pull request that promotes a registered model to prod. Exit 0 changed or already set, 2 bad "
+        "usage or input (nothing written).",
+    )
+    promote.add_argument("stack", help="stack whose file to change, e.g. prod")
+    promote.add_argument("--endpoint", required=True, metavar="NAME", help="endpoint name in mlplatform:endpoints")
+    promote.add_argument("--deployment", required=True, metavar="NAME", help="deployment name under that endpoint, e.g. green")
+    promote.add_argument("--model", required=True, metavar="REF", help="model reference, e.g. registry:fraud-classifier:7")
+    promote.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
+
     policies = commands.add_parser(
         "policies",
         help="print the policy catalog: what each policy checks, why, its enforcement and the controls it implements",
@@ -90,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "policies":
             return _policies(args)
+        if args.command == "fork":
+            from blueprint.fork import fork_command
+
+            return fork_command(args)
+        if args.command == "promote":
+            from blueprint.promote import promote_command
+
+            return promote_command(args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

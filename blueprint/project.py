@@ -75,13 +75,18 @@ def read_stack_config(project: Project, stack: str) -> dict[str, str]:
     path = project.stack_file(stack)
     if not path.is_file():
         known = ", ".join(project.stacks()) or "none"
-        raise UsageError(f"{_display(project, path)}: no such stack file (stacks here: {known})")
+        raise UsageError(f"{display_path(project, path)}: no such stack file (stacks here: {known})")
     data = _read_yaml(path) or {}
     if not isinstance(data, dict):
-        raise UsageError(f"{_display(project, path)}: expected a mapping with a config key, found {type(data).__name__}")
+        raise UsageError(f"{display_path(project, path)}: expected a mapping with a config key, found {type(data).__name__}")
     config = data.get("config") or {}
     if not isinstance(config, dict):
-        raise UsageError(f"{_display(project, path)}: config: expected a mapping of keys to values, found {type(config).__name__}")
+        raise UsageError(f"{display_path(project, path)}: config: expected a mapping of keys to values, found {type(config).__name__}")
+    return engine_config(project, config)
+
+
+def engine_config(project: Project, config: dict[str, Any]) -> dict[str, str]:
+    """A stack file's ``config`` mapping as the engine passes it: keys namespaced, values as strings."""
     values: dict[str, str] = {}
     for key, value in config.items():
         full_key = key if ":" in str(key) else f"{project.name}:{key}"
@@ -115,7 +120,8 @@ def _read_yaml(path: Path) -> Any:
         raise UsageError(f"{path}: cannot be read: {error.strerror}") from None
 
 
-def _display(project: Project, path: Path) -> str:
+def display_path(project: Project, path: Path) -> str:
+    """``path`` relative to the project when it is inside it: how messages name files."""
     try:
         return str(path.relative_to(project.directory))
     except ValueError:

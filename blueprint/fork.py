@@ -1,0 +1,261 @@
+"""``blueprint fork <source> <new>``: a new ML project starts from a stack that already passes review.
+
+The new stack file is the source's, comments and all, with what identifies the project re-derived: the naming
+prefix (every physical name, together with a hash of project and stack, so two forks never fight over a globally
+unique name), the ``project``, ``owner`` and ``costCenter`` tags, the region and the repository CI deploys from.
+What cannot carry over is dropped and listed: the source's secrets provider and its encrypted values (they only
+decrypt with the source stack's key) and a fixed resource group name (two stacks in one group would delete each
+other's resources).
+
+Nothing is written until the new configuration has been validated, previewed offline and checked against the
+policy pack: a fork that would fail ``pulumi up --policy-pack policies`` never reaches the disk. The file is then
+created in one step and never overwrites an existing one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from blueprint.config.schema import platform_schema
+from blueprint.errors import UsageError
+from blueprint.project import Project, display_path, load_project
+from blueprint.stack_files import document_config, dump_document, load_document, plain, write_new
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: Pulumi's stack-name characters, minus a leading dot or dash: the name becomes a file name in stacks/.
+STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+#: Top-level stack-file keys that belong to the source stack's own secrets provider.
+SOURCE_ONLY_KEYS = ("secretsprovider", "encryptedkey", "encryptionsalt")
+
+
+@dataclass(frozen=True)
+class ForkRequest:
+    """What the new project supplies; ``None`` keeps the source's value."""
+
+    source: str
+    stack: str
+    project: str
+    owner: str | None = None
+    cost_center: str | None = None
+    location: str | None = None
+    repository: str | None = None
+
+
+@dataclass
+class ForkChanges:
+    """What the fork changed, for the summary and the next steps."""
+
+    changed: list[tuple[str, Any, Any]] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def fork_command(args: argparse.Namespace) -> int:
+    """Run ``blueprint fork``; see the module docstring."""
+    request = ForkRequest(
+        source=args.source, stack=args.stack, project=args.project, owner=args.owner,
+        cost_center=args.cost_center, location=args.location, repository=args.repository,
+    )
+    project = load_project(args.program.resolve())
+    target = project.stack_file(request.stack)
+    shown = display_path(project, target)
+    text, changes = forked_stack_file(project, request)
+
+    from blueprint.config.errors import ConfigError  # imports pulumi: only once the inputs are known to be sane
+    from blueprint.preview.runner import run_program
+
+    try:
+        plan = run_program(project, request.stack, document_config(project, text))
+    except ConfigError as error:
+        print(f"error: {error}\n(nothing written)", file=sys.stderr)
+        return EXIT_USAGE
+    except (UsageError, ValueError) as error:  # a component refused a derived name or value
+        print(f"error: {shown}: the forked stack is not valid: {error}\n(nothing written)", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # the program failed: say where, keep the traceback for --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: the program of {project.name} failed for the forked stack {request.stack}: {type(error).__name__}: {error}\n(nothing written)", file=sys.stderr)
+        return EXIT_FAILED
+
+    findings = _policy_findings(args, project, plan)
+    blocking = [finding for finding in findings if finding.blocking]
+    if blocking:
+        from blueprint.policy_check import render_findings
+
+        sys.stdout.write(render_findings(findings, request.stack))
+        print(f"error: {shown} would violate {len(blocking)} mandatory polic{'ies' if len(blocking) != 1 else 'y'} (see above); nothing written", file=sys.stderr)
+        return EXIT_FAILED
+
+    write_new(target, text)
+    sys.stdout.write(_summary(request, shown, changes, plan, findings))
+    return EXIT_OK
+
+
+def forked_stack_file(project: Project, request: ForkRequest) -> tuple[str, ForkChanges]:
+    """The new stack file's text. Raises ``UsageError`` for a bad name, an existing target or a bad source."""
+    check_stack_name(request.stack)
+    check_project_name(request.project)
+    if request.stack == request.source:
+        raise UsageError(f"{request.stack}: a fork needs a new stack name, not the source's")
+    target = project.stack_file(request.stack)
+    if target.exists():
+        raise UsageError(f"{display_path(project, target)}: already exists; refusing to overwrite it (choose another stack name, or delete the file first)")
+    source = project.stack_file(request.source)
+    if not source.is_file():
+        known = ", ".join(project.stacks()) or "none"
+        raise UsageError(f"{display_path(project, source)}: no such stack file to fork (stacks here: {known})")
+    document = load_document(source, display_path(project, source))
+    changes = apply_fork(document, project.name, request)
+    return _with_origin(dump_document(document), request.source), changes
+
+
+def check_stack_name(name: str) -> None:
+    if not STACK_NAME.fullmatch(name):
+        raise UsageError(
+            f"stack name {name!r}: expected 1-100 letters, digits, '-', '_' or '.', starting with a letter or digit "
+            "(Pulumi's stack-name rule; the name also becomes the file stacks/Pulumi.<stack>.yaml)"
+        )
+
+
+def check_project_name(name: str) -> None:
+    """The project name becomes the naming prefix, so it must meet the prefix's rule (from the config schema)."""
+    spec = platform_schema()["properties"]["namingPrefix"]
+    if not re.fullmatch(spec["pattern"], name):
+        raise UsageError(
+            f"--project {name!r}: expected {spec['x-expected']} (it becomes mlplatform:namingPrefix, the prefix of "
+            "every Azure resource name, and Azure's storage account and registry names allow nothing else)"
+        )
+
+
+def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> ForkChanges:
+    """Re-derive the project's identity in ``document`` (in place) and drop what only the source can use."""
+    changes = ForkChanges()
+    config: CommentedMap = document["config"]
+    for key in SOURCE_ONLY_KEYS:
+        if key in document:
+            del document[key]
+            changes.dropped.append(f"{key} (the source stack's secrets provider; `pulumi stack init` sets the new one)")
+    changes.dropped += [f"{path} (encrypted with the source stack's key; set it again with `pulumi config set --secret`)" for path in _drop_secrets(config, namespace)]
+
+    def put(key: str, value: Any, parent: CommentedMap | None = None, label: str | None = None) -> None:
+        target = config if parent is None else parent
+        name = _key_in(target, key, namespace) if parent is None else key
+        old = plain(target.get(name))
+        if old != value:
+            target[name] = value
+            changes.changed.append((label or f"{namespace}:{key}", old, value))
+
+    put("namingPrefix", request.project)
+    if request.location is not None:
+        put("location", request.location)
+    tags = _mapping(config, "tags", namespace)
+    put("project", request.project, tags, f"{namespace}:tags.project")
+    if request.owner is not None:
+        put("owner", request.owner, tags, f"{namespace}:tags.owner")
+    if request.cost_center is not None:
+        put("costCenter", request.cost_center, tags, f"{namespace}:tags.costCenter")
+    if request.repository is not None:
+        ci_key = _key_in(config, "ci", namespace)
+        if isinstance(config.get(ci_key), Mapping):
+            put("repository", request.repository, config[ci_key], f"{namespace}:ci.repository")
+        else:
+            environment = plain(tags.get("environment"))
+            put("ci", CommentedMap([("repository", request.repository), ("environments", CommentedSeq([environment]))]))
+    group_key = _key_in(config, "resourceGroupName", namespace)
+    if group_key in config:
+        changes.dropped.append(f"{namespace}:resourceGroupName {plain(config[group_key])!r} (the fork gets a resource group of its own)")
+        del config[group_key]
+    return changes
+
+
+def _key_in(config: Mapping[str, Any], key: str, namespace: str) -> str:
+    """How the file spells ``key``: namespaced (``mlplatform:key``) unless it already uses the bare form."""
+    return key if key in config and f"{namespace}:{key}" not in config else f"{namespace}:{key}"
+
+
+def _mapping(config: CommentedMap, key: str, namespace: str) -> CommentedMap:
+    name = _key_in(config, key, namespace)
+    value = config.get(name)
+    if not isinstance(value, CommentedMap):
+        value = CommentedMap()
+        config[name] = value
+    return value
+
+
+def _drop_secrets(node: Any, path: str) -> list[str]:
+    """Remove ``{secure: ...}`` values anywhere under ``node``; return their key paths."""
+    dropped: list[str] = []
+    items: list[tuple[Any, Any]] = list(node.items()) if isinstance(node, Mapping) else list(enumerate(node)) if isinstance(node, list) else []
+    for key, value in items:
+        where = f"{path}[{key}]" if isinstance(node, list) else (str(key) if ":" in str(key) else f"{path}.{key}")
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            del node[key]
+            dropped.append(where)
+        else:
+            dropped += _drop_secrets(value, where)
+    return dropped
+
+
+def _with_origin(text: str, source: str) -> str:
+    """Say where the file came from, after the editor-schema line that has to stay first."""
+    note = f"# Forked from stack {source} with `blueprint fork`: review the settings below before the first `pulumi up`.\n"
+    first, _, rest = text.partition("\n")
+    if first.startswith("# yaml-language-server:"):
+        return f"{first}\n{note}{rest}"
+    return note + text
+
+
+def _policy_findings(args: argparse.Namespace, project: Project, plan: Any) -> list[Any]:
+    from blueprint.policy_check import evaluate, load_pack_config, load_policies
+
+    pack = (args.policy_pack or project.directory / "policies").resolve()
+    if args.policy_pack is None and not (pack / "PulumiPolicy.yaml").is_file():
+        return []
+    environment = plan.outputs.get("environment")
+    return evaluate(plan, load_policies(pack), load_pack_config(pack, environment if isinstance(environment, str) else None))
+
+
+def _summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, findings: list[Any]) -> str:
+    from blueprint.cost import estimate_plan
+
+    environment = plan.outputs.get("environment")
+    lines = [f"Forked stack {request.source} into {shown}:"]
+    lines += [f"  {key}: {_shown(old)} -> {_shown(new)}" for key, old, new in changes.changed]
+    lines += [f"  dropped {item}" for item in changes.dropped]
+    resources = sum(1 for r in plan.resources if r.custom and r.operation == "create")
+    lines.append(f"\nOffline preview: {resources} resources to create; policy pack: no mandatory violation"
+                 + (f" ({len(findings)} advisory finding{'s' if len(findings) != 1 else ''}; `blueprint preview {request.stack}` lists them)" if findings else ""))
+    cost = estimate_plan(plan)
+    if cost is not None:
+        lines.append(f"Estimated cost: about ${cost.fixed_monthly:,.0f} a month always on, ${cost.peak_monthly:,.0f} in a month with its peak hours")
+    lines += _next_steps(request, shown, environment if isinstance(environment, str) else None)
+    return "\n".join(lines) + "\n"
+
+
+def _next_steps(request: ForkRequest, shown: str, environment: str | None) -> list[str]:
+    stack = request.stack
+    pack_config = f"policies/config/{environment}.json" if environment else "policies/config/<environment>.json"
+    steps = [
+        f"Review {shown}: monitoring e-mails and webhooks, access.breakGlass, the endpoints and their models, the "
+        "budget; a private network's addressSpace must not overlap a network it will be peered with.",
+        f"Compare it with its source: blueprint diff {request.source} {stack}",
+        "Log in to the state backend (the bootstrap stack's outputs): pulumi login 'azblob://<container>?storage_account=<account>'",
+        f"Create the stack with the Key Vault secrets provider: pulumi stack init {stack} --secrets-provider 'azurekeyvault://<vault>.vault.azure.net/keys/<key>'",
+        f"Deploy: pulumi up --stack {stack} --policy-pack policies --policy-pack-config {pack_config}",
+        "Let CI deploy it: add the stack to .github/workflows/infrastructure.yml and create its GitHub environment (docs/ci-cd.md).",
+    ]
+    return ["\nNext steps:"] + [f"  {number}. {step}" for number, step in enumerate(steps, start=1)]
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else str(value)

@@ -1,0 +1,115 @@
+"""Editing stack files the way a person would: comments, key order and quoting kept, nothing half-written.
+
+``blueprint fork`` and ``blueprint promote`` change a few values in a file that people maintain by hand, so the
+file is edited in place with a round-trip YAML parser (ruamel.yaml) rather than re-dumped, which would drop every
+comment that explains a setting. Writes go to a temporary file in the same directory first and take the target's
+place in one step, so a failure at any point leaves the old file (or no file) behind, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RoundTripYAMLError
+
+from blueprint.errors import UsageError
+from blueprint.project import Project, engine_config
+
+
+def _round_trip() -> YAML:
+    parser = YAML(typ="rt")
+    parser.preserve_quotes = True
+    parser.width = 4096  # never re-wrap a user's long lines
+    parser.indent(mapping=2, sequence=4, offset=2)
+    return parser
+
+
+def load_document(path: Path, shown: str) -> CommentedMap:
+    """The stack file as an editable document; ``shown`` is how errors name the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{shown}: cannot be read: {error.strerror}") from None
+    try:
+        document = _round_trip().load(text)
+    except RoundTripYAMLError as error:
+        raise UsageError(f"{shown}: not valid YAML: {error}") from None
+    if document is None:
+        document = CommentedMap()
+    if not isinstance(document, CommentedMap):
+        raise UsageError(f"{shown}: expected a mapping with a config key, found {type(document).__name__}")
+    config = document.get("config")
+    if config is None:
+        document["config"] = CommentedMap()
+    elif not isinstance(config, CommentedMap):
+        raise UsageError(f"{shown}: config: expected a mapping of keys to values, found {type(config).__name__}")
+    return document
+
+
+def dump_document(document: CommentedMap) -> str:
+    stream = io.StringIO()
+    _round_trip().dump(document, stream)
+    return stream.getvalue()
+
+
+def document_config(project: Project, text: str) -> dict[str, str]:
+    """What the engine would hand the program for a stack file with this text."""
+    data = yaml.safe_load(text) or {}
+    return engine_config(project, data.get("config") or {})
+
+
+def plain(value: Any) -> Any:
+    """A round-trip node as plain Python data (for reading values, not for writing them back)."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, CommentedSeq)):
+        return [plain(item) for item in value]
+    return value
+
+
+def write_new(path: Path, text: str) -> None:
+    """Create ``path`` with ``text``; refuse, atomically, when it already exists."""
+    with _staged(path, text) as staged:
+        try:
+            os.link(staged, path)  # fails if path exists, even if it appeared a moment ago
+        except FileExistsError:
+            raise UsageError(f"{path.name}: already exists; refusing to overwrite it") from None
+        except OSError:  # a file system without hard links: exclusive creation, then the content
+            try:
+                with path.open("x", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                raise UsageError(f"{path.name}: already exists; refusing to overwrite it") from None
+
+
+def replace(path: Path, text: str) -> None:
+    """Replace ``path``'s content in one step (the caller was asked to change this file)."""
+    with _staged(path, text) as staged:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(staged, mode)
+        os.replace(staged, path)
+
+
+@contextmanager
+def _staged(path: Path, text: str) -> Iterator[Path]:
+    """A complete copy of ``text`` beside ``path`` (same file system, so linking or renaming it is atomic)."""
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    staged = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(staged, 0o644)
+        yield staged
+    finally:
+        staged.unlink(missing_ok=True)
