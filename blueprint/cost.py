@@ -132,6 +132,10 @@ class RegionPrices:
         return self.fixed_monthly.get(key)
 
 
+class UnpricedRegionError(ValueError):
+    """The price table has no prices for a region: the stack is valid, only its cost cannot be estimated."""
+
+
 @dataclass(frozen=True)
 class PriceTable:
     """A dated table of list prices per region (see ``components/data/prices.json``)."""
@@ -143,12 +147,12 @@ class PriceTable:
     notes: tuple[str, ...] = ()
 
     def region(self, location: str) -> RegionPrices:
-        """The prices for ``location`` (``westeurope`` or ``West Europe``); a ``ValueError`` naming the priced
-        regions when the table has none for it."""
+        """The prices for ``location`` (``westeurope`` or ``West Europe``); an ``UnpricedRegionError`` naming the
+        priced regions when the table has none for it."""
         key = normalize_location(location)
         if key not in self.regions:
             priced = ", ".join(sorted(self.regions)) or "none"
-            raise ValueError(
+            raise UnpricedRegionError(
                 f"no prices for region {location!r} in the price table ({PRICES_PATH}); priced regions: {priced}"
             )
         return self.regions[key]
@@ -688,7 +692,8 @@ def render_estimate(est: CostEstimate) -> str:
 def estimate_plan(plan: Plan, prices: PriceTable | None = None) -> CostEstimate | None:
     """The estimate a preview prints: region from the stack's ``location`` output, peak hours and budget from its
     ``costAssumptions`` output (``peakHoursPerMonth``, ``monthlyBudget``); the budget resource when no amount is
-    given. ``None`` for programs that export no location (nothing to price against)."""
+    given. ``None`` for programs that export no location (nothing to price against). Raises
+    ``UnpricedRegionError`` for a region the price table lacks: a valid stack, so callers say so and go on."""
     location = plan.outputs.get("location")
     if not isinstance(location, str):
         return None

@@ -96,8 +96,9 @@ def fork_command(args: argparse.Namespace) -> int:
         print(f"error: {shown} would violate {len(blocking)} mandatory polic{'ies' if len(blocking) != 1 else 'y'} (see above); nothing written", file=sys.stderr)
         return EXIT_FAILED
 
+    summary = _summary(request, shown, changes, plan, findings)  # before writing: a failure here writes nothing
     write_new(target, text)
-    sys.stdout.write(_summary(request, shown, changes, plan, findings))
+    sys.stdout.write(summary)
     return EXIT_OK
 
 
@@ -226,7 +227,7 @@ def _policy_findings(args: argparse.Namespace, project: Project, plan: Any) -> l
 
 
 def _summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, findings: list[Any]) -> str:
-    from blueprint.cost import estimate_plan
+    from blueprint.cost import UnpricedRegionError, estimate_plan
 
     environment = plan.outputs.get("environment")
     lines = [f"Forked stack {request.source} into {shown}:"]
@@ -235,7 +236,11 @@ def _summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, 
     resources = sum(1 for r in plan.resources if r.custom and r.operation == "create")
     lines.append(f"\nOffline preview: {resources} resources to create; policy pack: no mandatory violation"
                  + (f" ({len(findings)} advisory finding{'s' if len(findings) != 1 else ''}; `blueprint preview {request.stack}` lists them)" if findings else ""))
-    cost = estimate_plan(plan)
+    try:
+        cost = estimate_plan(plan)
+    except UnpricedRegionError as error:
+        cost = None
+        lines.append(f"Estimated cost: none: {error}")
     if cost is not None:
         lines.append(f"Estimated cost: about ${cost.fixed_monthly:,.0f} a month always on, ${cost.peak_monthly:,.0f} in a month with its peak hours")
     lines += _next_steps(request, shown, environment if isinstance(environment, str) else None)

@@ -201,3 +201,14 @@ def test_an_existing_target_is_refused_before_anything_runs(project):
     (project / "stacks" / "Pulumi.taken.yaml").write_text("config: {}\n")
     with pytest.raises(UsageError, match="already exists; refusing to overwrite"):
         forked_stack_file(load_project(project), ForkRequest(source="prod", stack="taken", project="fraud"))
+
+
+@pytest.mark.e2e
+def test_a_region_without_prices_is_forked_and_previewed_with_a_note(project):
+    """The price table covering fewer regions than Azure is no reason to refuse a valid stack."""
+    result = blueprint("fork", "staging", "fraud-staging", "--project", "fraud", "--location", "swedencentral", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "Estimated cost: none: no prices for region 'swedencentral'" in result.stdout
+    preview = blueprint("preview", "fraud-staging", cwd=project)
+    assert preview.returncode == 0, preview.stderr
+    assert "Cost: not estimated: no prices for region 'swedencentral'" in preview.stdout
