@@ -1,4 +1,4 @@
-"""The ``blueprint`` command line: preview, check, policies, schema, templates, fork and promote.
+"""The ``blueprint`` command line: preview, check, policies, schema, templates, fork, diff and promote.
 
 Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage or
 bad input (a short message naming the file and key, never a traceback).
@@ -86,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     fork.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
     fork.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack to evaluate (default: <program>/policies)")
 
+    diff = commands.add_parser(
+        "diff",
+        help="what differs between two stacks' plans, resources matched by logical role",
+        description="Preview both stacks offline and list the resources only one of them has and the settings that "
+        "differ between resources playing the same role (same type and logical name), physical names aside: what "
+        "promoting from STACK_A to STACK_B changes.",
+    )
+    diff.add_argument("stack_a", metavar="STACK_A", help="the stack promoted from, e.g. staging")
+    diff.add_argument("stack_b", metavar="STACK_B", help="the stack promoted to, e.g. prod")
+    diff.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
+    diff.add_argument("--json", nargs="?", const="-", metavar="PATH", help="write the differences as JSON to PATH ('-' or no PATH: standard output)")
+
     promote = commands.add_parser(
         "promote",
         help="point one deployment of a stack's endpoint at another model version, in the stack file",
@@ -126,6 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from blueprint.fork import fork_command
 
             return fork_command(args)
+        if args.command == "diff":
+            from blueprint.stack_diff import diff_command
+
+            return diff_command(args)
         if args.command == "promote":
             from blueprint.promote import promote_command
 
@@ -138,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     from blueprint.config.errors import ConfigError  # imports pulumi: only for commands that run programs
-    from blueprint.cost import estimate_plan, estimate_to_json, render_estimate
+    from blueprint.cost import UnpricedRegionError, estimate_plan, estimate_to_json, render_estimate
     from blueprint.preview.plan import write_json
     from blueprint.preview.render import render_plan
     from blueprint.preview.runner import run_program
@@ -159,7 +175,10 @@ def _preview(args: argparse.Namespace) -> int:
             print("       (run with --debug for a traceback)", file=sys.stderr)
         return EXIT_FAILED
 
-    cost = estimate_plan(plan)
+    try:
+        cost, cost_note = estimate_plan(plan), None
+    except UnpricedRegionError as error:
+        cost, cost_note = None, f"Cost: not estimated: {error}\n"
     findings = None if args.no_policies else _policy_findings(args, project, plan)
     document = plan.to_json()
     if cost is not None:
@@ -174,6 +193,8 @@ def _preview(args: argparse.Namespace) -> int:
     sys.stdout.write(render_plan(plan))
     if cost is not None:
         sys.stdout.write("\n" + render_estimate(cost))
+    elif cost_note:
+        sys.stdout.write("\n" + cost_note)
     if findings is not None:
         from blueprint.policy_check import render_findings
 
