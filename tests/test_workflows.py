@@ -1,0 +1,1334 @@
+"""The GitHub Actions workflows (.github/), read as data: what runs when, as whom, in which order, with what.
+
+The workflows cannot run here (no GitHub, no Azure), so these tests check what a reviewer would: triggers and
+paths, the deploy chain and its environments, that only jobs signing in to Azure get an OIDC token and that no
+secret is used, that every action is pinned, that the preview matrix covers the project's stacks, and that the
+commands the jobs run (``blueprint ...``, ``az ml ... --file``, ``pulumi up``) match the code and files they
+name. Each check is a function returning the problems it finds; the tests at the end feed each one a broken copy
+of a workflow to show it can fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import re
+import shlex
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from blueprint.cli import build_parser
+
+REPO = Path(__file__).resolve().parent.parent
+GITHUB = REPO / ".github"
+INFRASTRUCTURE = GITHUB / "workflows" / "infrastructure.yml"
+MODELS = GITHUB / "workflows" / "models.yml"
+PULUMI_LOGIN = GITHUB / "actions" / "pulumi-login" / "action.yml"
+#: Signs the Azure CLI in again with a fresh OIDC token, for commands late in long jobs.
+SIGN_IN_AGAIN = ".github/scripts/azure-oidc-login.sh"
+FAKE_SHA = "0123456789abcdef0123456789abcdef01234567"
+#: The state backend's stack: applied once by hand (it holds the state CI itself needs), never by CI.
+BOOTSTRAP = "bootstrap"
+#: Deploy order by environment: a stack deploys after every stack of the environment before it.
+ENVIRONMENT_ORDER = ("shared", "dev", "test", "staging", "prod")
+REQUIRED_INFRASTRUCTURE_PATHS = frozenset(
+    {
+        "components/**",
+        "blueprint/**",
+        "policies/**",
+        "stacks/**",
+        "schema/**",
+        "ml_templates/environments/**",
+        "__main__.py",
+        "Pulumi.yaml",
+        "requirements*.txt",
+        "constraints.txt",
+        "scripts/**",
+        ".github/workflows/infrastructure.yml",
+    }
+)
+MODEL_PATHS = frozenset({"ml_templates/src/**", "ml_templates/components/**", "ml_templates/pipelines/**"})
+#: Words that only appear where a stored credential is used; OIDC needs none of them.
+CREDENTIAL_WORDS = re.compile(
+    r"secrets\s*[.\[]|\bcreds\b|client-secret|client_secret|AZURE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET"
+    r"|PULUMI_CONFIG_PASSPHRASE|PULUMI_ACCESS_TOKEN",
+    re.IGNORECASE,
+)
+LOGIN_INPUTS = frozenset(
+    {"client-id", "tenant-id", "subscription-id", "allow-no-subscriptions", "environment", "audience"}
+)
+VARIABLE_EXPRESSION = re.compile(r"\$\{\{\s*vars\.[A-Z][A-Z0-9_]*\s*\}\}")
+SHA = re.compile(r"[0-9a-f]{40}")
+EXACT_VERSION = re.compile(r"v\d+\.\d+\.\d+")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?(?P<ref>[^\s'\"#]+)['\"]?\s*(?:#\s*(?P<comment>.*?))?\s*$")
+
+
+# --- Reading the repository -------------------------------------------------------------------------------------
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    """A workflow or action file as data; YAML 1.1 reads the key ``on`` as True, so it is put back."""
+    data = yaml.safe_load(path.read_text())
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def project_name() -> str:
+    return yaml.safe_load((REPO / "Pulumi.yaml").read_text())["name"]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """What the workflows need to know of a stack file."""
+
+    name: str
+    environment: str
+    """``tags.environment``: picks the policy pack config."""
+    github_environments: tuple[str, ...]
+    """``ci.environments``: the GitHub environments its deploy identity trusts."""
+    pull_requests: bool
+    """``ci.pullRequests``: whether it creates the read-only preview identity."""
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """``config`` of stacks/Pulumi.<stack>.yaml with the project's namespace dropped from the keys."""
+    config = (yaml.safe_load((REPO / "stacks" / f"Pulumi.{stack}.yaml").read_text()) or {}).get("config") or {}
+    prefix = f"{project_name()}:"
+    return {key.removeprefix(prefix): value for key, value in config.items()}
+
+
+def project_stacks() -> dict[str, Stack]:
+    """Every stack file in stacks/, by stack name."""
+    stacks: dict[str, Stack] = {}
+    for path in sorted((REPO / "stacks").glob("Pulumi.*.yaml")):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        config = stack_config(stack)
+        ci = config.get("ci") or {}
+        stacks[stack] = Stack(
+            name=stack,
+            environment=(config.get("tags") or {}).get("environment", ""),
+            github_environments=tuple(ci.get("environments", ())),
+            pull_requests=bool(ci.get("pullRequests", False)),
+        )
+    return stacks
+
+
+def ci_stacks(stacks: Mapping[str, Stack] | None = None) -> dict[str, Stack]:
+    """The stacks the workflows deploy: all (of the project's, by default) but the bootstrap stack, by name or by
+    its environment."""
+    stacks = project_stacks() if stacks is None else stacks
+    return {name: stack for name, stack in stacks.items() if BOOTSTRAP not in (name, stack.environment)}
+
+
+def readme_test_command() -> list[str]:
+    """The README's test command, as its ``&&``-separated commands."""
+    text = (REPO / "README.md").read_text()
+    for block in re.findall(r"```bash\n(.*?)```", text, re.DOTALL):
+        for line in block.splitlines():
+            if "pytest" in line:
+                return [part.strip() for part in line.split("#")[0].split("&&")]
+    raise AssertionError("README.md has no bash block with the test command")
+
+
+# --- Reading jobs, steps and the shell they run -----------------------------------------------------------------
+
+EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+SHELL_VARIABLE = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+OPERATORS = frozenset({"&&", "||", "|", ";"})
+SHELL_KEYWORDS = frozenset({"if", "then", "elif", "else", "while", "until", "do", "!", "time"})
+
+
+def jobs(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return workflow.get("jobs") or {}
+
+
+def steps(job: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps") or []
+
+
+def local_action(ref: str) -> dict[str, Any] | None:
+    """The action file of a ``uses: ./path`` reference, or None when the path has none."""
+    for name in ("action.yml", "action.yaml"):
+        path = REPO / ref.removeprefix("./") / name
+        if path.is_file():
+            return load_workflow(path)
+    return None
+
+
+def all_uses(job: Mapping[str, Any]) -> Iterator[str]:
+    """Every action a job runs, following local composite actions."""
+    for step in steps(job):
+        ref = step.get("uses")
+        if not ref:
+            continue
+        yield ref
+        if ref.startswith("./"):
+            action = local_action(ref)
+            if action is not None:
+                yield from all_uses(action.get("runs") or {})
+
+
+def uses_action(job: Mapping[str, Any], action: str) -> bool:
+    """Whether the job runs ``action`` (``owner/repo[/path]``), directly or in a local composite action."""
+    return any(ref.split("@")[0].lower() == action.lower() for ref in all_uses(job))
+
+
+def action_steps(job: Mapping[str, Any], action: str) -> list[dict[str, Any]]:
+    return [step for step in steps(job) if str(step.get("uses", "")).split("@")[0].lower() == action.lower()]
+
+
+def matrix_combinations(job: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The job's matrix as a list of combinations (``include`` entries, or the product of the axes)."""
+    matrix = (job.get("strategy") or {}).get("matrix") or {}
+    combinations: list[dict[str, str]] = [{}]
+    for key, values in matrix.items():
+        if key not in ("include", "exclude") and isinstance(values, list):
+            combinations = [{**c, key: str(v)} for c in combinations for v in values]
+    if matrix.get("include"):
+        combinations = [{k: str(v) for k, v in entry.items()} for entry in matrix["include"]]
+    return combinations
+
+
+def literal_env(*scopes: Mapping[str, Any] | None) -> dict[str, str]:
+    """Environment variables of the workflow, job and step levels (later ones win)."""
+    env: dict[str, str] = {}
+    for scope in scopes:
+        env.update({key: str(value) for key, value in ((scope or {}).get("env") or {}).items()})
+    return env
+
+
+def substitute(text: str, expressions: Mapping[str, str], env: Mapping[str, str]) -> str:
+    """``${{ expr }}`` by known values (a placeholder otherwise), then ``$VAR``/``${VAR}`` from ``env``."""
+    text = EXPRESSION.sub(lambda m: expressions.get(m.group(1), "EXPRESSION"), text)
+    return SHELL_VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
+
+
+def _unwrap(token: str) -> str:
+    """``name=$(az`` -> ``az`` and ``tsv)`` -> ``tsv``: commands inside command substitutions."""
+    token = re.sub(r"^(?:\w+=)?\$\(", "", token)
+    return token[:-1] if token.endswith(")") and "(" not in token else token
+
+
+def shell_commands(script: str) -> list[list[str]]:
+    """The simple commands of a shell script as argument lists: continuation lines joined, split on ``&& || | ;``.
+
+    Lines that do not tokenize on their own (inside a multi-line quoted string, such as a jq program) are skipped:
+    they hold no command these tests check.
+    """
+    result: list[list[str]] = []
+    for line in script.replace("\\\n", " ").splitlines():
+        try:
+            tokens = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        current: list[str] = []
+        for token in tokens:
+            ends = token.endswith(";") and token != ";"
+            token = token.rstrip(";") if ends else token
+            if token in OPERATORS:
+                ends, token = True, ""
+            if token and not (not current and token in SHELL_KEYWORDS):
+                current.append(_unwrap(token))
+            if ends and current:
+                result.append(current)
+                current = []
+        if current:
+            result.append(current)
+    return result
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command a job runs, with the matrix combination it ran for."""
+
+    job: str
+    argv: tuple[str, ...]
+    matrix: Mapping[str, str]
+
+    def starts(self, *prefix: str) -> bool:
+        return self.argv[: len(prefix)] == prefix
+
+    def values(self, option: str) -> list[str]:
+        """Values of ``option`` (``--opt value`` or ``--opt=value``), in order."""
+        found: list[str] = []
+        for index, arg in enumerate(self.argv):
+            if arg == option and index + 1 < len(self.argv):
+                found.append(self.argv[index + 1])
+            elif arg.startswith(option + "="):
+                found.append(arg[len(option) + 1 :])
+        return found
+
+
+def commands(workflow: Mapping[str, Any], job_id: str | None = None) -> list[Command]:
+    """Every command the workflow's ``run:`` steps execute, for every matrix combination of their job."""
+    found: list[Command] = []
+    for name, job in jobs(workflow).items():
+        if job_id is not None and name != job_id:
+            continue
+        for combination in matrix_combinations(job):
+            expressions = {"github.sha": FAKE_SHA, **{f"matrix.{k}": v for k, v in combination.items()}}
+            for step in steps(job):
+                if "run" not in step:
+                    continue
+                env = {k: substitute(v, expressions, {}) for k, v in literal_env(workflow, job, step).items()}
+                script = substitute(str(step["run"]), expressions, env)
+                found += [Command(name, tuple(argv), combination) for argv in shell_commands(script)]
+    return found
+
+
+def needs(job: Mapping[str, Any]) -> list[str]:
+    value = job.get("needs") or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def depends_on(workflow: Mapping[str, Any], job_id: str) -> set[str]:
+    """Every job ``job_id`` waits for, directly or through others."""
+    seen: set[str] = set()
+    pending = needs(jobs(workflow).get(job_id, {}))
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending += needs(jobs(workflow).get(current, {}))
+    return seen
+
+
+def permissions_of(workflow: Mapping[str, Any], job: Mapping[str, Any]) -> Any:
+    """A job's effective permissions: its own, else the workflow's (None when neither says)."""
+    return job["permissions"] if "permissions" in job else workflow.get("permissions")
+
+
+def grants_write(permissions: Any, scope: str) -> bool:
+    if permissions == "write-all":
+        return True
+    return isinstance(permissions, Mapping) and permissions.get(scope) == "write"
+
+
+def written_scopes(permissions: Any) -> set[str]:
+    if permissions == "write-all":
+        return {"write-all"}
+    return (
+        {scope for scope, level in (permissions or {}).items() if level == "write"}
+        if isinstance(permissions, Mapping)
+        else set()
+    )
+
+
+# --- Checks: each returns the problems it finds -------------------------------------------------------------------
+
+
+def pull_request_target_problems(workflow: Mapping[str, Any], name: str) -> list[str]:
+    """pull_request_target runs a fork's change with the repository's privileges: never used here."""
+    events = workflow.get("on") or {}
+    events = [events] if isinstance(events, str) else list(events)
+    return [f"{name}: triggered by pull_request_target"] if "pull_request_target" in events else []
+
+
+def infrastructure_trigger_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """Pull requests, pushes to main and manual runs, on the same infrastructure paths, each of which exists."""
+    on = workflow.get("on") or {}
+    problems = pull_request_target_problems(workflow, "infrastructure")
+    for event in ("pull_request", "push", "workflow_dispatch"):
+        if event not in on:
+            problems.append(f"infrastructure: not triggered by {event}")
+    pull_request, push = on.get("pull_request") or {}, on.get("push") or {}
+    if push.get("branches") != ["main"]:
+        problems.append(f"infrastructure: push should run on main only, runs on {push.get('branches')}")
+    if pull_request.get("paths") != push.get("paths"):
+        problems.append("infrastructure: pull_request and push watch different paths")
+    paths = set(push.get("paths") or ())
+    for missing in sorted(REQUIRED_INFRASTRUCTURE_PATHS - paths):
+        problems.append(f"infrastructure: path {missing} is not watched")
+    for pattern in sorted(paths):
+        if not any(REPO.glob(pattern.rstrip("/"))):
+            problems.append(f"infrastructure: watched path {pattern} matches no file")
+    return problems
+
+
+def models_trigger_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """Pushes to main under the model code, and manual runs."""
+    on = workflow.get("on") or {}
+    problems = pull_request_target_problems(workflow, "models")
+    push = on.get("push") or {}
+    if push.get("branches") != ["main"]:
+        problems.append(f"models: push should run on main only, runs on {push.get('branches')}")
+    if set(push.get("paths") or ()) != MODEL_PATHS:
+        problems.append(f"models: push should watch {sorted(MODEL_PATHS)}, watches {push.get('paths')}")
+    if "workflow_dispatch" not in on:
+        problems.append("models: not runnable by hand (workflow_dispatch)")
+    return problems
+
+
+def oidc_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """Exactly the jobs that sign in to Azure get ``id-token: write``; every job's permissions are explicit."""
+    problems: list[str] = []
+    for name, job in jobs(workflow).items():
+        permissions = permissions_of(workflow, job)
+        if permissions is None:
+            problems.append(f"job {name}: no permissions set (the repository default may grant write access)")
+            continue
+        signs_in = uses_action(job, "azure/login") or any(
+            c.starts("bash", SIGN_IN_AGAIN) for c in commands(workflow, name)
+        )
+        has_token = grants_write(permissions, "id-token")
+        if signs_in and not has_token:
+            problems.append(f"job {name}: runs azure/login without permissions id-token: write")
+        if has_token and not signs_in:
+            problems.append(f"job {name}: has id-token: write but never signs in to Azure")
+    return problems
+
+
+def permission_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """Read-only by default; a job writes only what one of its steps needs."""
+    problems: list[str] = []
+    top = workflow.get("permissions")
+    if top not in ({}, {"contents": "read"}):
+        problems.append(f"workflow permissions should be contents: read (or none), are {top}")
+    for name, job in jobs(workflow).items():
+        needed: set[str] = set()
+        if uses_action(job, "azure/login"):
+            needed.add("id-token")
+        if uses_action(job, "github/codeql-action/upload-sarif"):
+            needed.add("security-events")
+        if any(c.starts("gh", "pr", "create") for c in commands(workflow, name)):
+            needed |= {"contents", "pull-requests"}
+        written = written_scopes(permissions_of(workflow, job))
+        for scope in sorted(written - needed - {"write-all"}):
+            problems.append(f"job {name}: writes {scope} without a step that needs it")
+        if "write-all" in written:
+            problems.append(f"job {name}: write-all")
+        for scope in sorted(needed - written - {"id-token", "write-all"}):  # id-token: oidc_problems
+            problems.append(f"job {name}: lacks {scope}: write, which one of its steps needs")
+    return problems
+
+
+def credential_problems(text: str, workflow: Mapping[str, Any], name: str) -> list[str]:
+    """No secret anywhere; azure/login and the ARM_* variables take identifiers from GitHub variables only."""
+    problems = [f"{name}: mentions {match.group(0)!r}" for match in CREDENTIAL_WORDS.finditer(text)]
+    for job_id, job in jobs(workflow).items():
+        for step in action_steps(job, "azure/login"):
+            given = step.get("with") or {}
+            for key in sorted(set(given) - LOGIN_INPUTS):
+                problems.append(f"job {job_id}: azure/login given {key}")
+            for key in ("client-id", "tenant-id", "subscription-id"):
+                if not VARIABLE_EXPRESSION.fullmatch(str(given.get(key, ""))):
+                    problems.append(
+                        f"job {job_id}: azure/login {key} should be a GitHub variable (vars.*), is {given.get(key)!r}"
+                    )
+        env = {**(workflow.get("env") or {}), **(job.get("env") or {})}
+        for key in ("ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"):
+            if key in env and not VARIABLE_EXPRESSION.fullmatch(str(env[key])):
+                problems.append(f"job {job_id}: {key} should be a GitHub variable (vars.*), is {env[key]!r}")
+        if "ARM_CLIENT_ID" in env and str(env.get("ARM_USE_OIDC")).lower() != "true":
+            problems.append(f"job {job_id}: ARM_CLIENT_ID without ARM_USE_OIDC: 'true'")
+        if uses_action(job, "azure/login") and any(c.starts("pulumi") for c in commands(workflow, job_id)):
+            login = (action_steps(job, "azure/login") or [{}])[0].get("with") or {}
+            if env.get("ARM_CLIENT_ID") != login.get("client-id"):
+                problems.append(
+                    f"job {job_id}: the providers' ARM_CLIENT_ID differs from the identity azure/login uses"
+                )
+    return problems
+
+
+def pin_problems(text: str, name: str) -> list[str]:
+    """Each ``uses:`` is a full commit SHA with its version in a comment, or an exact vX.Y.Z tag, or a local action."""
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = USES_LINE.match(line)
+        if match is None:
+            continue
+        ref, comment = match["ref"], (match["comment"] or "").strip()
+        where = f"{name}:{number}: {ref}"
+        if ref.startswith("./"):
+            if local_action(ref) is None:
+                problems.append(f"{where}: no action.yml there")
+            continue
+        if ref.startswith("docker://"):
+            if "@sha256:" not in ref:
+                problems.append(f"{where}: image not pinned by digest")
+            continue
+        _, _, version = ref.partition("@")
+        if SHA.fullmatch(version):
+            if not re.match(r"v\d+\.\d+\.\d+\b", comment):
+                problems.append(f"{where}: pinned by SHA without its version in a comment (# vX.Y.Z)")
+        elif not EXACT_VERSION.fullmatch(version):
+            problems.append(
+                f"{where}: not pinned (use a full commit SHA with a # vX.Y.Z comment, or an exact vX.Y.Z tag)"
+            )
+    return problems
+
+
+def preview_jobs(workflow: Mapping[str, Any]) -> list[str]:
+    return [name for name in jobs(workflow) if any(c.starts("pulumi", "preview") for c in commands(workflow, name))]
+
+
+def deploy_jobs(workflow: Mapping[str, Any]) -> dict[str, str]:
+    """Stack -> the job that runs ``pulumi up`` for it."""
+    found: dict[str, str] = {}
+    for command in commands(workflow):
+        if command.starts("pulumi", "up"):
+            for stack in command.values("--stack") or command.values("-s"):
+                found[stack] = command.job
+    return found
+
+
+def policy_pack_problems(command: Command, stack: Stack | None) -> list[str]:
+    """The policy pack and the config of the stack's environment on a preview or an update."""
+    what = f"job {command.job}: {' '.join(command.argv[:2])}"
+    problems: list[str] = []
+    if command.values("--policy-pack") != ["policies"]:
+        problems.append(f"{what} without --policy-pack policies")
+    configs = command.values("--policy-pack-config")
+    if stack is not None and configs != [f"policies/config/{stack.environment}.json"]:
+        problems.append(
+            f"{what} --stack {stack.name}: --policy-pack-config should be policies/config/{stack.environment}.json, is {configs}"
+        )
+    for config in configs:
+        if not (REPO / config).is_file():
+            problems.append(f"{what}: --policy-pack-config {config} does not exist")
+    return problems
+
+
+def preview_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) -> list[str]:
+    """A pull-request preview of every CI stack with its environment's policy config, as the preview identity."""
+    previews = preview_jobs(workflow)
+    if len(previews) != 1:
+        return [f"expected one job running pulumi preview, found {previews}"]
+    name = previews[0]
+    job = jobs(workflow)[name]
+    problems: list[str] = []
+    entries = {c.get("stack"): c.get("environment") for c in matrix_combinations(job)}
+    for stack in sorted(set(stacks) - set(entries)):
+        problems.append(
+            f"stacks/Pulumi.{stack}.yaml is not previewed: add {{ stack: {stack}, environment: {stacks[stack].environment} }} "
+            f"to the matrix of job {name} in .github/workflows/infrastructure.yml, and a deploy job for it"
+        )
+    for stack in sorted(set(entries) - set(stacks)):
+        problems.append(
+            f"job {name}: matrix stack {stack} has no stacks/Pulumi.{stack}.yaml, or is the bootstrap stack (applied by hand)"
+        )
+    for stack, environment in sorted(entries.items(), key=str):
+        if stack in stacks and environment != stacks[stack].environment:
+            problems.append(
+                f"job {name}: matrix gives {stack} environment {environment}, its tags.environment is {stacks[stack].environment}"
+            )
+    previewed: set[str] = set()
+    for command in commands(workflow, name):
+        if command.starts("pulumi", "preview"):
+            stack = (command.values("--stack") or [""])[0]
+            previewed.add(stack)
+            problems += policy_pack_problems(command, stacks.get(stack))
+    for stack in sorted(set(entries) - previewed):
+        problems.append(f"job {name}: matrix stack {stack} is never passed to pulumi preview --stack")
+    if "environment" in job:
+        problems.append(f"job {name}: a GitHub environment changes the OIDC subject away from pull_request")
+    if "pull_request" not in str(job.get("if", "")):
+        problems.append(f"job {name}: should run for pull requests only")
+    login = (action_steps(job, "azure/login") or [{}])[0].get("with") or {}
+    deploy_ids = {
+        str(((action_steps(jobs(workflow)[j], "azure/login") or [{}])[0].get("with") or {}).get("client-id"))
+        for j in deploy_jobs(workflow).values()
+    }
+    if login.get("client-id") in deploy_ids:
+        problems.append(f"job {name}: previews as a deploy identity; use the read-only preview identity")
+    if not any(stack.pull_requests for stack in stacks.values()):
+        problems.append("no stack sets ci.pullRequests, so no identity trusts pull-request previews")
+    return problems
+
+
+def deploy_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) -> list[str]:
+    """One ``pulumi up`` job per CI stack, on main, in order, in the GitHub environment its identity trusts."""
+    deploys = deploy_jobs(workflow)
+    problems: list[str] = []
+    for stack in sorted(set(stacks) - set(deploys)):
+        problems.append(
+            f"stacks/Pulumi.{stack}.yaml is never deployed: add a deploy job running pulumi up --stack {stack}"
+        )
+    for stack in sorted(set(deploys) - set(stacks)):
+        problems.append(f"job {deploys[stack]}: deploys {stack}, which is not a CI stack")
+    rank: dict[str, int] = {}
+    for stack in sorted(set(deploys) & set(stacks)):
+        if stacks[stack].environment in ENVIRONMENT_ORDER:
+            rank[stack] = ENVIRONMENT_ORDER.index(stacks[stack].environment)
+        else:
+            problems.append(
+                f"stack {stack}: environment {stacks[stack].environment!r} has no place in {ENVIRONMENT_ORDER}"
+            )
+    for stack, job_id in sorted(deploys.items()):
+        if stack not in rank:
+            continue
+        job = jobs(workflow)[job_id]
+        previous = max((r for r in rank.values() if r < rank[stack]), default=None)
+        earlier = {deploys[s] for s, r in rank.items() if r == previous}
+        waits_for = depends_on(workflow, job_id)
+        if not earlier <= waits_for:
+            problems.append(f"job {job_id}: deploys {stack} without waiting for {sorted(earlier - waits_for)}")
+        later = {deploys[s] for s, r in rank.items() if r > rank[stack]}
+        if later & waits_for:
+            problems.append(f"job {job_id}: deploys {stack} after {sorted(later & waits_for)}, a later environment")
+        if previous is None and not {"tests", "check"} <= waits_for:
+            problems.append(f"job {job_id}: the first deploy should wait for the tests and the check")
+        trusted = stacks[stack].github_environments or (stacks[stack].environment,)
+        if job.get("environment") not in trusted:
+            problems.append(
+                f"job {job_id}: environment {job.get('environment')!r}, but {stack}'s deploy identity trusts {list(trusted)}"
+            )
+        concurrency = job.get("concurrency") or {}
+        if stack not in str(concurrency.get("group", "")) or concurrency.get("cancel-in-progress", False) is not False:
+            problems.append(f"job {job_id}: needs a concurrency group per stack that never cancels a running update")
+        condition = str(job.get("if", ""))
+        if "refs/heads/main" not in condition or "pull_request" not in condition:
+            problems.append(f"job {job_id}: should deploy from main only, never for a pull request")
+        for command in commands(workflow, job_id):
+            if command.starts("pulumi", "up"):
+                problems += policy_pack_problems(command, stacks[stack])
+                if "--yes" not in command.argv:
+                    problems.append(f"job {job_id}: pulumi up without --yes waits for a prompt")
+                if not any(FAKE_SHA in message for message in command.values("--message")):
+                    problems.append(f"job {job_id}: the update message should carry the commit SHA")
+    return problems
+
+
+def blueprint_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """Every ``blueprint ...`` command parses with the CLI's own parser."""
+    problems: list[str] = []
+    for command in commands(workflow):
+        argv = list(command.argv)
+        if argv[:3] in (["python", "-m", "blueprint"], [".venv/bin/python", "-m", "blueprint"]):
+            args = argv[3:]
+        elif argv and Path(argv[0]).name == "blueprint":
+            args = argv[1:]
+        else:
+            continue
+        with contextlib.redirect_stderr(io.StringIO()) as errors:
+            try:
+                build_parser().parse_args(args)
+            except SystemExit:
+                problems.append(f"job {command.job}: {' '.join(argv)}: {errors.getvalue().strip().splitlines()[-1]}")
+    return problems
+
+
+FILE_OPTIONS = ("--file", "-f", "--request-file", "--policy-pack", "--policy-pack-config")
+
+
+def path_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """Files the commands name (``--file``, ``bash script``, ...) exist, once variables are resolved."""
+    problems: list[str] = []
+    for command in commands(workflow):
+        paths = [value for option in FILE_OPTIONS for value in command.values(option)]
+        if command.starts("bash") and len(command.argv) > 1:
+            paths.append(command.argv[1])
+        for path in paths:
+            if "$" in path or "EXPRESSION" in path or path.startswith("/"):
+                continue
+            if not (REPO / path).exists():
+                problems.append(
+                    f"job {command.job}: {' '.join(command.argv[:3])} ... names {path}, which does not exist"
+                )
+    return problems
+
+
+def readme_command_problems(workflow: Mapping[str, Any], expected: list[str]) -> list[str]:
+    """The tests job runs the README's test command, in its order."""
+    ran = [" ".join(shlex.quote(a) for a in c.argv) for c in commands(workflow, "tests")]
+    wanted = [" ".join(shlex.quote(a) for a in shlex.split(part)) for part in expected]
+    position = 0
+    for command in ran:
+        if position < len(wanted) and command == wanted[position]:
+            position += 1
+    return [] if position == len(wanted) else [f"job tests should run {' && '.join(expected)}; runs {ran}"]
+
+
+def check_job_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """The offline check writes its reports; SARIF to code scanning, all to an artifact, even when it fails."""
+    job = jobs(workflow).get("check")
+    if job is None:
+        return ["no job check"]
+    problems: list[str] = []
+    checks = [
+        c
+        for c in commands(workflow, "check")
+        if c.argv and Path(c.argv[0]).name == "blueprint" and c.argv[1:2] == ("check",)
+    ]
+    if not checks or checks[0].values("--output-dir") != ["reports"]:
+        problems.append("job check: should run blueprint check --output-dir reports")
+    sarif = action_steps(job, "github/codeql-action/upload-sarif")
+    if not sarif or (sarif[0].get("with") or {}).get("sarif_file") != "reports/check.sarif":
+        problems.append("job check: should upload reports/check.sarif with github/codeql-action/upload-sarif")
+    for step in sarif + action_steps(job, "actions/upload-artifact"):
+        if "always()" not in str(step.get("if", "")):
+            problems.append(f"job check: {step.get('uses')} should run even when the check fails (if: always())")
+    if not action_steps(job, "actions/upload-artifact"):
+        problems.append("job check: the reports are not kept as an artifact")
+    return problems
+
+
+def template_keys_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """``--set`` overrides name fields the ``--file`` template has (jobs and inputs by their own names)."""
+    problems: list[str] = []
+    for command in commands(workflow):
+        files = command.values("--file")
+        if not files or not command.values("--set") or "$" in files[0]:
+            continue
+        template = yaml.safe_load((REPO / files[0]).read_text()) if (REPO / files[0]).is_file() else {}
+        for assignment in command.values("--set"):
+            key = assignment.partition("=")[0].split(".")
+            if key[0] not in template:
+                problems.append(f"job {command.job}: --set {assignment}: {files[0]} has no {key[0]}")
+            elif key[0] in ("jobs", "inputs", "outputs") and (len(key) < 2 or key[1] not in (template[key[0]] or {})):
+                problems.append(f"job {command.job}: --set {assignment}: {files[0]} has no {'.'.join(key[:2])}")
+    return problems
+
+
+def models_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) -> list[str]:
+    """Train in staging, deploy the winner there at 0% tagged with the commit, promote to prod by pull request."""
+    problems: list[str] = []
+    all_jobs = jobs(workflow)
+    for job_id in ("train", "deploy-staging", "promote-prod"):
+        if job_id not in all_jobs:
+            return [f"models: no job {job_id}"]
+    env = literal_env(workflow)
+    staging, prod = stacks.get("staging"), stacks.get("prod")
+    for job_id, stack in (("train", staging), ("deploy-staging", staging), ("promote-prod", prod)):
+        trusted = stack.github_environments if stack else ()
+        if all_jobs[job_id].get("environment") not in trusted:
+            problems.append(
+                f"job {job_id}: environment {all_jobs[job_id].get('environment')!r}, expected one of {list(trusted)}"
+            )
+    if "train" not in depends_on(workflow, "deploy-staging") or "deploy-staging" not in depends_on(
+        workflow, "promote-prod"
+    ):
+        problems.append("models: jobs should run train -> deploy-staging -> promote-prod")
+    if "needs.train.outputs.registered" not in str(all_jobs["deploy-staging"].get("if", "")):
+        problems.append("job deploy-staging: should run only when train registered a version (the gate)")
+    if "registered" not in (all_jobs["train"].get("outputs") or {}):
+        problems.append("job train: should output whether the pipeline registered a version")
+
+    every = commands(workflow)
+    submits = [c for c in every if c.starts("az", "ml", "job", "create")]
+    if not submits or submits[0].values("--file") != ["ml_templates/pipelines/training-pipeline.yml"]:
+        problems.append("job train: should submit ml_templates/pipelines/training-pipeline.yml with az ml job create")
+    elif f"tags.git_commit={FAKE_SHA}" not in submits[0].values("--set"):
+        problems.append("job train: the pipeline job should be tagged --set tags.git_commit=${{ github.sha }}")
+    elif f"jobs.register.environment_variables.GITHUB_SHA={FAKE_SHA}" not in submits[0].values("--set"):
+        problems.append("job train: the register step needs GITHUB_SHA to tag the version it registers")
+    if not any(c.starts("az", "ml", "model", "share") and c.values("--registry-name") for c in every):
+        problems.append("job train: should share the new version into the registry (az ml model share)")
+    for command in every:
+        if command.starts("az", "extension", "add"):
+            version = (command.values("--version") or [""])[0]
+            if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+                problems.append(f"job {command.job}: az extension add without an exact --version, has {version!r}")
+    deployments = [c for c in every if c.starts("az", "ml", "online-deployment", "create")]
+    if not deployments:
+        problems.append("job deploy-staging: should create the candidate with az ml online-deployment create")
+    for command in deployments:
+        keys = {s.partition("=")[0]: s.partition("=")[2] for s in command.values("--set")}
+        if keys.get("tags.git_commit") != FAKE_SHA:
+            problems.append(
+                f"job {command.job}: the deployment should be tagged --set tags.git_commit=${{{{ github.sha }}}}"
+            )
+        if not {"name", "endpoint_name", "model"} <= set(keys):
+            problems.append(f"job {command.job}: the deployment should set its name, endpoint_name and model")
+        if "--all-traffic" in command.argv:
+            problems.append(f"job {command.job}: the candidate must start at 0% traffic (no --all-traffic)")
+    invokes = [c for c in every if c.starts("az", "ml", "online-endpoint", "invoke")]
+    if not invokes or not invokes[0].values("--deployment-name") or not invokes[0].values("--request-file"):
+        problems.append(
+            "job deploy-staging: should smoke-test through az ml online-endpoint invoke --deployment-name --request-file"
+        )
+    promotes = [c for c in every if c.argv and Path(c.argv[0]).name == "blueprint" and c.argv[1:2] == ("promote",)]
+    if not promotes or promotes[0].job != "promote-prod" or promotes[0].argv[2:3] != ("prod",):
+        problems.append("job promote-prod: should run blueprint promote prod")
+    else:
+        problems += promotion_target_problems(promotes[0], env)
+    if not any(c.starts("gh", "pr", "create") and c.job == "promote-prod" for c in every):
+        problems.append("job promote-prod: should open the pull request with gh pr create")
+    return problems
+
+
+def promotion_target_problems(command: Command, env: Mapping[str, str]) -> list[str]:
+    """The endpoint and deployment ``blueprint promote`` moves exist in prod and serve the workflow's model."""
+    endpoint, deployment = (command.values("--endpoint") or [""])[0], (command.values("--deployment") or [""])[0]
+    endpoints = stack_config("prod").get("endpoints") or []
+    found = next((e for e in endpoints if e.get("name") == endpoint), None)
+    if found is None:
+        return [f"blueprint promote --endpoint {endpoint}: prod has no such endpoint"]
+    target = next((d for d in found.get("deployments", []) if d.get("name") == deployment), None)
+    if target is None:
+        return [f"blueprint promote --deployment {deployment}: prod's endpoint {endpoint} has no such deployment"]
+    if not str(target.get("model", "")).startswith(f"registry:{env.get('MODEL_NAME')}:"):
+        return [
+            f"prod's {endpoint}/{deployment} serves {target.get('model')}, not a version of {env.get('MODEL_NAME')}"
+        ]
+    return []
+
+
+# --- The shipped workflows pass every check --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def infrastructure() -> dict[str, Any]:
+    return load_workflow(INFRASTRUCTURE)
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[str, Any]:
+    return load_workflow(MODELS)
+
+
+GITHUB_FILES = sorted([*GITHUB.glob("workflows/*.yml"), *GITHUB.glob("actions/*/action.yml")])
+
+
+def test_the_workflows_and_their_action_exist() -> None:
+    """The two workflows, the composite action and the sign-in script are where the docs say."""
+    assert {INFRASTRUCTURE, MODELS, PULUMI_LOGIN} <= set(GITHUB_FILES)
+    assert (REPO / SIGN_IN_AGAIN).is_file()
+
+
+def test_infrastructure_triggers(infrastructure: dict[str, Any]) -> None:
+    """Pull requests, pushes to main and manual runs, on the infrastructure's paths."""
+    assert infrastructure_trigger_problems(infrastructure) == []
+
+
+def test_models_triggers(models: dict[str, Any]) -> None:
+    """Pushes to main under the model code, and manual runs."""
+    assert models_trigger_problems(models) == []
+
+
+def test_infrastructure_jobs(infrastructure: dict[str, Any]) -> None:
+    """Tests, the check, the preview and one deploy job per stack."""
+    assert set(jobs(infrastructure)) == {
+        "tests",
+        "check",
+        "preview",
+        "deploy-shared",
+        "deploy-dev",
+        "deploy-staging",
+        "deploy-prod",
+    }
+
+
+@pytest.mark.parametrize("path", GITHUB_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_action_is_pinned(path: Path) -> None:
+    """A full SHA with its version in a comment, or an exact tag; never a floating major or a branch."""
+    assert pin_problems(path.read_text(), str(path.relative_to(REPO))) == []
+
+
+@pytest.mark.parametrize(
+    "path", [*GITHUB_FILES, *sorted(GITHUB.glob("scripts/*"))], ids=lambda p: str(p.relative_to(REPO))
+)
+def test_no_stored_credential_is_used(path: Path) -> None:
+    """OIDC only: no secrets, no credentials JSON, no client secret; identities come from GitHub variables."""
+    workflow = load_workflow(path) if path.suffix == ".yml" else {}
+    assert credential_problems(path.read_text(), workflow, str(path.relative_to(REPO))) == []
+
+
+@pytest.mark.parametrize("path", [INFRASTRUCTURE, MODELS], ids=lambda p: p.name)
+def test_only_jobs_that_sign_in_to_azure_get_an_oidc_token(path: Path) -> None:
+    assert oidc_problems(load_workflow(path)) == []
+
+
+@pytest.mark.parametrize("path", [INFRASTRUCTURE, MODELS], ids=lambda p: p.name)
+def test_permissions_are_least_privilege(path: Path) -> None:
+    assert permission_problems(load_workflow(path)) == []
+
+
+def test_preview_covers_every_stack_ci_deploys(infrastructure: dict[str, Any]) -> None:
+    """The matrix is the project's stacks minus bootstrap, each with its environment's policy pack config."""
+    assert preview_problems(infrastructure, ci_stacks()) == []
+
+
+def test_deploys_run_in_order_in_their_environments(infrastructure: dict[str, Any]) -> None:
+    """shared -> dev -> staging -> prod on main, each in the GitHub environment its identity trusts, with the pack."""
+    assert deploy_problems(infrastructure, ci_stacks()) == []
+    deploys = deploy_jobs(infrastructure)
+    assert [jobs(infrastructure)[deploys[s]]["environment"] for s in ("shared", "dev", "staging", "prod")] == [
+        "shared",
+        "dev",
+        "staging",
+        "prod",
+    ]
+
+
+def test_the_check_job_reports_to_code_scanning(infrastructure: dict[str, Any]) -> None:
+    assert check_job_problems(infrastructure) == []
+
+
+def test_the_tests_job_runs_the_readme_test_command(infrastructure: dict[str, Any]) -> None:
+    assert readme_command_problems(infrastructure, readme_test_command()) == []
+
+
+@pytest.mark.parametrize("path", [INFRASTRUCTURE, MODELS], ids=lambda p: p.name)
+def test_blueprint_commands_parse(path: Path) -> None:
+    """Every ``blueprint ...`` a job runs is accepted by ``blueprint.cli.build_parser()``."""
+    workflow = load_workflow(path)
+    assert blueprint_problems(workflow) == []
+
+
+def test_the_workflows_run_blueprint_commands() -> None:
+    """The parse check above has something to check: check in infrastructure, promote in models."""
+    names = {
+        Path(c.argv[0]).name + " " + c.argv[1]
+        for p in (INFRASTRUCTURE, MODELS)
+        for c in commands(load_workflow(p))
+        if len(c.argv) > 1
+    }
+    assert {"blueprint check", "blueprint promote"} <= names
+
+
+@pytest.mark.parametrize("path", [INFRASTRUCTURE, MODELS], ids=lambda p: p.name)
+def test_files_the_commands_name_exist(path: Path) -> None:
+    assert path_problems(load_workflow(path)) == []
+
+
+def test_models_train_deploy_and_promote(models: dict[str, Any]) -> None:
+    """The gate decides, staging gets a 0% candidate tagged with the commit, prod changes by pull request."""
+    assert models_problems(models, project_stacks()) == []
+
+
+def test_template_overrides_name_real_fields(models: dict[str, Any]) -> None:
+    assert template_keys_problems(models) == []
+
+
+def test_the_pulumi_cli_is_the_sdk_release() -> None:
+    """The CLI the workflows install is the release of the pulumi SDK pinned in requirements.txt."""
+    pinned = re.search(r"^pulumi==(\S+)", (REPO / "requirements.txt").read_text(), re.MULTILINE)
+    assert pinned is not None
+    install = next(s for s in load_workflow(PULUMI_LOGIN)["runs"]["steps"] if "pulumi/actions" in str(s.get("uses")))
+    assert str(install["with"]["pulumi-version"]) == pinned.group(1)
+
+
+def test_the_serving_environment_is_one_the_shared_stack_publishes(models: dict[str, Any]) -> None:
+    names = {
+        yaml.safe_load(p.read_text())["name"]
+        for p in (REPO / "ml_templates" / "environments").glob("*/environment.yml")
+    }
+    assert literal_env(models)["SERVING_ENVIRONMENT"] in names
+
+
+def test_the_training_cluster_and_model_name_match_the_platform(models: dict[str, Any]) -> None:
+    """The cluster is one the staging stack creates; the model name is the pipeline's."""
+    env = literal_env(models)
+    clusters = {c["name"] for c in stack_config("staging").get("clusters", [])}
+    assert env["TRAINING_CLUSTER"] in clusters
+    pipeline = yaml.safe_load((REPO / "ml_templates" / "pipelines" / "training-pipeline.yml").read_text())
+    assert env["MODEL_NAME"] == pipeline["inputs"]["model_name"]
+
+
+def smoke_request_problems(request: Mapping[str, Any]) -> list[str]:
+    """The smoke request carries every feature of src/schema.json, with values the schema allows."""
+    schema = json.loads((REPO / "ml_templates" / "src" / "schema.json").read_text())
+    features = [c for c in schema["columns"] if c["name"] != schema["target"]]
+    body = request.get("input_data") or {}
+    problems: list[str] = []
+    if body.get("columns") != [c["name"] for c in features]:
+        problems.append(f"columns {body.get('columns')} are not the schema's features {[c['name'] for c in features]}")
+        return problems
+    kinds = {"float": (int, float), "int": (int,), "string": (str,)}
+    for number, row in enumerate(body.get("data") or [], start=1):
+        for column, value in zip(features, row, strict=True):
+            where = f"row {number} {column['name']}={value!r}"
+            if not isinstance(value, kinds[column["dtype"]]) or isinstance(value, bool):
+                problems.append(f"{where}: not a {column['dtype']}")
+            elif "allowed" in column and value not in column["allowed"]:
+                problems.append(f"{where}: not one of {column['allowed']}")
+            elif not isinstance(value, str) and not column.get("min", value) <= value <= column.get("max", value):
+                problems.append(f"{where}: outside [{column.get('min')}, {column.get('max')}]")
+    if not body.get("data"):
+        problems.append("no rows")
+    return problems
+
+
+def smoke_request_path(workflow: Mapping[str, Any]) -> Path:
+    invoke = next(c for c in commands(workflow) if c.starts("az", "ml", "online-endpoint", "invoke"))
+    return REPO / invoke.values("--request-file")[0]
+
+
+def test_the_smoke_request_matches_the_model_schema(models: dict[str, Any]) -> None:
+    assert smoke_request_problems(json.loads(smoke_request_path(models).read_text())) == []
+
+
+def test_the_scoring_script_accepts_the_smoke_request(models: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """score.py's own request parsing takes the request, given the signature train.py writes from the schema."""
+    pytest.importorskip("azureml_inference_server_http")
+    monkeypatch.syspath_prepend(str(REPO / "ml_templates" / "src"))
+    import score
+
+    schema = json.loads((REPO / "ml_templates" / "src" / "schema.json").read_text())
+    mlflow_types = {"float": "double", "int": "long", "string": "string"}
+    signature = [(c["name"], mlflow_types[c["dtype"]]) for c in schema["columns"] if c["name"] != schema["target"]]
+    monkeypatch.setattr(score, "_columns", signature)
+    request = json.loads(smoke_request_path(models).read_text())
+    assert len(score.parse_request(json.dumps(request))) == len(request["input_data"]["data"])
+
+
+# --- Each check can fail: broken copies of the workflows -------------------------------------------------------
+
+
+def _job(workflow: dict[str, Any], job_id: str) -> dict[str, Any]:
+    return workflow["jobs"][job_id]
+
+
+def _step(job: dict[str, Any], needle: str) -> dict[str, Any]:
+    return next(s for s in job["steps"] if needle in str(s.get("uses", "")) or needle in str(s.get("run", "")))
+
+
+def _replace_run(job: dict[str, Any], old: str, new: str) -> None:
+    step = _step(job, old)
+    step["run"] = step["run"].replace(old, new)
+
+
+def _drop_stack_from_matrix(w: dict[str, Any]) -> None:
+    include = _job(w, "preview")["strategy"]["matrix"]["include"]
+    include[:] = [e for e in include if e["stack"] != "staging"]
+
+
+def _wrong_environment_in_matrix(w: dict[str, Any]) -> None:
+    _job(w, "preview")["strategy"]["matrix"]["include"][3]["environment"] = "dev"
+
+
+#: A breakage: how to break a copy of a workflow, the check that must notice, and what its report says.
+Breakage = tuple[Callable[[dict[str, Any]], object], Callable[[dict[str, Any]], list[str]], str]
+
+INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
+    "pull_request_target": (
+        lambda w: w["on"].update(pull_request_target={}),
+        infrastructure_trigger_problems,
+        "pull_request_target",
+    ),
+    "push to every branch": (
+        lambda w: w["on"]["push"].update(branches=["**"]),
+        infrastructure_trigger_problems,
+        "main only",
+    ),
+    "paths differ": (
+        lambda w: w["on"]["pull_request"]["paths"].pop(),
+        infrastructure_trigger_problems,
+        "different paths",
+    ),
+    "stacks not watched": (
+        lambda w: [p["paths"].remove("stacks/**") for p in (w["on"]["push"], w["on"]["pull_request"])],
+        infrastructure_trigger_problems,
+        "stacks/**",
+    ),
+    "typo in a path": (
+        lambda w: w["on"]["push"]["paths"].append("componets/**"),
+        infrastructure_trigger_problems,
+        "matches no file",
+    ),
+    "no id-token for azure/login": (
+        lambda w: _job(w, "deploy-dev")["permissions"].pop("id-token"),
+        oidc_problems,
+        "without permissions id-token",
+    ),
+    "id-token without azure/login": (
+        lambda w: _job(w, "tests").update(permissions={"contents": "read", "id-token": "write"}),
+        oidc_problems,
+        "never signs in",
+    ),
+    "permissions left to the default": (lambda w: w.pop("permissions"), oidc_problems, "no permissions set"),
+    "write-all at the top": (lambda w: w.update(permissions="write-all"), permission_problems, "contents: read"),
+    "an unneeded write": (
+        lambda w: _job(w, "check")["permissions"].update({"pull-requests": "write"}),
+        permission_problems,
+        "writes pull-requests",
+    ),
+    "stack missing from the matrix": (
+        _drop_stack_from_matrix,
+        lambda w: preview_problems(w, ci_stacks()),
+        "stacks/Pulumi.staging.yaml is not previewed",
+    ),
+    "wrong environment in the matrix": (
+        _wrong_environment_in_matrix,
+        lambda w: preview_problems(w, ci_stacks()),
+        "tags.environment is prod",
+    ),
+    "preview without the pack": (
+        lambda w: _replace_run(_job(w, "preview"), "--policy-pack policies ", ""),
+        lambda w: preview_problems(w, ci_stacks()),
+        "without --policy-pack",
+    ),
+    "preview in an environment": (
+        lambda w: _job(w, "preview").update(environment="staging"),
+        lambda w: preview_problems(w, ci_stacks()),
+        "OIDC subject",
+    ),
+    "preview as a deploy identity": (
+        lambda w: _step(_job(w, "preview"), "azure/login")["with"].update({"client-id": "${{ vars.AZURE_CLIENT_ID }}"}),
+        lambda w: preview_problems(w, ci_stacks()),
+        "deploy identity",
+    ),
+    "prod before staging": (
+        lambda w: _job(w, "deploy-prod").update(needs="deploy-dev"),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "without waiting for ['deploy-staging']",
+    ),
+    "first deploy before the tests": (
+        lambda w: _job(w, "deploy-shared").update(needs=["check"]),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "wait for the tests",
+    ),
+    "deploy in the wrong environment": (
+        lambda w: _job(w, "deploy-prod").update(environment="production"),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "trusts ['prod']",
+    ),
+    "deploy that cancels": (
+        lambda w: _job(w, "deploy-staging")["concurrency"].update({"cancel-in-progress": True}),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "never cancels",
+    ),
+    "deploy from any branch": (
+        lambda w: _job(w, "deploy-dev").update({"if": "always()"}),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "main only",
+    ),
+    "up with another environment's config": (
+        lambda w: _replace_run(_job(w, "deploy-prod"), "config/prod.json", "config/dev.json"),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "should be policies/config/prod.json",
+    ),
+    "up without the commit": (
+        lambda w: _replace_run(_job(w, "deploy-dev"), "Deploy ${{ github.sha }}", "Deploy"),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "commit SHA",
+    ),
+    "stack never deployed": (
+        lambda w: w["jobs"].pop("deploy-prod"),
+        lambda w: deploy_problems(w, ci_stacks()),
+        "Pulumi.prod.yaml is never deployed",
+    ),
+    "check without SARIF on failure": (
+        lambda w: _step(_job(w, "check"), "upload-sarif").update({"if": "success()"}),
+        check_job_problems,
+        "always()",
+    ),
+    "check writing elsewhere": (
+        lambda w: _replace_run(_job(w, "check"), "--output-dir reports", "--output-dir out"),
+        check_job_problems,
+        "--output-dir reports",
+    ),
+    "another test command": (
+        lambda w: _replace_run(_job(w, "tests"), "pytest -q", "pytest -x"),
+        lambda w: readme_command_problems(w, readme_test_command()),
+        "should run",
+    ),
+    "blueprint typo": (
+        lambda w: _replace_run(_job(w, "check"), "check --output-dir", "check --ouput-dir"),
+        blueprint_problems,
+        "--ouput-dir",
+    ),
+    "missing script": (
+        lambda w: _replace_run(_job(w, "check"), "scripts/setup.sh", "scripts/install.sh"),
+        path_problems,
+        "scripts/install.sh",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", INFRASTRUCTURE_BREAKAGES)
+def test_each_infrastructure_check_reports_a_broken_copy(infrastructure: dict[str, Any], breakage: str) -> None:
+    """The same checker that passes the shipped workflow names what the broken copy gets wrong."""
+    mutate, check, expected = INFRASTRUCTURE_BREAKAGES[breakage]
+    broken = copy.deepcopy(infrastructure)
+    mutate(broken)
+    problems = check(broken)
+    assert any(expected in problem for problem in problems), problems
+
+
+MODELS_BREAKAGES: dict[str, Breakage] = {
+    "infrastructure paths trigger training": (
+        lambda w: w["on"]["push"]["paths"].append("stacks/**"),
+        models_trigger_problems,
+        "should watch",
+    ),
+    "train outside staging": (
+        lambda w: _job(w, "train").pop("environment"),
+        lambda w: models_problems(w, project_stacks()),
+        "job train: environment None",
+    ),
+    "deploy before the gate": (
+        lambda w: _job(w, "deploy-staging").pop("if"),
+        lambda w: models_problems(w, project_stacks()),
+        "the gate",
+    ),
+    "promote without staging": (
+        lambda w: _job(w, "promote-prod").update(needs=["train"]),
+        lambda w: models_problems(w, project_stacks()),
+        "train -> deploy-staging -> promote-prod",
+    ),
+    "untagged pipeline job": (
+        lambda w: _replace_run(_job(w, "train"), "--set tags.git_commit=${{ github.sha }} \\\n", ""),
+        lambda w: models_problems(w, project_stacks()),
+        "tags.git_commit",
+    ),
+    "untagged deployment": (
+        lambda w: _replace_run(_job(w, "deploy-staging"), "--set tags.git_commit=${{ github.sha }} \\\n", ""),
+        lambda w: models_problems(w, project_stacks()),
+        "deployment should be tagged",
+    ),
+    "candidate with traffic": (
+        lambda w: _replace_run(
+            _job(w, "deploy-staging"), "--set instance_count=1 ", "--set instance_count=1 --all-traffic "
+        ),
+        lambda w: models_problems(w, project_stacks()),
+        "0% traffic",
+    ),
+    "floating az ml extension": (
+        lambda w: w["env"].update(AZ_ML_EXTENSION_VERSION="latest"),
+        lambda w: models_problems(w, project_stacks()),
+        "exact --version",
+    ),
+    "smoke test of the whole endpoint": (
+        lambda w: _replace_run(_job(w, "deploy-staging"), '--deployment-name "$CANDIDATE_DEPLOYMENT" ', ""),
+        lambda w: models_problems(w, project_stacks()),
+        "--deployment-name",
+    ),
+    "promotion to a missing deployment": (
+        lambda w: w["env"].update(PROD_DEPLOYMENT="purple"),
+        lambda w: models_problems(w, project_stacks()),
+        "no such deployment",
+    ),
+    "promotion of another model": (
+        lambda w: w["env"].update(MODEL_NAME="churn"),
+        lambda w: models_problems(w, project_stacks()),
+        "not a version of churn",
+    ),
+    "blueprint promote misspelled": (
+        lambda w: _replace_run(_job(w, "promote-prod"), "--deployment ", "--deplyment "),
+        blueprint_problems,
+        "blueprint promote prod",
+    ),
+    "pull request without permission": (
+        lambda w: _job(w, "promote-prod")["permissions"].pop("pull-requests"),
+        permission_problems,
+        "lacks pull-requests",
+    ),
+    "pipeline override of a missing node": (
+        lambda w: _replace_run(_job(w, "train"), "jobs.register.", "jobs.registration."),
+        template_keys_problems,
+        "has no jobs.registration",
+    ),
+    "missing template": (
+        lambda w: _replace_run(_job(w, "deploy-staging"), "online-deployment.yml", "deployment.yml"),
+        path_problems,
+        "ml_templates/endpoints/deployment.yml",
+    ),
+    "missing smoke request": (
+        lambda w: _step(_job(w, "deploy-staging"), "invoke")["env"].update(REQUEST="smoke.json"),
+        path_problems,
+        "smoke.json",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", MODELS_BREAKAGES)
+def test_each_models_check_reports_a_broken_copy(models: dict[str, Any], breakage: str) -> None:
+    mutate, check, expected = MODELS_BREAKAGES[breakage]
+    broken = copy.deepcopy(models)
+    mutate(broken)
+    problems = check(broken)
+    assert any(expected in problem for problem in problems), problems
+
+
+TEXT_BREAKAGES: dict[str, tuple[str, str, Callable[[str], list[str]], str]] = {
+    "floating major": (
+        "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0",
+        "actions/checkout@v5",
+        lambda t: pin_problems(t, "w"),
+        "not pinned",
+    ),
+    "branch": (
+        "azure/login@a641126d1b8aa4d1fa005f4f92df94a3a4c4c906 # v3.1.0",
+        "azure/login@master",
+        lambda t: pin_problems(t, "w"),
+        "not pinned",
+    ),
+    "SHA without its version": ("# v4.31.2", "", lambda t: pin_problems(t, "w"), "without its version"),
+    "missing local action": (
+        "./.github/actions/pulumi-login",
+        "./.github/actions/pulumi",
+        lambda t: pin_problems(t, "w"),
+        "no action.yml",
+    ),
+    "a secret": (
+        "${{ vars.AZURE_PREVIEW_CLIENT_ID }}\n      ARM_TENANT_ID",
+        "${{ secrets.AZURE_CLIENT_ID }}\n      ARM_TENANT_ID",
+        lambda t: credential_problems(t, {}, "w"),
+        "secrets.",
+    ),
+    "a credentials JSON": (
+        "client-id: ${{ vars.AZURE_PREVIEW_CLIENT_ID }}",
+        "creds: ${{ vars.AZURE_CREDENTIALS }}",
+        lambda t: credential_problems(t, {}, "w"),
+        "creds",
+    ),
+    "a client secret for the providers": (
+        'ARM_USE_OIDC: "true"',
+        "ARM_CLIENT_SECRET: x",
+        lambda t: credential_problems(t, {}, "w"),
+        "ARM_CLIENT_SECRET",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", TEXT_BREAKAGES)
+def test_each_text_check_reports_a_broken_copy(breakage: str) -> None:
+    old, new, check, expected = TEXT_BREAKAGES[breakage]
+    text = INFRASTRUCTURE.read_text()
+    assert old in text
+    problems = check(text.replace(old, new, 1))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_azure_login_inputs_come_from_variables(infrastructure: dict[str, Any]) -> None:
+    """A login given a literal client id, or a credentials input, is reported from the parsed workflow too."""
+    broken = copy.deepcopy(infrastructure)
+    login = _step(_job(broken, "deploy-prod"), "azure/login")["with"]
+    login["client-id"] = "00000000-0000-0000-0000-000000000000"
+    login["auth-type"] = "SERVICE_PRINCIPAL"
+    problems = credential_problems("", broken, "w")
+    assert any("client-id should be a GitHub variable" in p for p in problems), problems
+    assert any("given auth-type" in p for p in problems), problems
+
+
+def test_a_fork_adding_a_stack_is_told_to_preview_and_deploy_it(infrastructure: dict[str, Any]) -> None:
+    """A new stack file without a matrix entry and a deploy job is named, with what to add."""
+    stacks = {**ci_stacks(), "fraud-prod": Stack("fraud-prod", "prod", ("fraud-prod",), False)}
+    previews = preview_problems(infrastructure, stacks)
+    deploys = deploy_problems(infrastructure, stacks)
+    assert any("{ stack: fraud-prod, environment: prod }" in p for p in previews), previews
+    assert any("pulumi up --stack fraud-prod" in p for p in deploys), deploys
+
+
+def test_bootstrap_is_never_deployed_by_ci(infrastructure: dict[str, Any]) -> None:
+    """The bootstrap stack, by name or by its environment, is applied by hand: not previewed, not deployed."""
+    stacks = {
+        **project_stacks(),
+        "bootstrap": Stack("bootstrap", "bootstrap", (), False),
+        "state": Stack("state", "bootstrap", (), False),
+    }
+    assert not {"bootstrap", "state"} & set(ci_stacks(stacks))
+    assert "bootstrap" not in {c.get("stack") for c in matrix_combinations(_job(infrastructure, "preview"))}
+    assert "bootstrap" not in deploy_jobs(infrastructure)
+
+
+def test_shell_parsing_sees_commands_inside_substitutions_and_conditions() -> None:
+    """The parser behind the command checks: continuations, ``$(...)``, ``if ...;`` and operators."""
+    script = (
+        'job=$(az ml job create \\\n  --file a.yml --set "x=$V" \\\n  --query name)\n'
+        'if az ml x show --name "$N" 2>/dev/null; then echo y && pytest -q; fi\n'
+    )
+    found = shell_commands(substitute(script, {}, {"V": "1", "N": "n"}))
+    assert ["az", "ml", "job", "create", "--file", "a.yml", "--set", "x=1", "--query", "name"] in found
+    assert ["az", "ml", "x", "show", "--name", "n", "2>/dev/null"] in found
+    assert ["pytest", "-q"] in found
