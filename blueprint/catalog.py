@@ -25,14 +25,16 @@ AZURE_POLICY_URL = (
 )
 PSRULE_URL = "https://azure.github.io/PSRule.Rules.Azure/en/rules/{id}/"
 
-#: The blueprint's environments, in promotion order; a pack config for another environment adds it.
-DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod", "shared")
+#: The blueprint's environments in promotion order, then its organisation-wide stacks (the registry, the Pulumi
+#: state backend); a pack config for another environment adds it.
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod", "shared", "bootstrap")
 
 #: Pack module -> the area heading the catalog groups its policies under.
 AREA_TITLES = {
     "ml": "Machine learning",
     "keyvault": "Key Vault",
     "storage": "Storage",
+    "state_store": "Pulumi state store",
     "container_registry": "Container registry",
     "network": "Network",
     "monitoring": "Monitoring",

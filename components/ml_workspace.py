@@ -24,6 +24,7 @@ from pulumi_azure_native import (
     storage,
 )
 
+from components.firewall import storage_ip
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
 from components.role_assignments import RoleAssignments, identity_assignments
@@ -184,7 +185,7 @@ class MlWorkspace(pulumi.ComponentResource):
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action="Deny",
                 bypass="AzureServices",
-                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=_storage_ip(r), action="Allow") for r in allowed],
+                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=storage_ip(r), action="Allow") for r in allowed],
             ),
             encryption=storage.EncryptionArgs(
                 key_source="Microsoft.Storage",
@@ -360,11 +361,6 @@ def _outbound_rules(rules: Sequence[OutboundRuleArgs]) -> dict[str, object]:
                 ),
             )
     return converted
-
-
-def _storage_ip(cidr: str) -> str:
-    """Storage firewall rules take single addresses without a /32 (Azure rejects /31 and /32 there)."""
-    return cidr[: -len("/32")] if cidr.endswith("/32") else cidr
 
 
 def _registry_settings(*, public: bool, zone_redundant: bool) -> dict[str, object]:

@@ -160,27 +160,7 @@ class PlatformMonitoring(pulumi.ComponentResource):
         rg_name = args["resource_group_name"]
         law_id = args["log_analytics_workspace_id"]
 
-        setting_name = f"diag-{naming['prefix']}-{naming['environment']}"
-        setting_ids: dict[str, pulumi.Output[str]] = {}
-        for target in targets:
-            key, kind, resource_id = target["key"], target["kind"], target["resource_id"]
-            if kind == "storage":
-                # The account itself only has metrics; its resource logs (reads, writes, deletes) belong to the
-                # blob service, which needs its own setting.
-                account = _diagnostic_setting(
-                    f"{name}-diag-{key}", setting_name, resource_id, law_id, logs=False, metrics=STORAGE_METRICS, opts=child
-                )
-                blob_id = pulumi.Output.from_input(resource_id).apply(lambda account_id: f"{account_id}/blobServices/default")
-                blob = _diagnostic_setting(
-                    f"{name}-diag-{key}-blob", setting_name, blob_id, law_id, logs=True, metrics=STORAGE_METRICS, opts=child
-                )
-                setting_ids[key], setting_ids[f"{key}-blob"] = account.id, blob.id
-            else:
-                # Azure ML registries publish no platform metrics: asking for AllMetrics there is rejected.
-                metrics = None if kind == "ml_registry" else ALL_METRICS
-                setting_ids[key] = _diagnostic_setting(
-                    f"{name}-diag-{key}", setting_name, resource_id, law_id, logs=True, metrics=metrics, opts=child
-                ).id
+        setting_ids = resource_diagnostics(name, naming, targets, law_id, opts=child)
 
         action_group = monitor.ActionGroup(
             f"{name}-ag",
@@ -283,6 +263,44 @@ class PlatformMonitoring(pulumi.ComponentResource):
                 "diagnostic_setting_ids": self.diagnostic_setting_ids,
             }
         )
+
+
+def resource_diagnostics(
+    name: str,
+    naming: NamingArgs,
+    targets: Sequence[DiagnosticTarget],
+    law_id: pulumi.Input[str],
+    *,
+    opts: pulumi.ResourceOptions,
+) -> dict[str, pulumi.Output[str]]:
+    """A diagnostic setting per target sending its logs (and metrics) to ``law_id``; IDs by target key.
+
+    Shared by :class:`PlatformMonitoring` and the state backend, so both send the same categories the same way.
+    Resource names are ``<name>-diag-<key>`` (and ``<name>-diag-<key>-blob`` for storage).
+    """
+    targets = _checked_targets(name, targets)
+    setting_name = f"diag-{naming['prefix']}-{naming['environment']}"
+    setting_ids: dict[str, pulumi.Output[str]] = {}
+    for target in targets:
+        key, kind, resource_id = target["key"], target["kind"], target["resource_id"]
+        if kind == "storage":
+            # The account itself only has metrics; its resource logs (reads, writes, deletes) belong to the
+            # blob service, which needs its own setting.
+            account = _diagnostic_setting(
+                f"{name}-diag-{key}", setting_name, resource_id, law_id, logs=False, metrics=STORAGE_METRICS, opts=opts
+            )
+            blob_id = pulumi.Output.from_input(resource_id).apply(lambda account_id: f"{account_id}/blobServices/default")
+            blob = _diagnostic_setting(
+                f"{name}-diag-{key}-blob", setting_name, blob_id, law_id, logs=True, metrics=STORAGE_METRICS, opts=opts
+            )
+            setting_ids[key], setting_ids[f"{key}-blob"] = account.id, blob.id
+        else:
+            # Azure ML registries publish no platform metrics: asking for AllMetrics there is rejected.
+            metrics = None if kind == "ml_registry" else ALL_METRICS
+            setting_ids[key] = _diagnostic_setting(
+                f"{name}-diag-{key}", setting_name, resource_id, law_id, logs=True, metrics=metrics, opts=opts
+            ).id
+    return setting_ids
 
 
 def node_usage_threshold(max_nodes: int, percent: int) -> int:

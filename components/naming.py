@@ -19,6 +19,8 @@ Sources (checked when this table was written; Azure adds rules over time, so re-
 * Azure ML registries: https://learn.microsoft.com/azure/machine-learning/how-to-manage-registries
 * Microsoft Graph group ``mailNickname`` characters:
   https://learn.microsoft.com/graph/api/directoryobject-validateproperties
+* Blob container names: https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata
+* Key Vault object (key) names: https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates
 
 Standard library only and no Pulumi import: stack code, policies and tests import it cheaply.
 """
@@ -78,6 +80,8 @@ class ResourceKind(str, enum.Enum):
     ENTRA_GROUP = "entra_group"
     CONDITIONAL_ACCESS_POLICY = "conditional_access_policy"
     APPLICATION = "application"
+    BLOB_CONTAINER = "blob_container"
+    KEY_VAULT_KEY = "key_vault_key"
 
 
 @dataclass(frozen=True)
@@ -405,6 +409,30 @@ RULES: Mapping[ResourceKind, NamingRule] = MappingProxyType(
             rf"[^{_CONTROL}]",
             "1-256 characters, no control characters",
         ),
+        # Verbatim: the state container and the secrets-provider key are named in `pulumi login azblob://<container>`
+        # and `--secrets-provider azurekeyvault://.../keys/<key>`, so the configured name is the name.
+        # "stc" and "kvk" are local abbreviations (CAF has none for containers or vault keys).
+        ResourceKind.BLOB_CONTAINER: _rule(
+            "stc",
+            "blob container",
+            (3, 63),
+            r"[a-z0-9\-]",
+            "3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, "
+            "no consecutive hyphens",
+            start=("[a-z0-9]", "a lowercase letter or digit"),
+            end=("[a-z0-9]", "a lowercase letter or digit"),
+            lowercase=True,
+            verbatim=True,
+            forbidden=(("--", "contains consecutive hyphens"),),
+        ),
+        ResourceKind.KEY_VAULT_KEY: _rule(
+            "kvk",
+            "key vault key",
+            (1, 127),
+            r"[a-zA-Z0-9\-]",
+            "1-127 letters, digits and hyphens",
+            verbatim=True,
+        ),
     }
 )
 
@@ -598,6 +626,8 @@ KIND_OF_TYPE: Mapping[str, ResourceKind] = MappingProxyType(
         "azuread:index/group:Group": ResourceKind.ENTRA_GROUP,
         "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": ResourceKind.CONDITIONAL_ACCESS_POLICY,
         "azuread:index/application:Application": ResourceKind.APPLICATION,
+        "azure-native:storage:BlobContainer": ResourceKind.BLOB_CONTAINER,
+        "azure-native:keyvault:Key": ResourceKind.KEY_VAULT_KEY,
     }
 )
 

@@ -18,11 +18,22 @@ class Environment(str, enum.Enum):
     PROD = "prod"
     SHARED = "shared"
     """The organisation-wide stack: the Azure ML registry every environment uses."""
+    BOOTSTRAP = "bootstrap"
+    """The Pulumi state backend (state container, secrets-provider key), applied once before everything else."""
 
     @property
     def holds_production_data(self) -> bool:
-        """Prod and the shared registry: always protected, zone-redundant, long retention."""
-        return self in (Environment.PROD, Environment.SHARED)
+        """Prod, the shared registry and the state backend: always protected, zone-redundant, long retention."""
+        return self in (Environment.PROD, Environment.SHARED, Environment.BOOTSTRAP)
+
+    @property
+    def naming_code(self) -> str:
+        """The environment as physical names carry it (components.naming allows 2-8 characters).
+
+        ``bootstrap`` is too long; its resources are the state backend, so their names say ``state``
+        (``stmlpstateweu...``, ``kv-mlp-state-weu-...``), which is also what an operator looks for in the portal.
+        """
+        return "state" if self is Environment.BOOTSTRAP else self.value
 
 
 class DataClassification(str, enum.Enum):
@@ -47,6 +58,15 @@ class NetworkMode(str, enum.Enum):
     """Workspace managed VNet with approved outbound only; dependencies reached through managed private endpoints."""
     PRIVATE = "private"
     """Public network access disabled on every resource."""
+
+
+class StateNetworkMode(str, enum.Enum):
+    """How the Pulumi state backend's storage account and Key Vault are reached."""
+
+    ALLOW_LIST = "allowList"
+    """Public endpoint, firewall default Deny: only the listed addresses (administrators, CI egress) get through."""
+    PRIVATE = "private"
+    """Public network access disabled: reached only through private endpoints the organisation's network provides."""
 
 
 class ClusterTier(str, enum.Enum):

@@ -26,6 +26,7 @@ class BuiltInRole(str, enum.Enum):
     KEY_VAULT_SECRETS_USER = "Key Vault Secrets User"
     KEY_VAULT_SECRETS_OFFICER = "Key Vault Secrets Officer"
     KEY_VAULT_ADMINISTRATOR = "Key Vault Administrator"
+    KEY_VAULT_CRYPTO_USER = "Key Vault Crypto User"
     STORAGE_BLOB_DATA_READER = "Storage Blob Data Reader"
     STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
     STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR = "Storage File Data Privileged Contributor"
@@ -53,6 +54,7 @@ _ROLE_GUIDS: Mapping[BuiltInRole, str] = MappingProxyType(
         BuiltInRole.KEY_VAULT_SECRETS_USER: "4633458b-17de-408a-b874-0445c86b69e6",
         BuiltInRole.KEY_VAULT_SECRETS_OFFICER: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
         BuiltInRole.KEY_VAULT_ADMINISTRATOR: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+        BuiltInRole.KEY_VAULT_CRYPTO_USER: "12338af0-0e69-4776-bea7-57ae8d297424",
         BuiltInRole.STORAGE_BLOB_DATA_READER: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
         BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
         BuiltInRole.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
@@ -97,6 +99,10 @@ class Scope(str, enum.Enum):
     CONTAINER_REGISTRY = "containerRegistry"
     ML_REGISTRY = "mlRegistry"
     RESOURCE_GROUP = "resourceGroup"
+    STATE_CONTAINER = "stateContainer"
+    """The bootstrap stack's blob container holding every stack's Pulumi state."""
+    SECRETS_KEY = "secretsKey"
+    """A Key Vault key of the bootstrap stack used by Pulumi's azurekeyvault secrets provider."""
 
 
 @dataclass(frozen=True)
@@ -184,4 +190,19 @@ CI_DEPLOY_GRANTS: tuple[Grant, ...] = (
 #: What pull-request runs get: read-only, for `pulumi preview`.
 CI_PREVIEW_GRANTS: tuple[Grant, ...] = (
     Grant(BuiltInRole.READER, Scope.RESOURCE_GROUP, "read the platform's resources for previews"),
+)
+
+#: What each operator of the Pulumi state backend (administrators' group, CI identities) gets, on the container and
+#: on each secrets-provider key rather than the account or the vault: what Pulumi's azblob backend and
+#: azurekeyvault secrets provider use, nothing more.
+STATE_OPERATOR_GRANTS: tuple[Grant, ...] = (
+    Grant(BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR, Scope.STATE_CONTAINER, "read, write and lock stack state (the azblob backend authenticates with Entra ID)"),
+    Grant(BuiltInRole.KEY_VAULT_CRYPTO_USER, Scope.SECRETS_KEY, "encrypt and decrypt each stack's data key (the azurekeyvault secrets provider)"),
+)
+
+#: What a read-only operator (a pull-request preview identity) gets: read state, decrypt secrets. The DIY backend
+#: takes no lock for a preview, so reading is enough; Key Vault has no decrypt-only built-in role.
+STATE_READER_GRANTS: tuple[Grant, ...] = (
+    Grant(BuiltInRole.STORAGE_BLOB_DATA_READER, Scope.STATE_CONTAINER, "read stack state for previews (the azblob backend takes no lock for them)"),
+    Grant(BuiltInRole.KEY_VAULT_CRYPTO_USER, Scope.SECRETS_KEY, "decrypt each stack's data key to show its secrets in previews"),
 )

@@ -55,11 +55,11 @@ def test_markdown_groups_by_area_under_a_summary_table():
     markdown = catalog_markdown(docs(), areas=AREAS, configs=SAMPLE_CONFIGS, pack="sample-governance")
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == ["## Key Vault", "## Storage", "## Container registry", "## Governance and cost"]
-    table = markdown.index("| Policy | Area | Kind | Severity | dev | staging | prod | shared | MCSB |")
+    table = markdown.index("| Policy | Area | Kind | Severity | dev | staging | prod | shared | bootstrap | MCSB |")
     assert table < markdown.index("## Key Vault")
     assert ("| [sample-vault-purge-protection](#sample-vault-purge-protection) | Key Vault | resource | high | "
-            "advisory | mandatory | mandatory | mandatory | DP-8 |") in markdown
-    assert "| [sample-registry-no-admin](#sample-registry-no-admin) | Container registry | resource | critical | disabled | mandatory | mandatory | mandatory | IM-1 |" in markdown
+            "advisory | mandatory | mandatory | mandatory | mandatory | DP-8 |") in markdown
+    assert "| [sample-registry-no-admin](#sample-registry-no-admin) | Container registry | resource | critical | disabled | mandatory | mandatory | mandatory | mandatory | IM-1 |" in markdown
     assert "4 policies (3 on single resources, 1 on the whole stack) in 4 areas" in markdown
 
 
@@ -82,14 +82,15 @@ def test_enforcement_per_environment_follows_the_pack_config_or_relaxed_in():
 
 def test_json_catalog_shape():
     data = catalog_json(docs(), areas=AREAS, configs=SAMPLE_CONFIGS, pack="sample-governance")
-    assert data["pack"] == "sample-governance" and data["environments"] == ["dev", "staging", "prod", "shared"]
+    assert data["pack"] == "sample-governance" and data["environments"] == ["dev", "staging", "prod", "shared", "bootstrap"]
     assert [a["area"] for a in data["areas"]] == ["keyvault", "storage", "container_registry", "governance"]
     vault = data["policies"][0]
     assert {"name", "area", "kind", "description", "rationale", "checks", "resourceTypes", "severity", "enforcement",
             "relaxedIn", "controls", "remediation", "url"} <= set(vault)
     assert vault["controls"]["azurePolicy"] == [{"id": "0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",
                                                  "url": AZURE_POLICY_URL.format(id="0b60c0b2-2dc2-4e1c-b5c9-abbed971de53")}]
-    assert vault["enforcement"] == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory", "shared": "mandatory"}
+    assert vault["enforcement"] == {"dev": "advisory", "staging": "mandatory", "prod": "mandatory", "shared": "mandatory",
+                                    "bootstrap": "mandatory"}
     json.dumps(data)
 
 

@@ -91,7 +91,7 @@ def test_invalid_yaml_names_the_line(project_copy):
 def test_unknown_stack_lists_the_known_ones():
     result = blueprint("preview", "qa")
     assert result.returncode == 2
-    assert "stacks/Pulumi.qa.yaml: no such stack file (stacks here: dev, prod, shared, staging)" in result.stderr
+    assert "stacks/Pulumi.qa.yaml: no such stack file (stacks here: bootstrap, dev, prod, shared, staging)" in result.stderr
 
 
 def test_not_a_project_directory(tmp_path):

@@ -90,8 +90,8 @@ def test_uniqueness_and_verbatim_flags() -> None:
         K.ML_ONLINE_ENDPOINT,
         K.ML_BATCH_ENDPOINT,
     }
-    assert [kind for kind in ResourceKind if RULES[kind].verbatim] == [K.ML_COMPUTE_CLUSTER]
-    assert [kind for kind in ResourceKind if RULES[kind].lowercase_required] == [K.STORAGE_ACCOUNT]
+    assert [kind for kind in ResourceKind if RULES[kind].verbatim] == [K.ML_COMPUTE_CLUSTER, K.BLOB_CONTAINER, K.KEY_VAULT_KEY]
+    assert [kind for kind in ResourceKind if RULES[kind].lowercase_required] == [K.STORAGE_ACCOUNT, K.BLOB_CONTAINER]
     assert {kind for kind in ResourceKind if not RULES[kind].hyphens_allowed} == {
         K.STORAGE_ACCOUNT,
         K.CONTAINER_REGISTRY,
@@ -114,6 +114,8 @@ def test_uniqueness_and_verbatim_flags() -> None:
         (K.PRIVATE_ENDPOINT, 2, 64),
         (K.MANAGEMENT_LOCK, 1, 90),
         (K.BUDGET, 1, 63),
+        (K.BLOB_CONTAINER, 3, 63),
+        (K.KEY_VAULT_KEY, 1, 127),
     ],
 )
 def test_length_limits(kind: ResourceKind, low: int, high: int) -> None:
@@ -152,6 +154,9 @@ VALID = [
     (K.ENTRA_GROUP, "ml-platform.admins!"),
     (K.CONDITIONAL_ACCESS_POLICY, "CA001: Require MFA for ML admins"),
     (K.APPLICATION, "Fraud scoring (prod) — CI"),
+    (K.BLOB_CONTAINER, "pulumi-state"),
+    (K.BLOB_CONTAINER, "0ab"),
+    (K.KEY_VAULT_KEY, "Pulumi-Secrets-2028"),
 ]
 
 INVALID = [
@@ -195,6 +200,12 @@ INVALID = [
     (K.ENTRA_GROUP, "admins@contoso"),
     (K.CONDITIONAL_ACCESS_POLICY, "line\nbreak"),
     (K.APPLICATION, ""),
+    (K.BLOB_CONTAINER, "Pulumi-State"),
+    (K.BLOB_CONTAINER, "pulumi--state"),
+    (K.BLOB_CONTAINER, "-state"),
+    (K.BLOB_CONTAINER, "st"),
+    (K.KEY_VAULT_KEY, "pulumi_secrets"),
+    (K.KEY_VAULT_KEY, ""),
 ]
 
 

@@ -75,6 +75,12 @@ KEY_PROPS: dict[str, Any] = {
 
 P = "azure-native-keyvault-"
 NOTIFY_ONLY = [{"action": {"type": "notify"}, "trigger": {"timeBeforeExpiry": "P30D"}}]
+EXPIRY_UNANNOUNCED = (
+    "Key Vault key expires (properties.attributes.expires is set) but nothing announces or renews it: "
+    "properties.rotationPolicy has no 'notify' lifetime action with trigger.timeBeforeExpiry (nor a 'rotate' "
+    "action); expected a notify action such as timeBeforeExpiry 'P30D', so the key's owners learn of the expiry "
+    "before it stops encrypting."
+)
 
 COMPLIANT: list[tuple[str, str, dict[str, Any]]] = [
     (P + "vault-enable-purge-protection", VAULT, VAULT_PROPS),
@@ -94,6 +100,14 @@ COMPLIANT: list[tuple[str, str, dict[str, Any]]] = [
     (P + "key-require-rotation-policy", KEY, changed(KEY_PROPS, (
         "properties.rotationPolicy.lifetimeActions", [{"action": {"type": "Rotate"}, "trigger": {"timeBeforeExpiry": "P30D"}}],
     ))),
+    (P + "key-expiry-notification", KEY, KEY_PROPS),
+    # The secrets-provider key of the bootstrap stack: notified, never rotated.
+    (P + "key-expiry-notification", KEY, changed(KEY_PROPS, ("properties.rotationPolicy.lifetimeActions", NOTIFY_ONLY))),
+    (P + "key-expiry-notification", KEY, changed(KEY_PROPS, ("properties.rotationPolicy.lifetimeActions", [
+        {"action": {"type": "Rotate"}, "trigger": {"timeAfterCreate": "P180D"}},
+    ]))),
+    # A key without expiry is for key-require-expiry to report.
+    (P + "key-expiry-notification", KEY, changed(KEY_PROPS, ("properties.attributes.expires", DELETE), ("properties.rotationPolicy", DELETE))),
 ]
 
 VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
@@ -165,6 +179,16 @@ VIOLATIONS: list[tuple[str, str, dict[str, Any], str]] = [
         P + "key-require-rotation-policy", KEY,
         changed(KEY_PROPS, ("properties.rotationPolicy.lifetimeActions", [{"action": {"type": "rotate"}, "trigger": {}}])),
         "Key Vault key rotationPolicy has no 'rotate' lifetime action with a trigger; expected one (timeAfterCreate or timeBeforeExpiry).",
+    ),
+    (
+        P + "key-expiry-notification", KEY, changed(KEY_PROPS, ("properties.rotationPolicy", DELETE)),
+        EXPIRY_UNANNOUNCED,
+    ),
+    (
+        # A notification after creation says nothing about the expiry.
+        P + "key-expiry-notification", KEY,
+        changed(KEY_PROPS, ("properties.rotationPolicy.lifetimeActions", [{"action": {"type": "notify"}, "trigger": {"timeAfterCreate": "P300D"}}])),
+        EXPIRY_UNANNOUNCED,
     ),
 ]
 

@@ -6,7 +6,9 @@ than one key or a catalog (VM sizes, regions, environment rules). All problems a
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +29,9 @@ from blueprint.config.model import (
     OutboundRule,
     PlatformConfig,
     RegistryConfig,
+    SecretsKeyConfig,
+    StateBackendConfig,
+    StateOperator,
     default_log_retention_days,
     default_network_mode,
 )
@@ -34,7 +39,7 @@ from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schem
 from components import regions, vm_sizes
 from components.cron import validate_cron
 from components.naming import RULES, ResourceKind, validate_name
-from components.options import ClusterTier, Environment, MfaState, NetworkMode
+from components.options import ClusterTier, Environment, MfaState, NetworkMode, StateNetworkMode
 from components.roles import BuiltInRole, Persona, Scope
 
 
@@ -93,7 +98,7 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         for problem in validate_name(ResourceKind.RESOURCE_GROUP, values["resourceGroupName"]):
             issues.append(ConfigIssue(key_path(project, ["resourceGroupName"]), RULES[ResourceKind.RESOURCE_GROUP].description, f"{describe(values['resourceGroupName'])}, which {problem}"))
 
-    if environment is not Environment.SHARED:
+    if environment not in (Environment.SHARED, Environment.BOOTSTRAP):
         issues += _network_issues(project, values.get("network", {}), environment)
         issues += _access_issues(project, values.get("access", {}), environment)
 
@@ -120,23 +125,38 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
     return issues
 
 
-#: Keys that belong to environment stacks only, and to the shared stack only.
+#: Keys that belong to environment stacks only, to the shared stack only, and to the bootstrap stack only.
 _ENVIRONMENT_ONLY = (
     "clusters", "network", "access", "sharedStack", "resourceGroupName",
     "endpoints", "batchEndpoints", "monitoring", "drift", "retraining", "budget",
 )
 _SHARED_ONLY = ("registry",)
+_BOOTSTRAP_ONLY = ("stateBackend",)
 
 
 def _stack_kind_issues(project: str, values: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
-    """The shared stack holds the registry; environment stacks hold workspaces, clusters and people."""
+    """The shared stack holds the registry, the bootstrap stack the state backend; environment stacks hold
+    workspaces, clusters and people. A key of another kind of stack is an error naming what the stack holds."""
     issues: list[ConfigIssue] = []
-    if environment is Environment.SHARED:
+
+    def refuse(keys: tuple[str, ...], expected: str) -> None:
+        for key in keys:
+            if key in values:
+                issues.append(ConfigIssue(key_path(project, [key]), expected, describe(values[key])))
+
+    if environment is Environment.BOOTSTRAP:
+        if "stateBackend" not in values:
+            issues.append(ConfigIssue(key_path(project, ["stateBackend"]), "the state backend settings of the bootstrap stack (a mapping with operators and secretsKey)", "nothing (the key is required when tags.environment is bootstrap)"))
+        only_state = "no such key in the bootstrap stack (it holds the Pulumi state backend only)"
+        refuse(_ENVIRONMENT_ONLY + _SHARED_ONLY, only_state)
+        refuse(("ci",), "no ci in the bootstrap stack (an administrator applies it, never CI; list CI identities under stateBackend.operators)")
+        if "stateBackend" in values:
+            issues += _state_backend_issues(project, values["stateBackend"])
+    elif environment is Environment.SHARED:
         if "registry" not in values:
             issues.append(ConfigIssue(key_path(project, ["registry"]), "the registry settings of the shared stack (a mapping; replicationRegions optional)", "nothing (the key is required when tags.environment is shared)"))
-        for key in _ENVIRONMENT_ONLY:
-            if key in values:
-                issues.append(ConfigIssue(key_path(project, [key]), "no such key in the shared stack (it holds the registry only)", describe(values[key])))
+        refuse(_ENVIRONMENT_ONLY, "no such key in the shared stack (it holds the registry only)")
+        refuse(_BOOTSTRAP_ONLY, "no such key in the shared stack (only the bootstrap stack holds the state backend)")
         for index, region in enumerate(values.get("registry", {}).get("replicationRegions", [])):
             try:
                 regions.normalize_location(region)
@@ -149,10 +169,67 @@ def _stack_kind_issues(project: str, values: Mapping[str, Any], environment: Env
             if key not in values:
                 issues.append(ConfigIssue(key_path(project, [key]), f"{what}: every environment has one", "nothing"))
         issues += _serving_issues(project, values, environment)
-        for key in _SHARED_ONLY:
-            if key in values:
-                issues.append(ConfigIssue(key_path(project, [key]), f"no such key in a {environment.value} stack (only the shared stack holds the registry; reference it with sharedStack)", describe(values[key])))
+        refuse(_SHARED_ONLY, f"no such key in a {environment.value} stack (only the shared stack holds the registry; reference it with sharedStack)")
+        refuse(_BOOTSTRAP_ONLY, f"no such key in a {environment.value} stack (only the bootstrap stack holds the state backend)")
     return issues
+
+
+#: Widest firewall range the state backend accepts: an organisation's egress, not a slice of the Internet.
+_WIDEST_STATE_RANGE = 16
+
+
+def _state_backend_issues(project: str, backend: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Rules of the state backend that span keys: network mode and allow-list, restore window, names, operators."""
+    issues: list[ConfigIssue] = []
+
+    def issue(path: list[Any], expected: str, found: str) -> None:
+        issues.append(ConfigIssue(key_path(project, ["stateBackend", *path]), expected, found))
+
+    network = backend.get("network", {})
+    mode = StateNetworkMode(network.get("mode", StateNetworkMode.ALLOW_LIST.value))
+    ranges = network.get("allowedIpRanges", [])
+    if mode is StateNetworkMode.ALLOW_LIST and not ranges:
+        issue(["network", "allowedIpRanges"], "at least one IP range in allowList mode (the administrators' and CI egress addresses), or mode private", "nothing")
+    if mode is StateNetworkMode.PRIVATE and ranges:
+        issue(["network", "allowedIpRanges"], "no allow-list in private mode (public network access is disabled)", describe(ranges))
+    for index, cidr in enumerate(ranges):
+        if ipaddress.ip_network(cidr, strict=False).prefixlen < _WIDEST_STATE_RANGE:
+            issue(["network", "allowedIpRanges", index], f"a range no wider than /{_WIDEST_STATE_RANGE} (the state store is never open to a large part of the Internet)", describe(cidr))
+
+    soft_delete = backend.get("softDeleteDays", StateBackendConfig.soft_delete_days)
+    restore = backend.get("restoreDays")
+    if restore is not None and restore >= soft_delete:
+        issue(["restoreDays"], f"fewer days than softDeleteDays ({soft_delete}): Azure keeps point-in-time restore inside the soft-delete window", describe(restore))
+
+    container = backend.get("containerName", StateBackendConfig.container_name)
+    for problem in validate_name(ResourceKind.BLOB_CONTAINER, container):
+        issue(["containerName"], RULES[ResourceKind.BLOB_CONTAINER].description, f"{describe(container)}, which {problem}")
+
+    keys = [(["secretsKey"], backend.get("secretsKey", {}))]
+    keys += [(["retiredSecretsKeys", i], key) for i, key in enumerate(backend.get("retiredSecretsKeys", []))]
+    seen_keys: set[str] = set()
+    for path, key in keys:
+        name = key.get("name", "")
+        if name.lower() in seen_keys:
+            issue([*path, "name"], "a key name not used by another secrets key (Key Vault names are case-insensitive)", describe(name))
+        seen_keys.add(name.lower())
+        if "expiresOn" in key and _date(key["expiresOn"]) is None:
+            issue([*path, "expiresOn"], "a real calendar date YYYY-MM-DD", describe(key["expiresOn"]))
+
+    seen_operators: set[str] = set()
+    for index, operator in enumerate(backend.get("operators", [])):
+        principal = operator["principalId"].lower()
+        if principal in seen_operators:
+            issue(["operators", index, "principalId"], "a principal not listed twice", describe(operator["principalId"]))
+        seen_operators.add(principal)
+    return issues
+
+
+def _date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _serving_issues(project: str, values: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
@@ -351,7 +428,33 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
         )
         if "budget" in values
         else None,
+        state_backend=_state_backend(values["stateBackend"]) if "stateBackend" in values else None,
     )
+
+
+def _state_backend(backend: Mapping[str, Any]) -> StateBackendConfig:
+    network = backend.get("network", {})
+    soft_delete = int(backend.get("softDeleteDays", StateBackendConfig.soft_delete_days))
+    return StateBackendConfig(
+        operators=tuple(
+            StateOperator(o["principalId"].lower(), o["principalType"], o.get("description", ""), o.get("access") == "read")
+            for o in backend["operators"]
+        ),
+        secrets_key=_secrets_key(backend["secretsKey"]),
+        retired_secrets_keys=tuple(_secrets_key(k) for k in backend.get("retiredSecretsKeys", ())),
+        network_mode=StateNetworkMode(network.get("mode", StateNetworkMode.ALLOW_LIST.value)),
+        allowed_ip_ranges=tuple(network.get("allowedIpRanges", ())),
+        container_name=backend.get("containerName", StateBackendConfig.container_name),
+        redundancy=backend.get("redundancy", StateBackendConfig.redundancy),
+        soft_delete_days=soft_delete,
+        restore_days=int(backend.get("restoreDays", soft_delete - 1)),
+        notify_days_before_expiry=int(backend.get("notifyDaysBeforeExpiry", StateBackendConfig.notify_days_before_expiry)),
+        mfa_policy=bool(backend.get("mfaPolicy", True)),
+    )
+
+
+def _secrets_key(key: Mapping[str, Any]) -> SecretsKeyConfig:
+    return SecretsKeyConfig(name=key["name"], expires_on=key["expiresOn"])
 
 
 def _endpoint(endpoint: Mapping[str, Any], environment: Environment) -> EndpointConfig:

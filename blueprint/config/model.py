@@ -6,10 +6,12 @@ config or guess from the environment.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from components.options import ClusterTier, DataClassification, Environment, MfaState, NetworkMode
+from components.options import ClusterTier, DataClassification, Environment, MfaState, NetworkMode, StateNetworkMode
 from components.roles import BuiltInRole, Persona, Scope
 
 
@@ -169,6 +171,52 @@ class RegistryConfig:
 
 
 @dataclass(frozen=True)
+class StateOperator:
+    """An Entra principal that reads and writes Pulumi state and uses the secrets-provider key."""
+
+    principal_id: str
+    principal_type: str
+    """``Group`` (the administrators) or ``ServicePrincipal`` (a CI identity); never a user."""
+    description: str = ""
+    read_only: bool = False
+    """Reads state (previews) instead of writing it (deployments)."""
+
+
+@dataclass(frozen=True)
+class SecretsKeyConfig:
+    """A Key Vault key of the azurekeyvault secrets provider, and when it stops encrypting."""
+
+    name: str
+    expires_on: str
+    """A date (``YYYY-MM-DD``, midnight UTC): after it the key still decrypts but no longer encrypts."""
+
+    @property
+    def expires_at(self) -> int:
+        """``expires_on`` as Key Vault's ``exp`` attribute takes it: seconds since 1970-01-01 UTC."""
+        return calendar.timegm(datetime.date.fromisoformat(self.expires_on).timetuple())
+
+
+@dataclass(frozen=True)
+class StateBackendConfig:
+    """The bootstrap stack's Pulumi state backend: where state lives, who reaches it, how it is recovered."""
+
+    operators: tuple[StateOperator, ...]
+    secrets_key: SecretsKeyConfig
+    retired_secrets_keys: tuple[SecretsKeyConfig, ...] = ()
+    """Former secrets-provider keys kept (and usable) until every stack has moved to ``secrets_key``."""
+    network_mode: StateNetworkMode = StateNetworkMode.ALLOW_LIST
+    allowed_ip_ranges: tuple[str, ...] = ()
+    container_name: str = "pulumi-state"
+    redundancy: str = "Standard_ZRS"
+    soft_delete_days: int = 30
+    restore_days: int = 29
+    """Point-in-time restore window; Azure requires it to be shorter than the blob soft-delete retention."""
+    notify_days_before_expiry: int = 30
+    mfa_policy: bool = True
+    """Create a Conditional Access policy requiring MFA of the operator groups."""
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     """A stack's validated configuration plus the defaults derived from its environment."""
 
@@ -192,6 +240,7 @@ class PlatformConfig:
     drift: DriftConfig | None = None
     retraining: RetrainingConfig | None = None
     budget: BudgetConfig | None = None
+    state_backend: StateBackendConfig | None = None
 
     @property
     def environment(self) -> Environment:
@@ -213,11 +262,13 @@ class PlatformConfig:
     @property
     def key_vault_soft_delete_days(self) -> int:
         """90 days (the maximum) where data matters; 7 elsewhere so a torn-down dev vault frees its name sooner."""
-        return 90 if self.environment in (Environment.STAGING, Environment.PROD, Environment.SHARED) else 7
+        return 90 if self.environment in _LONG_RETENTION else 7
 
     @property
     def blob_soft_delete_days(self) -> int:
-        return 30 if self.environment in (Environment.STAGING, Environment.PROD, Environment.SHARED) else 7
+        if self.state_backend is not None:
+            return self.state_backend.soft_delete_days
+        return 30 if self.environment in _LONG_RETENTION else 7
 
     @property
     def zone_redundant(self) -> bool:
@@ -229,9 +280,18 @@ class PlatformConfig:
         """The organisation-wide stack that holds the Azure ML registry."""
         return self.environment is Environment.SHARED
 
+    @property
+    def is_bootstrap(self) -> bool:
+        """The stack that holds the Pulumi state backend, applied once by an administrator before the others."""
+        return self.environment is Environment.BOOTSTRAP
+
+
+#: Environments whose data matters: the maximum Key Vault soft delete, longer blob and log retention.
+_LONG_RETENTION = (Environment.STAGING, Environment.PROD, Environment.SHARED, Environment.BOOTSTRAP)
+
 
 def default_log_retention_days(environment: Environment) -> int:
-    return 90 if environment in (Environment.STAGING, Environment.PROD, Environment.SHARED) else 30
+    return 90 if environment in _LONG_RETENTION else 30
 
 
 def default_network_mode(environment: Environment) -> NetworkMode:

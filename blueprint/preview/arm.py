@@ -55,6 +55,7 @@ ARM_TYPES: dict[str, ArmType] = {
         "containerName",
     ),
     "azure-native:keyvault:Vault": ArmType(_RG + "Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
+    "azure-native:keyvault:Key": ArmType(_RG + "Microsoft.KeyVault/vaults/{vaultName}/keys/{keyName}", "keyName"),
     "azure-native:containerregistry:Registry": ArmType(
         _RG + "Microsoft.ContainerRegistry/registries/{registryName}", "registryName"
     ),
@@ -163,6 +164,7 @@ class ArmMocks(pulumi.runtime.Mocks):
             "azure-native:applicationinsights:Component": _app_insights_outputs,
             "azure-native:storage:StorageAccount": _storage_outputs,
             "azure-native:keyvault:Vault": _vault_outputs,
+            "azure-native:keyvault:Key": _key_outputs,
             "azure-native:containerregistry:Registry": lambda name, _: {"loginServer": f"{name}.azurecr.io"},
             "azure-native:machinelearningservices:Workspace": _workspace_outputs,
             "azure-native:machinelearningservices:Registry": _registry_outputs,
@@ -262,6 +264,13 @@ def _storage_outputs(name: str, _: dict[str, Any]) -> dict[str, Any]:
 
 def _vault_outputs(name: str, _: dict[str, Any]) -> dict[str, Any]:
     return {"properties": {"vaultUri": f"https://{name}.vault.azure.net/", "provisioningState": "Succeeded"}}
+
+
+def _key_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    """A key's URIs as Key Vault reports them: versionless, and with the (hex) version of the first version."""
+    uri = f"https://{state.get('vaultName', 'vault')}.vault.azure.net/keys/{name}"
+    version = stable_guid("key-version", state["id"]).replace("-", "")
+    return {"keyUri": uri, "keyUriWithVersion": f"{uri}/{version}"}
 
 
 def _app_insights_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from mlplatform_policies import (  # noqa: F401 - each module registers its poli
     ml,
     monitoring,
     network,
+    state_store,
     storage,
 )
 from mlplatform_policies.base import CATALOG
@@ -21,6 +22,7 @@ POLICIES = [
     *ml.POLICIES,
     *keyvault.POLICIES,
     *storage.POLICIES,
+    *state_store.POLICIES,
     *container_registry.POLICIES,
     *monitoring.POLICIES,
     *network.POLICIES,

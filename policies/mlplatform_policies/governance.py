@@ -103,6 +103,8 @@ NAME_INPUT: Mapping[str, str] = {
     "azuread:index/group:Group": "displayName",
     "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy": "displayName",
     "azuread:index/application:Application": "displayName",
+    "azure-native:storage:BlobContainer": "containerName",
+    "azure-native:keyvault:Key": "keyName",
 }
 
 #: Resources whose deletion loses data: models, datasets, secrets, images.
@@ -113,8 +115,9 @@ DATA_BEARING_TYPES: Mapping[str, str] = {
     "azure-native:machinelearningservices:Workspace": "machine learning workspace",
     "azure-native:machinelearningservices:Registry": "machine learning registry",
 }
-#: Environments (the `environment` tag) whose data must survive a mistaken `pulumi destroy` or a portal click.
-PROTECTED_ENVIRONMENTS = ("prod", "shared")
+#: Environments (the `environment` tag) whose data must survive a mistaken `pulumi destroy` or a portal click:
+#: production, the organisation's registry, and the Pulumi state backend.
+PROTECTED_ENVIRONMENTS = ("prod", "shared", "bootstrap")
 
 #: Resources that make a stack spend money every month: such a stack needs a budget.
 BILLABLE_TYPES = (
@@ -453,7 +456,7 @@ budget_with_notifications = stack_policy(
 )
 
 
-# --- Deletion protection in prod and shared ---
+# --- Deletion protection in prod, shared and bootstrap ---
 
 
 def _protected_environment(resources: Sequence[Any]) -> str | None:
@@ -519,21 +522,21 @@ def _unlocked(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
 
 
 _PROTECT_REMEDIATION = (
-    "Leave `mlplatform:protect` unset (it defaults to true in prod and shared) or set it to true in the stack file: "
+    "Leave `mlplatform:protect` unset (it defaults to true in prod, shared and bootstrap) or set it to true in the stack file: "
     "components/ml_workspace.py (MlWorkspace) and components/ml_registry.py (MlRegistry) then create the data-bearing "
-    "resources with protect=True and a CanNotDelete lock on their resource group. Removing either is a deliberate, "
-    "reviewed change."
+    "resources with protect=True and a CanNotDelete lock on their resource group; components/state_backend.py "
+    "(StateBackend, the bootstrap stack) always does. Removing either is a deliberate, reviewed change."
 )
 
 data_protected = stack_policy(
     name="azure-native-data-resource-protected",
-    description="In prod and shared stacks, data-bearing resources have the Pulumi protect option.",
+    description="In prod, shared and bootstrap stacks, data-bearing resources have the Pulumi protect option.",
     rationale=(
         "Deleting a storage account, key vault, registry or workspace loses datasets, secrets, images and models; "
         "`protect` makes `pulumi destroy` or a refactoring that drops the resource fail instead."
     ),
     checks=(
-        "When a resource's outputs carry the tag environment prod or shared, every storage account, key vault, "
+        "When a resource's outputs carry the tag environment prod, shared or bootstrap, every storage account, key vault, "
         "container registry, ML workspace and ML registry has `opts.protect`."
     ),
     severity=Severity.HIGH,
@@ -545,13 +548,14 @@ data_protected = stack_policy(
 
 data_resource_group_locked = stack_policy(
     name="azure-native-authorization-management-lock-data-resource-group",
-    description="In prod and shared stacks, the resource group of each data-bearing resource has a CanNotDelete lock.",
+    description="In prod, shared and bootstrap stacks, the resource group of each data-bearing resource has a "
+    "CanNotDelete lock.",
     rationale=(
         "`protect` only stops Pulumi; a CanNotDelete lock also stops the portal, the CLI and scripts from deleting "
         "the resource group or the data in it."
     ),
     checks=(
-        "When a resource's outputs carry the tag environment prod or shared, each data-bearing resource's resource "
+        "When a resource's outputs carry the tag environment prod, shared or bootstrap, each data-bearing resource's resource "
         "group (linked through `propertyDependencies.resourceGroupName`, or by name) has a "
         "`ManagementLockAtResourceGroupLevel` with level `CanNotDelete`."
     ),

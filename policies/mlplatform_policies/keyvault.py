@@ -115,6 +115,28 @@ def _rotation_policy(props: Mapping[str, Any]) -> str | None:
     return "Key Vault key rotationPolicy has no 'rotate' lifetime action with a trigger; expected one (timeAfterCreate or timeBeforeExpiry)."
 
 
+def _expiry_announced(props: Mapping[str, Any]) -> str | None:
+    expires = get(props, "properties.attributes.expires")
+    if not (_is_number(expires) and expires > 0):
+        return None  # a key that never expires: azure-native-keyvault-key-require-expiry reports it
+    actions = get(props, "properties.rotationPolicy.lifetimeActions")
+    if isinstance(actions, Sequence) and not isinstance(actions, str):
+        for action in actions:
+            if not isinstance(action, Mapping):
+                continue
+            kind = get(action, "action.type")
+            if is_value(kind, "rotate") and (get(action, "trigger.timeAfterCreate") or get(action, "trigger.timeBeforeExpiry")):
+                return None
+            if is_value(kind, "notify") and get(action, "trigger.timeBeforeExpiry"):
+                return None
+    return (
+        "Key Vault key expires (properties.attributes.expires is set) but nothing announces or renews it: "
+        "properties.rotationPolicy has no 'notify' lifetime action with trigger.timeBeforeExpiry (nor a 'rotate' "
+        "action); expected a notify action such as timeBeforeExpiry 'P30D', so the key's owners learn of the expiry "
+        "before it stops encrypting."
+    )
+
+
 POLICIES: list = [
     resource_policy(
         name="azure-native-keyvault-vault-enable-purge-protection",
@@ -230,10 +252,13 @@ POLICIES: list = [
             "Set `mlplatform:network.mode` to `managed` or `private` in the stack file: the MlWorkspace component then "
             "sets the vault's publicNetworkAccess to 'Disabled' and Azure ML reaches it through managed private "
             "endpoints (private mode adds a private endpoint in the platform VNet). The dev stack's public mode, limited "
-            "to `mlplatform:network.allowedIpRanges`, relaxes this policy by design."
+            "to `mlplatform:network.allowedIpRanges`, relaxes this policy by design, and so does the bootstrap stack's "
+            "state backend in `stateBackend.network.mode: allowList` (administrators and CI reach the secrets-provider "
+            "key from outside Azure before any private network exists; the firewall still denies all but the list). "
+            "Set `stateBackend.network.mode: private` once private endpoints to the vault exist."
         ),
         url=f"{_POLICY_DEFINITIONS}/AzureKeyVaultPublicNetworkAccess_Audit.json",
-        relaxed_in=("dev",),
+        relaxed_in=("dev", "bootstrap"),
     ),
     resource_policy(
         name="azure-native-keyvault-vault-require-network-acl-default-deny",
@@ -323,8 +348,36 @@ POLICIES: list = [
             "Add rotation_policy=RotationPolicyArgs(attributes=KeyRotationPolicyAttributesArgs(expiry_time='P1Y'), "
             "lifetime_actions=[LifetimeActionArgs(action=ActionArgs(type='rotate'), "
             "trigger=TriggerArgs(time_after_create='P180D'))]) to the key's KeyPropertiesArgs; consumers should "
-            "reference the key without a version so they pick up new versions."
+            "reference the key without a version so they pick up new versions. Relaxed in the bootstrap stack: the "
+            "Pulumi azurekeyvault secrets provider cannot decrypt with a new version what an older version encrypted "
+            "(pulumi/pulumi#22338), so its keys expire, announce it (azure-native-keyvault-key-expiry-notification) and "
+            "are replaced by `pulumi stack change-secrets-provider` to a new key (docs/state-backend.md)."
         ),
         url=f"{_POLICY_DEFINITIONS}/Keys_KeyRotationPolicy_MaximumDaysToRotate.json",
+        relaxed_in=("bootstrap",),
+    ),
+    resource_policy(
+        name="azure-native-keyvault-key-expiry-notification",
+        description="Key Vault keys that expire announce it before they do.",
+        rationale=(
+            "An expired key stops encrypting (it still decrypts): for the Pulumi secrets-provider key, new stacks and "
+            "secret changes then fail. A 'notify' lifetime action makes Key Vault raise its near-expiry event (Event "
+            "Grid Microsoft.KeyVault.KeyNearExpiry) ahead of time, for keys that cannot be rotated automatically."
+        ),
+        checks=(
+            "When properties.attributes.expires is set, properties.rotationPolicy.lifetimeActions has a 'notify' "
+            "action with trigger.timeBeforeExpiry, or a 'rotate' action with a trigger."
+        ),
+        severity=Severity.MEDIUM,
+        resource_types=[KEY],
+        check=_expiry_announced,
+        controls=Controls(mcsb=("DP-6",)),
+        remediation=(
+            "Add lifetime_actions=[LifetimeActionArgs(action=ActionArgs(type='notify'), "
+            "trigger=TriggerArgs(time_before_expiry='P30D'))] to the key's RotationPolicyArgs, as components/"
+            "state_backend.py does (`stateBackend.notifyDaysBeforeExpiry` in the bootstrap stack file), and route the "
+            "vault's KeyNearExpiry event to the team that rotates the key."
+        ),
+        url="https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation",
     ),
 ]

@@ -258,10 +258,13 @@ POLICIES: list = [
         remediation=(
             "Set mlplatform:network.mode to managed or private in the stack file (stacks/Pulumi.<stack>.yaml); MlWorkspace "
             "then sets public_network_access=\"Disabled\" on the account. Mode public (an IP allow-list) is meant for dev "
-            "only, where the pack config makes this policy advisory."
+            "only, where the pack config makes this policy advisory. The bootstrap stack's state store is relaxed too in "
+            "`stateBackend.network.mode: allowList`: administrators and CI must reach the state before any private "
+            "network exists, through a default-deny firewall; set `stateBackend.network.mode: private` once private "
+            "endpoints to the account exist."
         ),
         url="https://learn.microsoft.com/azure/storage/common/storage-network-security",
-        relaxed_in=("dev",),
+        relaxed_in=("dev", "bootstrap"),
     ),
     resource_policy(
         name="azure-native-storage-storageaccount-network-default-deny",
