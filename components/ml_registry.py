@@ -40,6 +40,7 @@ class MlRegistry(pulumi.ComponentResource):
     """An Azure ML registry with public network access disabled, in its own resource group."""
 
     resource_group_name: pulumi.Output[str]
+    resource_group_id: pulumi.Output[str]
     registry_name: pulumi.Output[str]
     registry_id: pulumi.Output[str]
     discovery_url: pulumi.Output[str]
@@ -101,7 +102,8 @@ class MlRegistry(pulumi.ComponentResource):
             )
 
         self.resource_group_name = group.name
+        self.resource_group_id = group.id
         self.registry_name = registry.name
         self.registry_id = registry.id
         self.discovery_url = registry.discovery_url.apply(lambda url: url or "")
-        self.register_outputs({"registry_name": self.registry_name, "registry_id": self.registry_id})
+        self.register_outputs({"registry_name": self.registry_name, "registry_id": self.registry_id, "resource_group_id": self.resource_group_id})

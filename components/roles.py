@@ -185,6 +185,7 @@ CI_DEPLOY_GRANTS: tuple[Grant, ...] = (
     Grant(BuiltInRole.CONTRIBUTOR, Scope.RESOURCE_GROUP, "create and update the platform's resources, in its resource group only"),
     Grant(BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, Scope.RESOURCE_GROUP, "assign the platform's own roles (conditioned to those roles)"),
     Grant(BuiltInRole.AZUREML_DATA_SCIENTIST, Scope.WORKSPACE, "submit training pipelines and deploy models"),
+    Grant(BuiltInRole.AZUREML_REGISTRY_USER, Scope.ML_REGISTRY, "share the models the pipeline registered into the shared registry"),
 )
 
 #: What pull-request runs get: read-only, for `pulumi preview`.

@@ -79,12 +79,33 @@ def test_ci_identity_holds_no_subscription_wide_role_and_delegates_only_platform
     plan = preview_stack("prod")
     sp = only(plan, "azuread:index/servicePrincipal:ServicePrincipal")
     ci_grants = [a for a in plan.of_type(ASSIGNMENT) if a.inputs["principalId"] == sp.outputs["objectId"]]
-    assert len(ci_grants) == 3
+    roles = sorted(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for a in ci_grants)
+    assert roles == sorted([
+        "b24988ac-6180-42a0-ab88-20f7382dd24c",  # Contributor, resource group
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",  # Role Based Access Control Administrator, conditioned
+        "f6c7c914-8db3-469d-8ca1-694a8f32e121",  # AzureML Data Scientist, workspace
+        "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",  # AzureML Registry User, the shared registry: models CI trained
+    ])
+    assert all("/subscriptions/" in a.inputs["scope"] and "/resourceGroups/" in a.inputs["scope"] for a in ci_grants)
+    registry_grant = next(a for a in ci_grants if a.inputs["roleDefinitionId"].endswith("1823dd4f-9b8c-4ab6-ab4e-7397a3684615"))
+    assert "/providers/Microsoft.MachineLearningServices/registries/" in registry_grant.inputs["scope"]
     rbac_admin = [a for a in ci_grants if a.inputs["roleDefinitionId"].endswith("f58310d9-a9f6-439a-9e8d-f62e7b41a168")]
     (admin,) = rbac_admin
     assert admin.inputs["conditionVersion"] == "2.0"
     assert "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" not in admin.inputs["condition"]  # never Owner
     assert "ba92f5b4-2d11-453d-a403-e96b0029c9fe" in admin.inputs["condition"]
+
+
+def test_the_shared_stack_has_a_ci_identity_confined_to_the_registry_group():
+    """CI deploys the registry too, so the shared stack federates its own GitHub environment and grants no more."""
+    plan = preview_stack("shared")
+    (credential,) = plan.of_type("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")
+    assert credential.inputs["subject"] == "repo:example-org/ml-platform:environment:shared"
+    sp = only(plan, "azuread:index/servicePrincipal:ServicePrincipal")
+    grants = [a for a in plan.of_type(ASSIGNMENT) if a.inputs["principalId"] == sp.outputs["objectId"]]
+    group = only(plan, "azure-native:resources:ResourceGroup").outputs["id"]
+    assert len(grants) == 3 and all(a.inputs["scope"].startswith(group) for a in grants)
+    assert isinstance(plan.outputs["ciClientId"], str)
 
 
 def test_staging_pull_requests_get_a_separate_read_only_identity():

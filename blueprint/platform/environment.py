@@ -6,10 +6,10 @@ import pulumi
 
 from blueprint.config.model import PlatformConfig
 from blueprint.platform.assets import registry_asset
+from blueprint.platform.ci import compose_ci
 from components.access_groups import AccessGroups
 from components.batch_scoring import BatchScoring
 from components.budget import EnvironmentBudget
-from components.ci_identity import GithubActionsIdentity
 from components.gpu_cluster import GpuCluster
 from components.mfa_policy import MfaPolicy
 from components.ml_schedules import ModelMonitor, RetrainingSchedule
@@ -19,8 +19,8 @@ from components.ml_workspace import MlWorkspace
 from components.naming import ResourceKind, namer_for
 from components.options import NetworkMode
 from components.private_network import PrivateNetwork
-from components.role_assignments import Assignment, RoleAssignments, identity_assignments, persona_assignments
-from components.roles import CI_DEPLOY_GRANTS, CI_PREVIEW_GRANTS, PLATFORM_ASSIGNED_ROLES, BuiltInRole, Persona, Scope, delegation_condition
+from components.role_assignments import Assignment, RoleAssignments, persona_assignments
+from components.roles import Persona, Scope
 
 
 def compose_environment(config: PlatformConfig) -> dict[str, object]:
@@ -153,37 +153,7 @@ def compose_environment(config: PlatformConfig) -> dict[str, object]:
     )
 
     # --- CI: GitHub Actions deploys through OIDC federation; no secret exists anywhere --------------------------------
-    ci_outputs: dict[str, pulumi.Output] = {}
-    if config.ci is not None:
-        deployer = GithubActionsIdentity(
-            "ci",
-            {
-                "naming": naming,
-                "location": config.location,
-                "repository": config.ci.repository,
-                "environments": list(config.ci.environments),
-            },
-        )
-        ci_grants = identity_assignments("ci/deploy", deployer.service_principal_object_id, CI_DEPLOY_GRANTS, scopes)
-        for grant in ci_grants:
-            if grant["role"] is BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR:
-                grant["condition"] = delegation_condition(PLATFORM_ASSIGNED_ROLES)
-        if config.ci.pull_requests:
-            previewer = GithubActionsIdentity(
-                "ci-preview",
-                {
-                    "naming": naming,
-                    "location": config.location,
-                    "repository": config.ci.repository,
-                    "environments": [],
-                    "pull_requests": True,
-                    "qualifier": "ci-preview",
-                },
-            )
-            ci_grants += identity_assignments("ci/preview", previewer.service_principal_object_id, CI_PREVIEW_GRANTS, scopes)
-            ci_outputs["ciPreviewClientId"] = previewer.client_id
-        RoleAssignments("ci", {"assignments": ci_grants, "seed": config.name_seed})
-        ci_outputs["ciClientId"] = deployer.client_id
+    ci_outputs = compose_ci(config.ci, naming=naming, location=config.location, scopes=scopes, seed=config.name_seed) if config.ci else {}
 
     # --- Serving: online endpoints (blue/green, autoscale) and batch scoring -------------------------------------
     registry_name = shared.require_output("registryName") if shared is not None else None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from blueprint.config.model import PlatformConfig
 from blueprint.environment_templates import load_environment_templates
+from blueprint.platform.ci import compose_ci
 from components.ml_registry import MlRegistry
 from components.registry_environments import RegistryEnvironments
+from components.roles import Scope
 
 
 def compose_shared(config: PlatformConfig, project_dir: Path) -> dict[str, object]:
@@ -46,6 +47,9 @@ def compose_shared(config: PlatformConfig, project_dir: Path) -> dict[str, objec
             ],
         },
     )
+    # CI deploys the registry like any other stack: Contributor on the registry's resource group, no secret.
+    scopes = {Scope.RESOURCE_GROUP: registry.resource_group_id, Scope.ML_REGISTRY: registry.registry_id}
+    ci_outputs = compose_ci(config.ci, naming=naming, location=config.location, scopes=scopes, seed=config.name_seed) if config.ci else {}
     return {
         "environment": config.environment.value,
         "location": config.location,
@@ -54,6 +58,7 @@ def compose_shared(config: PlatformConfig, project_dir: Path) -> dict[str, objec
         "registryResourceGroupName": registry.resource_group_name,
         "environmentVersions": {t.name: t.version for t in templates},
         "environments": environments.environment_ids,
+        **ci_outputs,
     }
 
 
