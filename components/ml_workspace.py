@@ -24,7 +24,7 @@ from pulumi_azure_native import (
     storage,
 )
 
-from components.firewall import storage_ip
+from components.storage_settings import hardened_storage_settings
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
 from components.role_assignments import RoleAssignments, identity_assignments
@@ -170,31 +170,7 @@ class MlWorkspace(pulumi.ComponentResource):
             location=location,
             kind="StorageV2",
             sku=storage.SkuArgs(name="Standard_ZRS" if zone_redundant else "Standard_LRS"),
-            access_tier="Hot",
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            allow_blob_public_access=False,
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_cross_tenant_replication=False,
-            allowed_copy_scope="AAD",
-            is_hns_enabled=False,
-            is_local_user_enabled=False,
-            is_sftp_enabled=False,
-            public_network_access=dependency_access,
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action="Deny",
-                bypass="AzureServices",
-                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=storage_ip(r), action="Allow") for r in allowed],
-            ),
-            encryption=storage.EncryptionArgs(
-                key_source="Microsoft.Storage",
-                require_infrastructure_encryption=True,
-                services=storage.EncryptionServicesArgs(
-                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                ),
-            ),
+            **hardened_storage_settings(dependency_access, allowed),
             tags=tags,
             opts=data_opts,
         )

@@ -40,7 +40,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import authorization, keyvault, operationalinsights, resources, storage
 
-from components.firewall import storage_ip
+from components.storage_settings import hardened_storage_settings
 from components.monitoring import resource_diagnostics
 from components.naming import NamingArgs, ResourceKind, namer_for, validate_name
 from components.options import StateNetworkMode
@@ -185,32 +185,7 @@ class StateBackend(pulumi.ComponentResource):
             location=location,
             kind="StorageV2",
             sku=storage.SkuArgs(name=settings.redundancy),
-            access_tier="Hot",  # point-in-time restore covers Hot and Cool only
-            enable_https_traffic_only=True,
-            minimum_tls_version="TLS1_2",
-            allow_blob_public_access=False,
-            # RBAC only: the azblob backend then signs in with Entra ID (DefaultAzureCredential), never an account key.
-            allow_shared_key_access=False,
-            default_to_o_auth_authentication=True,
-            allow_cross_tenant_replication=False,
-            allowed_copy_scope="AAD",
-            is_hns_enabled=False,  # point-in-time restore is not available with a hierarchical namespace
-            is_local_user_enabled=False,
-            is_sftp_enabled=False,
-            public_network_access=access,
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action="Deny",
-                bypass="AzureServices",
-                ip_rules=[storage.IPRuleArgs(i_p_address_or_range=storage_ip(r), action="Allow") for r in allowed],
-            ),
-            encryption=storage.EncryptionArgs(
-                key_source="Microsoft.Storage",
-                require_infrastructure_encryption=True,
-                services=storage.EncryptionServicesArgs(
-                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                ),
-            ),
+            **hardened_storage_settings(access, allowed),
             tags=tags,
             opts=kept,
         )
