@@ -3,9 +3,11 @@
 The new stack file is the source's, comments and all, with what identifies the project re-derived: the naming
 prefix (every physical name, together with a hash of project and stack, so two forks never fight over a globally
 unique name), the ``project``, ``owner`` and ``costCenter`` tags, the region and the repository CI deploys from.
-What cannot carry over is dropped and listed: the source's secrets provider and its encrypted values (they only
-decrypt with the source stack's key) and a fixed resource group name (two stacks in one group would delete each
-other's resources).
+A fork deployed from the source's repository gets a GitHub environment of its own, named after the stack (the
+source's environments already hold the source's deploy identity); a fork in a repository of its own keeps the
+environment names. What cannot carry over is dropped and listed: the source's secrets provider and its encrypted
+values (they only decrypt with the source stack's key) and a fixed resource group name (two stacks in one group
+would delete each other's resources).
 
 Nothing is written until the new configuration has been validated, previewed offline and checked against the
 policy pack: a fork that would fail ``pulumi up --policy-pack policies`` never reaches the disk. The file is then
@@ -165,18 +167,29 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
         put("owner", request.owner, tags, f"{namespace}:tags.owner")
     if request.cost_center is not None:
         put("costCenter", request.cost_center, tags, f"{namespace}:tags.costCenter")
-    if request.repository is not None:
-        ci_key = _key_in(config, "ci", namespace)
-        if isinstance(config.get(ci_key), Mapping):
-            put("repository", request.repository, config[ci_key], f"{namespace}:ci.repository")
-        else:
-            environment = plain(tags.get("environment"))
-            put("ci", CommentedMap([("repository", request.repository), ("environments", CommentedSeq([environment]))]))
+    ci_key = _key_in(config, "ci", namespace)
+    ci = config.get(ci_key)
+    if isinstance(ci, Mapping) and request.repository in (None, plain(ci.get("repository"))):
+        # Same repository: the source's GitHub environments already deploy the source, and one environment holds
+        # one AZURE_CLIENT_ID, so the fork gets an environment of its own, named after the stack.
+        put("environments", _flow([request.stack]), ci, f"{namespace}:ci.environments")
+    elif isinstance(ci, Mapping):
+        put("repository", request.repository, ci, f"{namespace}:ci.repository")
+    elif request.repository is not None:
+        environment = plain(tags.get("environment"))
+        put("ci", CommentedMap([("repository", request.repository), ("environments", _flow([environment]))]))
     group_key = _key_in(config, "resourceGroupName", namespace)
     if group_key in config:
         changes.dropped.append(f"{namespace}:resourceGroupName {plain(config[group_key])!r} (the fork gets a resource group of its own)")
         del config[group_key]
     return changes
+
+
+def _flow(items: list[Any]) -> CommentedSeq:
+    """A short list written inline (``[a, b]``), as the shipped stack files write them."""
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
 
 
 def _key_in(config: Mapping[str, Any], key: str, namespace: str) -> str:

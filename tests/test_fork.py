@@ -49,7 +49,7 @@ def test_fork_prod_creates_a_stack_whose_preview_passes_the_policy_pack(project)
         "owner": "fraud-team", "costCenter": "CC-2042", "environment": "prod",
         "dataClassification": "confidential", "project": "fraud",
     }
-    assert config["mlplatform:ci"]["repository"] == "example-org/fraud-detection"
+    assert config["mlplatform:ci"] == {"repository": "example-org/fraud-detection", "environments": ["prod"]}
     source = yaml.safe_load((project / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
     untouched = {key for key in source if key not in ("mlplatform:namingPrefix", "mlplatform:tags", "mlplatform:ci")}
     assert {key: config[key] for key in untouched} == {key: source[key] for key in untouched}
@@ -72,7 +72,10 @@ def test_the_fork_keeps_the_source_file_as_written(project):
     assert lines[1].startswith("# Forked from stack prod with `blueprint fork`")
     assert [line for line in source if line.lstrip().startswith("#")] == [line for line in lines if line.lstrip().startswith("#") and "Forked from" not in line]
     changed = set(lines) - set(source)
-    assert changed == {lines[1], "  mlplatform:namingPrefix: fraud", "    owner: fraud-team", "    project: fraud"}
+    assert changed == {
+        lines[1], "  mlplatform:namingPrefix: fraud", "    owner: fraud-team", "    project: fraud",
+        "    environments: [fraud-prod]",  # same repository: a GitHub environment of its own
+    }
 
 
 @pytest.mark.e2e
@@ -195,6 +198,17 @@ def test_bare_keys_stay_bare_and_ci_is_added_when_the_source_has_none(tmp_path):
         "mlplatform:location": "northeurope",
         "mlplatform:ci": {"repository": "org/repo", "environments": ["dev"]},
     }
+    assert "mlplatform:ci:\n    repository: org/repo\n    environments: [dev]\n" in dump_document(document)
+
+
+def test_a_fork_in_the_same_repository_gets_a_github_environment_of_its_own(tmp_path):
+    """One GitHub environment holds one deploy identity (AZURE_CLIENT_ID): the source's stays the source's."""
+    text = "config:\n  mlplatform:ci:\n    repository: org/repo\n    environments: [prod]\n    pullRequests: true\n"
+    for repository in (None, "org/repo"):
+        document = _document(tmp_path, text)
+        changes = apply_fork(document, "mlplatform", ForkRequest(source="prod", stack="fraud-prod", project="fraud", repository=repository))
+        assert "    environments: [fraud-prod]\n    pullRequests: true\n" in dump_document(document)
+        assert ("mlplatform:ci.environments", ["prod"], ["fraud-prod"]) in changes.changed
 
 
 def test_an_existing_target_is_refused_before_anything_runs(project):
