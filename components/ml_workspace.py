@@ -24,7 +24,7 @@ from pulumi_azure_native import (
     storage,
 )
 
-from components.storage_settings import hardened_storage_settings
+from components.hardening import hardened_log_analytics_settings, hardened_storage_settings, hardened_vault_properties
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
 from components.role_assignments import RoleAssignments, identity_assignments
@@ -134,14 +134,7 @@ class MlWorkspace(pulumi.ComponentResource):
             workspace_name=namer.name(ResourceKind.LOG_ANALYTICS),
             resource_group_name=rg_name,
             location=location,
-            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-            retention_in_days=args.get("log_retention_days", 30),
-            features=operationalinsights.WorkspaceFeaturesArgs(
-                disable_local_auth=True,
-                enable_log_access_using_only_resource_permissions=True,
-            ),
-            public_network_access_for_ingestion=workspace_access,
-            public_network_access_for_query=workspace_access,
+            **hardened_log_analytics_settings(args.get("log_retention_days", 30), workspace_access),
             tags=tags,
             opts=child,
         )
@@ -192,23 +185,7 @@ class MlWorkspace(pulumi.ComponentResource):
             vault_name=namer.name(ResourceKind.KEY_VAULT),
             resource_group_name=rg_name,
             location=location,
-            properties=keyvault.VaultPropertiesArgs(
-                tenant_id=client.tenant_id,
-                sku=keyvault.SkuArgs(family="A", name="standard"),
-                enable_rbac_authorization=True,
-                enable_soft_delete=True,
-                soft_delete_retention_in_days=args.get("key_vault_soft_delete_days", 90),
-                enable_purge_protection=True,
-                enabled_for_deployment=False,
-                enabled_for_disk_encryption=False,
-                enabled_for_template_deployment=False,
-                public_network_access=dependency_access,
-                network_acls=keyvault.NetworkRuleSetArgs(
-                    default_action="Deny",
-                    bypass="AzureServices",
-                    ip_rules=[keyvault.IPRuleArgs(value=r) for r in allowed],
-                ),
-            ),
+            properties=hardened_vault_properties(client.tenant_id, args.get("key_vault_soft_delete_days", 90), dependency_access, allowed),
             tags=tags,
             opts=data_opts,
         )

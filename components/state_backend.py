@@ -40,7 +40,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import authorization, keyvault, operationalinsights, resources, storage
 
-from components.storage_settings import hardened_storage_settings
+from components.hardening import hardened_log_analytics_settings, hardened_storage_settings, hardened_vault_properties
 from components.monitoring import resource_diagnostics
 from components.naming import NamingArgs, ResourceKind, namer_for, validate_name
 from components.options import StateNetworkMode
@@ -166,14 +166,7 @@ class StateBackend(pulumi.ComponentResource):
             workspace_name=namer.name(ResourceKind.LOG_ANALYTICS),
             resource_group_name=group.name,
             location=location,
-            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-            retention_in_days=args.get("log_retention_days", 90),
-            features=operationalinsights.WorkspaceFeaturesArgs(
-                disable_local_auth=True,
-                enable_log_access_using_only_resource_permissions=True,
-            ),
-            public_network_access_for_ingestion=access,
-            public_network_access_for_query=access,
+            **hardened_log_analytics_settings(args.get("log_retention_days", 90), access),
             tags=tags,
             opts=kept,
         )
@@ -225,23 +218,7 @@ class StateBackend(pulumi.ComponentResource):
             vault_name=namer.name(ResourceKind.KEY_VAULT),
             resource_group_name=group.name,
             location=location,
-            properties=keyvault.VaultPropertiesArgs(
-                tenant_id=client.tenant_id,
-                sku=keyvault.SkuArgs(family="A", name="standard"),
-                enable_rbac_authorization=True,
-                enable_soft_delete=True,
-                soft_delete_retention_in_days=VAULT_SOFT_DELETE_DAYS,
-                enable_purge_protection=True,
-                enabled_for_deployment=False,
-                enabled_for_disk_encryption=False,
-                enabled_for_template_deployment=False,
-                public_network_access=access,
-                network_acls=keyvault.NetworkRuleSetArgs(
-                    default_action="Deny",
-                    bypass="AzureServices",
-                    ip_rules=[keyvault.IPRuleArgs(value=r) for r in allowed],
-                ),
-            ),
+            properties=hardened_vault_properties(client.tenant_id, VAULT_SOFT_DELETE_DAYS, access, allowed),
             tags=tags,
             opts=kept,
         )
