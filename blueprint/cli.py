@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from blueprint.errors import UsageError
+from blueprint.errors import ProgramFailed, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: ``blueprint check --format`` values (blueprint.reports.REPORT_FILES, kept here so parsing imports nothing).
@@ -149,37 +149,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ProgramFailed as error:
+        if args.debug:
+            traceback.print_exception(error.__cause__ or error)
+        print(f"error: {error}", file=sys.stderr)
+        if not args.debug:
+            print("       (run with --debug for a traceback)", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_USAGE
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from blueprint.config.errors import ConfigError  # imports pulumi: only for commands that run programs
     from blueprint.cost import UnpricedRegionError, estimate_plan, estimate_to_json, render_estimate
     from blueprint.preview.plan import write_json
     from blueprint.preview.render import render_plan
-    from blueprint.preview.runner import run_program
+    from blueprint.policy_check import plan_findings
+    from blueprint.preview.runner import run_stack  # imports pulumi: only for commands that run programs
     from blueprint.project import load_project, read_stack_config
 
     project = load_project(args.program.resolve())
     config = read_stack_config(project, args.stack)
-    try:
-        plan = run_program(project, args.stack, config)
-    except (ConfigError, UsageError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as error:  # the program failed: say where, keep the traceback for --debug
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: the program of {project.name} failed for stack {args.stack}: {type(error).__name__}: {error}", file=sys.stderr)
-        if not args.debug:
-            print("       (run with --debug for a traceback)", file=sys.stderr)
-        return EXIT_FAILED
+    plan = run_stack(project, args.stack, config)
 
     try:
         cost, cost_note = estimate_plan(plan), None
     except UnpricedRegionError as error:
         cost, cost_note = None, f"Cost: not estimated: {error}\n"
-    findings = None if args.no_policies else _policy_findings(args, project, plan)
+    findings = None if args.no_policies else plan_findings(plan, args.policy_pack, project.directory)
     document = plan.to_json()
     if cost is not None:
         document["cost"] = estimate_to_json(cost)
@@ -206,17 +202,6 @@ def _preview(args: argparse.Namespace) -> int:
     if exit_code:
         print("error: mandatory policy violations (see above)", file=sys.stderr)
     return exit_code
-
-
-def _policy_findings(args: argparse.Namespace, project: Any, plan: Any) -> list[Any] | None:
-    """Evaluate the pack (explicit, or the program's `policies/` when it has one) with the stack's environment config."""
-    from blueprint.policy_check import evaluate, load_pack_config, load_policies
-
-    pack = args.policy_pack.resolve() if args.policy_pack else project.directory / "policies"
-    if args.policy_pack is None and not (pack / "PulumiPolicy.yaml").is_file():
-        return None
-    environment = plan.outputs.get("environment")
-    return evaluate(plan, load_policies(pack), load_pack_config(pack, environment if isinstance(environment, str) else None))
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -247,9 +232,8 @@ def _templates_validate(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from blueprint.catalog import load_catalog  # imports the pack: only for commands that evaluate it
-    from blueprint.config.errors import ConfigError
     from blueprint.policy_check import evaluate, load_pack_config, load_policies, policy_settings
-    from blueprint.preview.runner import run_program
+    from blueprint.preview.runner import run_stack
     from blueprint.project import load_project, read_stack_config
     from blueprint.reports import REPORT_FILES, CheckedStack, render, write_reports
 
@@ -277,16 +261,7 @@ def _check(args: argparse.Namespace) -> int:
     checked: list[Any] = []
     pack_configs: dict[str | None, dict[str, Any]] = {}
     for name in names:
-        try:
-            plan = run_program(project, name, stack_configs[name])
-        except (ConfigError, UsageError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        except Exception as error:  # the program failed: say where, keep the traceback for --debug
-            if args.debug:
-                traceback.print_exc()
-            print(f"error: the program of {project.name} failed for stack {name}: {type(error).__name__}: {error}", file=sys.stderr)
-            return EXIT_FAILED
+        plan = run_stack(project, name, stack_configs[name])
         environment = plan.outputs.get("environment")
         environment = environment if isinstance(environment, str) else None
         if environment not in pack_configs:

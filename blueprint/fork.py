@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,11 +26,11 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from blueprint.config.schema import platform_schema
-from blueprint.errors import UsageError
+from blueprint.errors import ProgramFailed, UsageError
 from blueprint.project import Project, display_path, load_project
 from blueprint.stack_files import document_config, dump_document, load_document, plain, write_new
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 #: Pulumi's stack-name characters, minus a leading dot or dash: the name becomes a file name in stacks/.
 STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -72,28 +71,21 @@ def fork_command(args: argparse.Namespace) -> int:
     shown = display_path(project, target)
     text, changes = forked_stack_file(project, request)
 
-    from blueprint.config.errors import ConfigError  # imports pulumi: only once the inputs are known to be sane
-    from blueprint.preview.runner import run_program
+    from blueprint.policy_check import plan_findings, render_findings
+    from blueprint.preview.runner import run_stack  # imports pulumi: only once the inputs are known to be sane
 
     try:
-        plan = run_program(project, request.stack, document_config(project, text))
-    except ConfigError as error:
-        print(f"error: {error}\n(nothing written)", file=sys.stderr)
-        return EXIT_USAGE
-    except (UsageError, ValueError) as error:  # a component refused a derived name or value
-        print(f"error: {shown}: the forked stack is not valid: {error}\n(nothing written)", file=sys.stderr)
-        return EXIT_USAGE
-    except Exception as error:  # the program failed: say where, keep the traceback for --debug
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: the program of {project.name} failed for the forked stack {request.stack}: {type(error).__name__}: {error}\n(nothing written)", file=sys.stderr)
-        return EXIT_FAILED
+        plan = run_stack(project, request.stack, document_config(project, text))
+    except UsageError as error:
+        raise UsageError(f"{error}\n(nothing written)") from None
+    except ProgramFailed as error:
+        if isinstance(error.__cause__, ValueError):  # a component refused a derived name or value
+            raise UsageError(f"{shown}: the forked stack is not valid: {error.__cause__}\n(nothing written)") from None
+        raise ProgramFailed(f"{error}\n(nothing written)") from error.__cause__
 
-    findings = _policy_findings(args, project, plan)
+    findings = plan_findings(plan, args.policy_pack, project.directory) or []
     blocking = [finding for finding in findings if finding.blocking]
     if blocking:
-        from blueprint.policy_check import render_findings
-
         sys.stdout.write(render_findings(findings, request.stack))
         print(f"error: {shown} would violate {len(blocking)} mandatory polic{'ies' if len(blocking) != 1 else 'y'} (see above); nothing written", file=sys.stderr)
         return EXIT_FAILED
@@ -227,16 +219,6 @@ def _with_origin(text: str, source: str) -> str:
     if first.startswith("# yaml-language-server:"):
         return f"{first}\n{note}{rest}"
     return note + text
-
-
-def _policy_findings(args: argparse.Namespace, project: Project, plan: Any) -> list[Any]:
-    from blueprint.policy_check import evaluate, load_pack_config, load_policies
-
-    pack = (args.policy_pack or project.directory / "policies").resolve()
-    if args.policy_pack is None and not (pack / "PulumiPolicy.yaml").is_file():
-        return []
-    environment = plan.outputs.get("environment")
-    return evaluate(plan, load_policies(pack), load_pack_config(pack, environment if isinstance(environment, str) else None))
 
 
 def _summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, findings: list[Any]) -> str:

@@ -78,6 +78,18 @@ def policy_settings(config: dict[str, Any], policy: str) -> tuple[str, dict[str,
     return entry.get("enforcementLevel", default_level), properties
 
 
+def plan_findings(plan: Plan, pack_dir: Path | None, project_dir: Path) -> list[Finding] | None:
+    """The findings on ``plan`` with the pack config of its environment (its ``environment`` output).
+
+    ``pack_dir`` ``None``: the project's ``policies/`` when it has a pack there; ``None`` when it has none.
+    """
+    pack = pack_dir.resolve() if pack_dir is not None else project_dir / "policies"
+    if pack_dir is None and not (pack / "PulumiPolicy.yaml").is_file():
+        return None
+    environment = plan.outputs.get("environment")
+    return evaluate(plan, load_policies(pack), load_pack_config(pack, environment if isinstance(environment, str) else None))
+
+
 def evaluate(plan: Plan, policies: list[Any], config: dict[str, Any]) -> list[Finding]:
     """Every violation (and every waiver) of ``policies`` in ``plan``."""
     from pulumi_policy import (

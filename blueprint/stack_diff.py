@@ -53,19 +53,17 @@ import argparse
 import json
 import re
 import sys
-import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blueprint.errors import UsageError
 
 if TYPE_CHECKING:
     from blueprint.cost import CostEstimate
     from blueprint.preview.plan import Plan, PlannedResource
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
 FORMAT_VERSION = 1
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_PLACEHOLDER = "{stack}"
@@ -683,25 +681,12 @@ def _render_cost(cost: CostComparison, a: str, b: str) -> list[str]:
 def diff_command(args: argparse.Namespace) -> int:
     """Run both previews, compare, print text or JSON. 0 when both previews ran (differences are information),
     2 on bad usage or input, 1 when a program fails."""
-    from blueprint.config.errors import ConfigError  # imports pulumi: only for commands that run programs
+    from blueprint.preview.runner import run_stack  # imports pulumi: only for commands that run programs
     from blueprint.project import load_project, read_stack_config
 
     project = load_project(args.program.resolve())
     configs = {stack: read_stack_config(project, stack) for stack in dict.fromkeys((args.stack_a, args.stack_b))}
-    plans: dict[str, Plan] = {}
-    for stack, config in configs.items():
-        try:
-            plans[stack] = _run_program(project, stack, config)
-        except (ConfigError, UsageError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        except Exception as error:  # the program failed: say where, keep the traceback for --debug
-            if getattr(args, "debug", False):
-                traceback.print_exc()
-            print(f"error: the program of {project.name} failed for stack {stack}: {type(error).__name__}: {error}", file=sys.stderr)
-            if not getattr(args, "debug", False):
-                print("       (run with --debug for a traceback)", file=sys.stderr)
-            return EXIT_FAILED
+    plans = {stack: run_stack(project, stack, config) for stack, config in configs.items()}
 
     plan_a, plan_b = plans[args.stack_a], plans[args.stack_b]
     diff = diff_plans(plan_a, plan_b)
@@ -720,10 +705,3 @@ def diff_command(args: argparse.Namespace) -> int:
     sys.stdout.write(render_diff(diff))
     print(f"\nDifferences written to {path}")
     return EXIT_OK
-
-
-def _run_program(project: Any, stack: str, config: Mapping[str, str]) -> Plan:
-    """One stack's plan; looked up at call time so tests can serve cached plans."""
-    from blueprint.preview import runner
-
-    return runner.run_program(project, stack, config)

@@ -24,6 +24,8 @@ from blueprint.preview.arm import ArmMocks
 from blueprint.preview.plan import Plan, in_dependency_order
 from blueprint.preview.recorder import DiagnosticsLog, PlanRecorder
 from blueprint.preview.references import StackOutputs
+from blueprint.config.errors import ConfigError
+from blueprint.errors import ProgramFailed, UsageError
 from blueprint.project import SECRET_PLACEHOLDER, Project
 
 
@@ -46,6 +48,17 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
             if references.failure is not None:
                 raise references.failure from None
             raise
+
+
+def run_stack(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
+    """``run_program`` as the commands report it: a configuration error becomes a ``UsageError`` (exit 2), anything
+    else the program raises a ``ProgramFailed`` (exit 1) naming the stack, its cause kept for ``--debug``."""
+    try:
+        return run_program(project, stack, config)
+    except (ConfigError, UsageError) as error:
+        raise UsageError(str(error)) from None
+    except Exception as error:
+        raise ProgramFailed(f"the program of {project.name} failed for stack {stack}: {type(error).__name__}: {error}") from error
 
 
 def run_under_mocks(
