@@ -28,7 +28,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from blueprint.config.schema import platform_schema
 from blueprint.errors import ProgramFailed, UsageError
 from blueprint.project import Project, display_path, load_project
-from blueprint.stack_files import document_config, dump_document, load_document, plain, write_new
+from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, write_new
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -144,7 +144,7 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
 
     def put(key: str, value: Any, parent: CommentedMap | None = None, label: str | None = None) -> None:
         target = config if parent is None else parent
-        name = _key_in(target, key, namespace) if parent is None else key
+        name = config_key(target, key, namespace) if parent is None else key
         old = plain(target.get(name))
         if old != value:
             target[name] = value
@@ -159,7 +159,7 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
         put("owner", request.owner, tags, f"{namespace}:tags.owner")
     if request.cost_center is not None:
         put("costCenter", request.cost_center, tags, f"{namespace}:tags.costCenter")
-    ci_key = _key_in(config, "ci", namespace)
+    ci_key = config_key(config, "ci", namespace)
     ci = config.get(ci_key)
     if isinstance(ci, Mapping) and request.repository in (None, plain(ci.get("repository"))):
         # Same repository: the source's GitHub environments already deploy the source, and one environment holds
@@ -170,7 +170,7 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
     elif request.repository is not None:
         environment = plain(tags.get("environment"))
         put("ci", CommentedMap([("repository", request.repository), ("environments", _flow([environment]))]))
-    group_key = _key_in(config, "resourceGroupName", namespace)
+    group_key = config_key(config, "resourceGroupName", namespace)
     if group_key in config:
         changes.dropped.append(f"{namespace}:resourceGroupName {plain(config[group_key])!r} (the fork gets a resource group of its own)")
         del config[group_key]
@@ -184,13 +184,8 @@ def _flow(items: list[Any]) -> CommentedSeq:
     return seq
 
 
-def _key_in(config: Mapping[str, Any], key: str, namespace: str) -> str:
-    """How the file spells ``key``: namespaced (``mlplatform:key``) unless it already uses the bare form."""
-    return key if key in config and f"{namespace}:{key}" not in config else f"{namespace}:{key}"
-
-
 def _mapping(config: CommentedMap, key: str, namespace: str) -> CommentedMap:
-    name = _key_in(config, key, namespace)
+    name = config_key(config, key, namespace)
     value = config.get(name)
     if not isinstance(value, CommentedMap):
         value = CommentedMap()

@@ -17,7 +17,7 @@ from typing import Any
 
 from blueprint.errors import UsageError
 from blueprint.project import Project, display_path, load_project
-from blueprint.stack_files import document_config, dump_document, load_document, plain, replace
+from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, replace
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -44,8 +44,7 @@ def promote_command(args: argparse.Namespace) -> int:
 
 def set_deployment_model(config: Any, namespace: str, endpoint: str, deployment: str, model: str, shown: str) -> tuple[str, Any]:
     """Set the model of ``endpoint``/``deployment`` in ``config`` (in place); return its key path and old value."""
-    name = f"{namespace}:endpoints" if f"{namespace}:endpoints" in config or "endpoints" not in config else "endpoints"
-    endpoints = config.get(name)
+    endpoints = config.get(config_key(config, "endpoints", namespace))
     if not isinstance(endpoints, list) or not endpoints:
         raise UsageError(f"{shown}: {namespace}:endpoints: expected the stack's online endpoints, found none")
     index, found = _named(endpoints, endpoint)

@@ -67,6 +67,11 @@ def document_config(project: Project, text: str) -> dict[str, str]:
     return engine_config(project, data.get("config") or {})
 
 
+def config_key(config: Mapping[str, Any], key: str, namespace: str) -> str:
+    """How a stack file spells ``key``: namespaced (``mlplatform:key``) unless it already uses the bare form."""
+    return key if key in config and f"{namespace}:{key}" not in config else f"{namespace}:{key}"
+
+
 def plain(value: Any) -> Any:
     """A round-trip node as plain Python data (for reading values, not for writing them back)."""
     if isinstance(value, Mapping):
