@@ -179,13 +179,20 @@ PLATFORM_ASSIGNED_ROLES: frozenset[BuiltInRole] = frozenset(
     for grant in grants
 )
 
-#: What the CI deployment identity gets: enough to run `pulumi up` on the platform's resource group and to run
-#: ML jobs, nothing at subscription scope, and role delegation limited to the platform's own roles.
+#: What the CI deployment identity gets: enough to run `pulumi up` on the platform's resource group, nothing at
+#: subscription scope, and role delegation limited to the platform's own roles. It runs no ML job: training and
+#: model sharing belong to the models identity, which holds no infrastructure role.
 CI_DEPLOY_GRANTS: tuple[Grant, ...] = (
     Grant(BuiltInRole.CONTRIBUTOR, Scope.RESOURCE_GROUP, "create and update the platform's resources, in its resource group only"),
     Grant(BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, Scope.RESOURCE_GROUP, "assign the platform's own roles (conditioned to those roles)"),
-    Grant(BuiltInRole.AZUREML_DATA_SCIENTIST, Scope.WORKSPACE, "submit training pipelines and deploy models"),
-    Grant(BuiltInRole.AZUREML_REGISTRY_USER, Scope.ML_REGISTRY, "share the models the pipeline registered into the shared registry"),
+)
+
+#: What the models workflow's identity gets: run the training pipeline, deploy and smoke-test a 0% candidate in the
+#: workspace, share the version it registered into the shared registry. The pipeline's steps run as the cluster's
+#: own managed identity (COMPUTE_IDENTITY_ROLES), not as this one.
+CI_MODELS_GRANTS: tuple[Grant, ...] = (
+    Grant(BuiltInRole.AZUREML_DATA_SCIENTIST, Scope.WORKSPACE, "submit training pipelines, deploy and smoke-test candidates"),
+    Grant(BuiltInRole.AZUREML_REGISTRY_USER, Scope.ML_REGISTRY, "share the version the pipeline registered into the shared registry"),
 )
 
 #: What pull-request runs get: read-only, for `pulumi preview`.

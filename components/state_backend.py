@@ -1,7 +1,9 @@
 """``StateBackend``: where every stack's Pulumi state lives, in the organisation's own Azure subscription.
 
-One resource group holds a storage account with a private blob container (``pulumi login azblob://...``) and a Key
-Vault key for Pulumi's ``azurekeyvault`` secrets provider. The store is the most precious data of the platform, so
+One resource group holds a storage account with a private blob container (``pulumi login azblob://...``) and one Key
+Vault key per environment for Pulumi's ``azurekeyvault`` secrets provider. Each environment's CI identities get their
+own stacks' state (an ABAC condition on blob paths, components/state_access.py) and their environment's key, so a
+pull-request preview of dev can never read prod's state or decrypt prod's secrets. The store is the most precious data of the platform, so
 everything here is protected (Pulumi ``protect`` and a CanNotDelete lock) and recoverable (versioning, blob and
 container soft delete, change feed, point-in-time restore); access is Entra ID only (no shared keys), granted on the
 container and on each key, never on the account or the vault.
@@ -45,7 +47,8 @@ from components.monitoring import resource_diagnostics
 from components.naming import NamingArgs, ResourceKind, namer_for, validate_name
 from components.options import StateNetworkMode
 from components.role_assignments import Assignment, RoleAssignments
-from components.roles import STATE_OPERATOR_GRANTS, STATE_READER_GRANTS, Scope
+from components.roles import STATE_OPERATOR_GRANTS, STATE_READER_GRANTS, Grant, Scope
+from components.state_access import blob_path_condition, stack_paths, state_read_paths
 from components.tags import required_tags
 
 ENABLED, DISABLED = "Enabled", "Disabled"
@@ -85,6 +88,30 @@ class SecretsKeyArgs(TypedDict):
     """Expiry, seconds since 1970-01-01 UTC: the key stops encrypting then, and keeps decrypting."""
 
 
+class CiStackArgs(TypedDict):
+    """A stack CI deploys, and the principal IDs of its identities (its ``ciPrincipalIds`` output)."""
+
+    stack: str
+    """Stack name: its state lives under ``.pulumi/stacks/<project>/<stack>.json``."""
+    deploy_principal_id: pulumi.Input[str]
+    """Writes the stack's state (Storage Blob Data Contributor, fenced to the stack's paths)."""
+    preview_principal_id: pulumi.Input[str]
+    """Reads the stack's state (Storage Blob Data Reader, fenced to the stack's paths)."""
+
+
+class EnvironmentKeysArgs(TypedDict):
+    """One environment: its secrets-provider key(s) and the CI-deployed stacks whose secrets it protects."""
+
+    name: str
+    """Environment name, e.g. ``prod`` (names the ``secrets_providers`` output)."""
+    secrets_key: SecretsKeyArgs
+    """The key the environment's stacks use."""
+    retired_secrets_keys: NotRequired[Sequence[SecretsKeyArgs]]
+    """Former keys, kept usable until every stack has moved off them with ``pulumi stack change-secrets-provider``."""
+    stacks: NotRequired[Sequence[CiStackArgs]]
+    """The environment's CI-deployed stacks: their identities get this environment's keys and their own state."""
+
+
 class StateBackendArgs(TypedDict):
     """Arguments of :class:`StateBackend`."""
 
@@ -94,13 +121,16 @@ class StateBackendArgs(TypedDict):
     """How physical names are derived."""
     tags: dict[str, str]
     """Tags for every taggable resource; must hold the required tags."""
+    project: str
+    """The Pulumi project whose stacks keep their state here (it is part of every state blob's path)."""
     operators: Sequence[OperatorArgs]
-    """Who uses the backend: Storage Blob Data Contributor (Reader when read-only) on the container, Key Vault Crypto
-    User on each key."""
-    secrets_key: SecretsKeyArgs
-    """The key new stacks use (the ``secrets_provider`` output)."""
-    retired_secrets_keys: NotRequired[Sequence[SecretsKeyArgs]]
-    """Former keys, kept usable until every stack has moved off them with ``pulumi stack change-secrets-provider``."""
+    """Administrators: Storage Blob Data Contributor (Reader when read-only) on the whole container, Key Vault Crypto
+    User on every key."""
+    environments: Sequence[EnvironmentKeysArgs]
+    """One secrets key per environment, and the CI identities of its stacks."""
+    referenced_stacks: NotRequired[Sequence[str]]
+    """Stacks whose outputs other stacks read (StackReference): every CI identity may read their state and decrypt
+    their environment's key."""
     network_mode: NotRequired[StateNetworkMode]
     """``allowList`` (default): firewalls deny all but ``allowed_ip_ranges``; ``private``: public access disabled."""
     allowed_ip_ranges: NotRequired[Sequence[str]]
@@ -129,14 +159,13 @@ class StateBackend(pulumi.ComponentResource):
     container_id: pulumi.Output[str]
     key_vault_name: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
-    secrets_key_id: pulumi.Output[str]
     key_ids: pulumi.Output[dict[str, str]]
     log_analytics_workspace_id: pulumi.Output[str]
     diagnostic_setting_ids: pulumi.Output[dict[str, str]]
     backend_url: pulumi.Output[str]
     """``azblob://<container>?storage_account=<account>``, for ``pulumi login``."""
-    secrets_provider: pulumi.Output[str]
-    """``azurekeyvault://<vault>.vault.azure.net/keys/<key>``, for ``--secrets-provider``."""
+    secrets_providers: pulumi.Output[dict[str, str]]
+    """Per environment, ``azurekeyvault://<vault>.vault.azure.net/keys/<key>``, for ``--secrets-provider``."""
 
     def __init__(self, name: str, args: StateBackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplatform:index:StateBackend", name, None, opts)
@@ -223,17 +252,23 @@ class StateBackend(pulumi.ComponentResource):
             opts=kept,
         )
 
-        keys = {
-            spec["name"]: _secrets_key(f"{name}-key-{_slug(spec['name'])}", spec, vault, group, settings.notify_days, tags, kept)
-            for spec in (args["secrets_key"], *(args.get("retired_secrets_keys") or []))
+        keys_by_environment = {
+            environment["name"]: {
+                spec["name"]: _secrets_key(f"{name}-key-{_slug(spec['name'])}", spec, vault, group, settings.notify_days, tags, kept)
+                for spec in (environment["secrets_key"], *(environment.get("retired_secrets_keys") or []))
+            }
+            for environment in args["environments"]
         }
-        current = keys[args["secrets_key"]["name"]]
+        keys = {key_name: key for environment_keys in keys_by_environment.values() for key_name, key in environment_keys.items()}
 
         RoleAssignments(
             f"{name}-operators",
             {"assignments": _operator_grants(args["operators"], container, keys), "seed": naming["seed"]},
             opts=child,
         )
+        ci_grants = _ci_grants(args["project"], args["environments"], args.get("referenced_stacks") or [], container, keys_by_environment)
+        if ci_grants:
+            RoleAssignments(f"{name}-ci", {"assignments": ci_grants, "seed": naming["seed"]}, opts=child)
 
         # Who read, wrote or deleted state, and who used the key: the audit trail of the platform's control plane.
         diagnostics = resource_diagnostics(
@@ -264,23 +299,24 @@ class StateBackend(pulumi.ComponentResource):
         self.container_id = container.id
         self.key_vault_name = vault.name
         self.key_vault_id = vault.id
-        self.secrets_key_id = current.id
         self.key_ids = pulumi.Output.all(**{key_name: key.id for key_name, key in keys.items()}).apply(dict)
         self.log_analytics_workspace_id = logs.id
         self.diagnostic_setting_ids = pulumi.Output.all(**diagnostics).apply(dict)
         self.backend_url = pulumi.Output.concat("azblob://", settings.container_name, "?storage_account=", account.name)
-        self.secrets_provider = current.key_uri.apply(secrets_provider_url)
+        self.secrets_providers = pulumi.Output.all(**{
+            environment["name"]: keys_by_environment[environment["name"]][environment["secrets_key"]["name"]].key_uri.apply(secrets_provider_url)
+            for environment in args["environments"]
+        }).apply(dict)
         self.register_outputs(
             {
                 "resource_group_name": self.resource_group_name,
                 "storage_account_id": self.storage_account_id,
                 "container_id": self.container_id,
                 "key_vault_id": self.key_vault_id,
-                "secrets_key_id": self.secrets_key_id,
                 "key_ids": self.key_ids,
                 "log_analytics_workspace_id": self.log_analytics_workspace_id,
                 "backend_url": self.backend_url,
-                "secrets_provider": self.secrets_provider,
+                "secrets_providers": self.secrets_providers,
             }
         )
 
@@ -336,7 +372,15 @@ def _checked(name: str, args: StateBackendArgs) -> _Settings:
     problems = validate_name(ResourceKind.BLOB_CONTAINER, settings.container_name)
     if problems:
         raise ValueError(f"{where}: container name {settings.container_name!r} {'; '.join(problems)}")
-    specs = [args["secrets_key"], *(args.get("retired_secrets_keys") or [])]
+    if not args["environments"]:
+        raise ValueError(f"{where}: give at least one environment with its secrets key")
+    specs = [spec for environment in args["environments"] for spec in (environment["secrets_key"], *(environment.get("retired_secrets_keys") or []))]
+    ci_stacks = [ci["stack"] for environment in args["environments"] for ci in environment.get("stacks") or []]
+    if len(set(ci_stacks)) != len(ci_stacks):
+        raise ValueError(f"{where}: a stack belongs to one environment only, got {', '.join(ci_stacks)}")
+    missing = sorted(set(args.get("referenced_stacks") or []) - set(ci_stacks))
+    if missing:
+        raise ValueError(f"{where}: referenced stacks {', '.join(missing)} belong to no environment (their key is unknown)")
     names = [spec["name"].lower() for spec in specs]
     if len(set(names)) != len(names):
         raise ValueError(f"{where}: secrets key names must be distinct, got {', '.join(s['name'] for s in specs)}")
@@ -374,6 +418,54 @@ def _operator_grants(
                     )
                 )
     return grants
+
+
+def _ci_grants(
+    project: str,
+    environments: Sequence[EnvironmentKeysArgs],
+    referenced_stacks: Sequence[str],
+    container: storage.BlobContainer,
+    keys_by_environment: dict[str, dict[str, keyvault.Key]],
+) -> list[Assignment]:
+    """Each CI identity's grants: its own stack's state (written by the deploy identity, read by the preview identity),
+    the referenced stacks' state (read), and the keys of its environment and of the referenced stacks' environments."""
+    owner = {ci["stack"]: environment["name"] for environment in environments for ci in environment.get("stacks") or []}
+    grants: list[Assignment] = []
+    for environment in environments:
+        for ci in environment.get("stacks") or []:
+            stack = ci["stack"]
+            readable = [stack, *(r for r in referenced_stacks if r != stack)]
+            key_environments = list(dict.fromkeys([environment["name"], *(owner[r] for r in readable)]))
+            read = state_read_paths(project, readable)
+            for kind, principal, grants_of_kind, condition in (
+                ("deploy", ci["deploy_principal_id"], STATE_OPERATOR_GRANTS, blob_path_condition(read, stack_paths(project, stack))),
+                ("preview", ci["preview_principal_id"], STATE_READER_GRANTS, blob_path_condition(read)),
+            ):
+                who = f"CI {kind} identity of stack {stack}"
+                for grant in grants_of_kind:
+                    if grant.scope is Scope.STATE_CONTAINER:
+                        grants.append(_ci_assignment(f"{stack}/{kind}", principal, grant, grant.scope.value, container.id, who, condition))
+                        continue
+                    for key_environment in key_environments:
+                        for key_name, key in keys_by_environment[key_environment].items():
+                            grants.append(_ci_assignment(f"{stack}/{kind}", principal, grant, f"{grant.scope.value}/{key_name}", key.id, who))
+    return grants
+
+
+def _ci_assignment(
+    prefix: str, principal: pulumi.Input[str], grant: Grant, where: str, scope: pulumi.Input[str], who: str, condition: str | None = None
+) -> Assignment:
+    assignment = Assignment(
+        key=f"{prefix}/{grant.role.value}/{where}",
+        principal_id=principal,
+        principal_type="ServicePrincipal",
+        role=grant.role,
+        scope=scope,
+        description=f"{who}: {grant.why}" + (" (its own stacks' blob paths only)" if condition else ""),
+    )
+    if condition:
+        assignment["condition"] = condition
+    return assignment
 
 
 def _secrets_key(

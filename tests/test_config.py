@@ -332,6 +332,47 @@ def test_ci_repository_and_environments():
     assert config.ci is not None and config.ci.repository == "example-org/ml-platform" and config.ci.environments == ("prod",)
     (error,) = errors_of(dev(ci={"repository": "not a repo", "environments": ["dev"]}))
     assert error.startswith("mlplatform:ci.repository: expected a GitHub repository as owner/name")
+    assert config.ci.preview_environment == "prod-preview" and config.ci.models_environment is None
+
+
+def test_prod_previews_need_a_protected_github_environment():
+    prod = decoded(stack_config("prod"))
+    del prod["mlplatform:ci"]["previewEnvironment"]
+    assert errors_of(prod) == [
+        "mlplatform:ci.previewEnvironment: expected a GitHub environment with required reviewers for previews of a prod stack "
+        "(pull requests never read prod's state or secrets), found nothing"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ci", "expected"),
+    [
+        ({"previewEnvironment": "dev"}, 'mlplatform:ci.previewEnvironment: expected a GitHub environment of its own (not one of ci.environments: one environment\'s jobs would get both identities), found string "dev"'),
+        ({"modelsEnvironment": "DEV"}, 'mlplatform:ci.modelsEnvironment: expected a GitHub environment of its own (not one of ci.environments: one environment\'s jobs would get both identities), found string "DEV"'),
+        ({"previewEnvironment": "dev-x", "modelsEnvironment": "dev-x"}, 'mlplatform:ci.modelsEnvironment: expected a GitHub environment of its own (not one of ci.previewEnvironment: one environment\'s jobs would get both identities), found string "dev-x"'),
+        ({"pullRequests": True}, "mlplatform:ci.pullRequests: expected one of the known keys "),
+    ],
+)
+def test_each_ci_identity_trusts_a_github_environment_of_its_own(ci, expected):
+    (error,) = errors_of(dev(ci={"repository": "example-org/ml-platform", "environments": ["dev"], **ci}))
+    assert error.startswith(expected)
+
+
+def test_the_shared_stack_trains_no_models():
+    shared = decoded(stack_config("shared"))
+    shared["mlplatform:ci"]["modelsEnvironment"] = "shared-models"
+    assert errors_of(shared) == [
+        'mlplatform:ci.modelsEnvironment: expected no models identity in the shared stack (models are trained in an environment stack\'s workspace), found string "shared-models"'
+    ]
+
+
+def test_a_new_generation_renames_everything_and_nothing_else():
+    first = load(dev())
+    second = load(dev(generation=2))
+    assert (first.generation, second.generation) == (1, 2)
+    assert first.name_seed == "mlplatform/test" and second.name_seed == "mlplatform/test/2"
+    (error,) = errors_of(dev(generation=0))
+    assert error.startswith("mlplatform:generation: expected an integer from 1 to 999")
 
 
 def test_shared_stack_holds_the_registry_and_nothing_of_an_environment():

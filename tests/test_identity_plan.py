@@ -62,61 +62,97 @@ def test_persona_grants_follow_the_matrix_at_resource_scope():
             assert (groups[persona.slug], grant.role.definition_guid) in granted, (persona, grant.role)
 
 
-def test_ci_identity_uses_oidc_and_no_secret_exists():
+CREDENTIAL = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+REPOSITORY = "repo:example-org/ml-platform"
+
+
+def ci_identities(plan) -> dict[str, tuple[set[str], list]]:
+    """Each CI identity of a plan by its subjects' kind: (subjects, its role assignments)."""
+    apps = {a.id: a for a in plan.of_type("azuread:index/application:Application")}
+    principals = {sp.inputs["clientId"]: sp.outputs["objectId"] for sp in plan.of_type(SERVICE_PRINCIPAL)}
+    found: dict[str, tuple[set[str], list]] = {}
+    for app_id, app in apps.items():
+        subjects = {c.inputs["subject"] for c in plan.of_type(CREDENTIAL) if c.inputs["applicationId"] == app_id}
+        principal = principals[app.outputs["clientId"]]
+        grants = [a for a in plan.of_type(ASSIGNMENT) if a.inputs["principalId"] == principal]
+        kind = app.name.removesuffix("-app")
+        found[kind] = (subjects, grants)
+    return found
+
+
+def roles_of(grants) -> list[str]:
+    return sorted(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for a in grants)
+
+
+def test_ci_identities_use_oidc_and_no_secret_exists():
     plan = preview_stack("prod")
-    (credential,) = plan.of_type("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")
-    assert credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
-    assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
-    assert credential.inputs["subject"] == "repo:example-org/ml-platform:environment:prod"
-    app = only(plan, "azuread:index/application:Application")
-    assert credential.inputs["applicationId"] == app.id
-    assert "password" not in app.inputs
+    for credential in plan.of_type(CREDENTIAL):
+        assert credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
+        assert credential.inputs["audiences"] == ["api://AzureADTokenExchange"]
+    assert {kind: subjects for kind, (subjects, _) in ci_identities(plan).items()} == {
+        "ci": {f"{REPOSITORY}:environment:prod"},
+        # prod previews wait for a reviewer of their own GitHub environment: no pull request reaches prod
+        "ci-preview": {f"{REPOSITORY}:environment:prod-preview"},
+    }
+    for app in plan.of_type("azuread:index/application:Application"):
+        assert "password" not in app.inputs
     secret_types = ("Password", "Certificate", "Secret")
     assert not [r.type for r in plan.resources if r.type.startswith("azuread:") and r.type.endswith(secret_types)]
 
 
-def test_ci_identity_holds_no_subscription_wide_role_and_delegates_only_platform_roles():
+def test_ci_deploy_identity_holds_no_subscription_wide_role_and_delegates_only_platform_roles():
     plan = preview_stack("prod")
-    sp = only(plan, "azuread:index/servicePrincipal:ServicePrincipal")
-    ci_grants = [a for a in plan.of_type(ASSIGNMENT) if a.inputs["principalId"] == sp.outputs["objectId"]]
-    roles = sorted(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for a in ci_grants)
-    assert roles == sorted([
+    _, ci_grants = ci_identities(plan)["ci"]
+    assert roles_of(ci_grants) == sorted([
         "b24988ac-6180-42a0-ab88-20f7382dd24c",  # Contributor, resource group
         "f58310d9-a9f6-439a-9e8d-f62e7b41a168",  # Role Based Access Control Administrator, conditioned
-        "f6c7c914-8db3-469d-8ca1-694a8f32e121",  # AzureML Data Scientist, workspace
-        "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",  # AzureML Registry User, the shared registry: models CI trained
     ])
-    assert all("/subscriptions/" in a.inputs["scope"] and "/resourceGroups/" in a.inputs["scope"] for a in ci_grants)
-    registry_grant = next(a for a in ci_grants if a.inputs["roleDefinitionId"].endswith("1823dd4f-9b8c-4ab6-ab4e-7397a3684615"))
-    assert "/providers/Microsoft.MachineLearningServices/registries/" in registry_grant.inputs["scope"]
-    rbac_admin = [a for a in ci_grants if a.inputs["roleDefinitionId"].endswith("f58310d9-a9f6-439a-9e8d-f62e7b41a168")]
-    (admin,) = rbac_admin
+    group = only(plan, "azure-native:resources:ResourceGroup").outputs["id"]
+    assert all(a.inputs["scope"] == group for a in ci_grants)
+    (admin,) = [a for a in ci_grants if a.inputs["roleDefinitionId"].endswith("f58310d9-a9f6-439a-9e8d-f62e7b41a168")]
     assert admin.inputs["conditionVersion"] == "2.0"
     assert "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" not in admin.inputs["condition"]  # never Owner
     assert "ba92f5b4-2d11-453d-a403-e96b0029c9fe" in admin.inputs["condition"]
 
 
-def test_the_shared_stack_has_a_ci_identity_confined_to_the_registry_group():
+def test_the_preview_identity_only_reads():
+    for stack in ("dev", "staging", "prod", "shared"):
+        plan = preview_stack(stack)
+        _, grants = ci_identities(plan)["ci-preview"]
+        assert roles_of(grants) == ["acdd72a7-3385-48ef-bd42-f606fba81ae7"], stack  # Reader
+        assert grants[0].inputs["scope"] == only(plan, "azure-native:resources:ResourceGroup").outputs["id"]
+
+
+def test_the_shared_stack_has_ci_identities_confined_to_the_registry_group():
     """CI deploys the registry too, so the shared stack federates its own GitHub environment and grants no more."""
     plan = preview_stack("shared")
-    (credential,) = plan.of_type("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")
-    assert credential.inputs["subject"] == "repo:example-org/ml-platform:environment:shared"
-    sp = only(plan, "azuread:index/servicePrincipal:ServicePrincipal")
-    grants = [a for a in plan.of_type(ASSIGNMENT) if a.inputs["principalId"] == sp.outputs["objectId"]]
+    identities = ci_identities(plan)
+    assert identities["ci"][0] == {f"{REPOSITORY}:environment:shared"}
+    assert identities["ci-preview"][0] == {f"{REPOSITORY}:pull_request"}
     group = only(plan, "azure-native:resources:ResourceGroup").outputs["id"]
-    assert len(grants) == 3 and all(a.inputs["scope"].startswith(group) for a in grants)
-    assert isinstance(plan.outputs["ciClientId"], str)
+    assert len(identities["ci"][1]) == 2 and all(a.inputs["scope"].startswith(group) for _, grants in identities.values() for a in grants)
+    assert isinstance(plan.outputs["ciClientId"], str) and set(plan.outputs["ciPrincipalIds"]) == {"deploy", "preview"}
 
 
-def test_staging_pull_requests_get_a_separate_read_only_identity():
+def test_staging_gets_separate_preview_and_models_identities_each_with_its_own_subject():
     plan = preview_stack("staging")
-    credentials = plan.of_type("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")
-    subjects = {c.inputs["subject"] for c in credentials}
-    assert subjects == {"repo:example-org/ml-platform:environment:staging", "repo:example-org/ml-platform:pull_request"}
-    apps = {a.id: a for a in plan.of_type("azuread:index/application:Application")}
-    preview_app = next(c.inputs["applicationId"] for c in credentials if c.inputs["subject"].endswith(":pull_request"))
-    deploy_app = next(c.inputs["applicationId"] for c in credentials if c.inputs["subject"].endswith(":staging"))
-    assert preview_app != deploy_app and set(apps) == {preview_app, deploy_app}
+    identities = ci_identities(plan)
+    assert {kind: subjects for kind, (subjects, _) in identities.items()} == {
+        "ci": {f"{REPOSITORY}:environment:staging"},
+        "ci-preview": {f"{REPOSITORY}:pull_request"},
+        "ci-models": {f"{REPOSITORY}:environment:staging-models"},
+    }
+    _, models = identities["ci-models"]
+    assert roles_of(models) == sorted([
+        "f6c7c914-8db3-469d-8ca1-694a8f32e121",  # AzureML Data Scientist: submit the pipeline, deploy a candidate
+        "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",  # AzureML Registry User: share the version it registered
+    ])
+    registry = next(a for a in models if a.inputs["roleDefinitionId"].endswith("1823dd4f-9b8c-4ab6-ab4e-7397a3684615"))
+    assert "/providers/Microsoft.MachineLearningServices/registries/" in registry.inputs["scope"]
+    assert set(plan.outputs["ciPrincipalIds"]) == {"deploy", "preview", "models"}
+    models_app = next(a for a in plan.of_type("azuread:index/application:Application") if a.name == "ci-models-app")
+    assert plan.outputs["ciModelsClientId"] == models_app.outputs["clientId"]
 
 
 @pytest.mark.parametrize(

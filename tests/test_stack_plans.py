@@ -140,3 +140,33 @@ def test_plans_are_reproducible_byte_for_byte():
     first = subprocess.run([sys.executable, "-m", "blueprint", "preview", "prod", "--json"], cwd=REPO, capture_output=True, text=True, timeout=120)
     second = subprocess.run([sys.executable, "-m", "blueprint", "preview", "prod", "--json"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0 and first.stdout == second.stdout
+
+
+def test_a_destroyed_dev_stack_comes_back_the_same_day_under_a_new_generation():
+    """dev's Key Vault keeps purge protection, so after `pulumi destroy` its soft-deleted vault holds its name for
+    the retention period. Generation 2 of the same stack renames every data-bearing resource and changes nothing
+    else: `pulumi up` succeeds at once, with the same settings, while the old vault waits out its retention."""
+    import json
+
+    from blueprint.preview.runner import run_program
+    from blueprint.project import load_project, read_stack_config
+    from blueprint.stack_diff import diff_plans
+
+    project = load_project(REPO)
+    config = dict(read_stack_config(project, "dev"))
+    first = preview_stack("dev")
+    second = run_program(project, "dev", {**config, "mlplatform:generation": json.dumps(2)})
+
+    vault_before = only(first, "azure-native:keyvault:Vault")
+    vault_after = only(second, "azure-native:keyvault:Vault")
+    assert vault_before.inputs["properties"]["enablePurgeProtection"] is True
+    assert vault_after.inputs["properties"]["enablePurgeProtection"] is True
+    for type_token in ("azure-native:keyvault:Vault", "azure-native:machinelearningservices:Workspace",
+                       "azure-native:storage:StorageAccount", "azure-native:containerregistry:Registry",
+                       "azure-native:resources:ResourceGroup"):
+        assert only(first, type_token).physical_name != only(second, type_token).physical_name, type_token
+    # Matched by role with physical names and IDs normalised away, the two plans are the same.
+    difference = diff_plans(first, second)
+    assert difference.only_a == [] and difference.only_b == []
+    assert [(d.ref.path, [c.path for c in d.changes if not c.naming_only]) for d in difference.changed
+            if any(not c.naming_only for c in d.changes)] == []

@@ -18,6 +18,7 @@ from blueprint.policy_check import evaluate, load_pack_config, load_policies
 from components.naming import ResourceKind, validate_name
 from components.options import Environment, StateNetworkMode
 from components.roles import BuiltInRole
+from components.state_access import stack_paths
 from components.state_backend import StateBackend, secrets_provider_url
 from tests.conftest import REPO, decoded, only, preview_stack, run_component, stack_config, tags
 
@@ -34,6 +35,7 @@ GROUP = "azure-native:resources:ResourceGroup"
 CA_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 
 ADMINS = "11111111-1111-4111-8111-111111111111"
+AUDITORS = "44444444-4444-4444-8444-444444444444"
 CI = "22222222-2222-4222-8222-222222222222"
 PREVIEW = "33333333-3333-4333-8333-333333333333"
 EXPIRES = 1861833600  # 2028-12-31T00:00:00Z
@@ -48,12 +50,18 @@ def backend_plan(**overrides: Any):
         "location": "westeurope",
         "naming": {"prefix": "mlp", "environment": "state", "seed": "mlplatform/bootstrap"},
         "tags": tags("bootstrap"),
+        "project": "mlplatform",
         "operators": [
             {"principal_id": ADMINS, "principal_type": "Group", "description": "platform administrators"},
-            {"principal_id": CI, "principal_type": "ServicePrincipal", "description": "CI deploy identity"},
-            {"principal_id": PREVIEW, "principal_type": "ServicePrincipal", "read_only": True},
+            {"principal_id": AUDITORS, "principal_type": "Group", "description": "auditors", "read_only": True},
         ],
-        "secrets_key": {"name": "pulumi-secrets-2028", "expires": EXPIRES},
+        "environments": [
+            {
+                "name": "dev",
+                "secrets_key": {"name": "pulumi-secrets-2028", "expires": EXPIRES},
+                "stacks": [{"stack": "dev", "deploy_principal_id": CI, "preview_principal_id": PREVIEW}],
+            }
+        ],
         "network_mode": StateNetworkMode.ALLOW_LIST,
         "allowed_ip_ranges": ["203.0.113.0/24", "198.51.100.7/32"],
     }
@@ -61,8 +69,8 @@ def backend_plan(**overrides: Any):
 
     def body() -> None:
         backend = StateBackend("state", args)  # type: ignore[arg-type]
-        for output in ("backend_url", "secrets_provider", "storage_account_id", "container_id", "key_vault_id",
-                       "secrets_key_id", "key_ids", "log_analytics_workspace_id", "diagnostic_setting_ids"):
+        for output in ("backend_url", "secrets_providers", "storage_account_id", "container_id", "key_vault_id",
+                       "key_ids", "log_analytics_workspace_id", "diagnostic_setting_ids"):
             pulumi.export(output, getattr(backend, output))
 
     return run_component(body, stack="bootstrap")
@@ -144,8 +152,7 @@ def test_outputs_are_the_login_url_and_the_secrets_provider(plan):
     account = only(plan, ACCOUNT).physical_name
     vault = only(plan, VAULT).physical_name
     assert plan.outputs["backend_url"] == f"azblob://pulumi-state?storage_account={account}"
-    assert plan.outputs["secrets_provider"] == f"azurekeyvault://{vault}.vault.azure.net/keys/pulumi-secrets-2028"
-    assert plan.outputs["secrets_key_id"] == only(plan, KEY).id
+    assert plan.outputs["secrets_providers"] == {"dev": f"azurekeyvault://{vault}.vault.azure.net/keys/pulumi-secrets-2028"}
     assert plan.outputs["key_ids"] == {"pulumi-secrets-2028": only(plan, KEY).id}
     assert plan.outputs["container_id"].endswith(f"/storageAccounts/{account}/blobServices/default/containers/pulumi-state")
 
@@ -158,19 +165,22 @@ def test_secrets_provider_url_keeps_the_cloud_and_drops_the_version_separator():
 # --- Access: each operator on the container and the key, nothing wider --------------------------------------------
 
 
-def test_operators_get_blob_data_roles_on_the_container_and_crypto_user_on_the_key(plan):
+def test_operators_and_ci_identities_get_blob_data_roles_on_the_container_and_crypto_user_on_the_key(plan):
     container, key = only(plan, CONTAINER), only(plan, KEY)
     grants = {
-        (a.inputs["principalId"], a.inputs["principalType"], a.inputs["roleDefinitionId"].rsplit("/", 1)[1], a.inputs["scope"])
+        (a.inputs["principalId"], a.inputs["principalType"], a.inputs["roleDefinitionId"].rsplit("/", 1)[1], a.inputs["scope"],
+         "condition" in a.inputs)
         for a in plan.of_type(ASSIGNMENT)
     }
     assert grants == {
-        (ADMINS, "Group", BLOB_CONTRIBUTOR, container.id),
-        (ADMINS, "Group", CRYPTO_USER, key.id),
-        (CI, "ServicePrincipal", BLOB_CONTRIBUTOR, container.id),
-        (CI, "ServicePrincipal", CRYPTO_USER, key.id),
-        (PREVIEW, "ServicePrincipal", BLOB_READER, container.id),  # previews read state, take no lock
-        (PREVIEW, "ServicePrincipal", CRYPTO_USER, key.id),
+        (ADMINS, "Group", BLOB_CONTRIBUTOR, container.id, False),
+        (ADMINS, "Group", CRYPTO_USER, key.id, False),
+        (AUDITORS, "Group", BLOB_READER, container.id, False),
+        (AUDITORS, "Group", CRYPTO_USER, key.id, False),
+        (CI, "ServicePrincipal", BLOB_CONTRIBUTOR, container.id, True),  # fenced to the dev stack's blobs
+        (CI, "ServicePrincipal", CRYPTO_USER, key.id, False),
+        (PREVIEW, "ServicePrincipal", BLOB_READER, container.id, True),  # previews read state, take no lock
+        (PREVIEW, "ServicePrincipal", CRYPTO_USER, key.id, False),
     }
     assert BLOB_CONTRIBUTOR == "ba92f5b4-2d11-453d-a403-e96b0029c9fe" and CRYPTO_USER == "12338af0-0e69-4776-bea7-57ae8d297424"
     assert BLOB_READER == "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
@@ -233,19 +243,66 @@ def test_private_mode_disables_public_network_access_everywhere():
 
 def test_retired_keys_stay_usable_and_the_provider_names_the_current_key():
     plan = backend_plan(
-        secrets_key={"name": "pulumi-secrets-2030", "expires": 1924905600},
-        retired_secrets_keys=[{"name": "pulumi-secrets-2028", "expires": EXPIRES}],
+        environments=[{
+            "name": "dev",
+            "secrets_key": {"name": "pulumi-secrets-2030", "expires": 1924905600},
+            "retired_secrets_keys": [{"name": "pulumi-secrets-2028", "expires": EXPIRES}],
+            "stacks": [{"stack": "dev", "deploy_principal_id": CI, "preview_principal_id": PREVIEW}],
+        }],
         redundancy="Standard_GZRS",
         soft_delete_days=60,
         restore_days=45,
     )
     keys = {k.inputs["keyName"]: k for k in plan.of_type(KEY)}
     assert set(keys) == {"pulumi-secrets-2030", "pulumi-secrets-2028"} and all(k.protect for k in keys.values())
-    assert plan.outputs["secrets_provider"].endswith("/keys/pulumi-secrets-2030")
+    assert plan.outputs["secrets_providers"]["dev"].endswith("/keys/pulumi-secrets-2030")
     crypto_scopes = {a.inputs["scope"] for a in plan.of_type(ASSIGNMENT) if a.inputs["roleDefinitionId"].endswith(CRYPTO_USER)}
     assert crypto_scopes == {k.id for k in keys.values()}
     assert only(plan, ACCOUNT).inputs["sku"] == {"name": "Standard_GZRS"}
     assert only(plan, BLOB_SERVICE).inputs["restorePolicy"] == {"enabled": True, "days": 45}
+
+
+def _environment(name: str, key: str = "pulumi-secrets-2028", *stacks: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "secrets_key": {"name": key, "expires": EXPIRES},
+        "stacks": [{"stack": stack, "deploy_principal_id": CI, "preview_principal_id": PREVIEW} for stack in stacks],
+    }
+
+
+def test_each_ci_identity_reaches_its_own_stack_and_key_and_reads_the_referenced_stack_only():
+    """Two environments and a referenced stack: dev's identities never touch prod's blobs or key."""
+    ids = {stack: (f"{n}{n}{n}{n}{n}{n}{n}{n}-0000-4000-8000-00000000000{n}", f"{n}{n}{n}{n}{n}{n}{n}{n}-1111-4111-8111-11111111111{n}")
+           for n, stack in ((5, "shared"), (6, "dev"), (7, "prod"))}
+
+    def environment(name: str, stack: str) -> dict[str, Any]:
+        deploy, preview = ids[stack]
+        return {"name": name, "secrets_key": {"name": f"pulumi-secrets-{name}", "expires": EXPIRES},
+                "stacks": [{"stack": stack, "deploy_principal_id": deploy, "preview_principal_id": preview}]}
+
+    plan = backend_plan(environments=[environment("shared", "shared"), environment("dev", "dev"), environment("prod", "prod")],
+                        referenced_stacks=["shared"])
+    keys = {k.inputs["keyName"]: k.id for k in plan.of_type(KEY)}
+    by_principal: dict[str, list[Any]] = {}
+    for assignment in plan.of_type(ASSIGNMENT):
+        by_principal.setdefault(assignment.inputs["principalId"], []).append(assignment.inputs)
+    for stack, (deploy, preview) in ids.items():
+        environment_key = keys[f"pulumi-secrets-{stack}"]
+        expected_keys = {environment_key, keys["pulumi-secrets-shared"]}
+        for principal, role in ((deploy, BLOB_CONTRIBUTOR), (preview, BLOB_READER)):
+            grants = by_principal[principal]
+            assert {g["scope"] for g in grants if g["roleDefinitionId"].endswith(CRYPTO_USER)} == expected_keys
+            (container_grant,) = [g for g in grants if not g["roleDefinitionId"].endswith(CRYPTO_USER)]
+            assert container_grant["roleDefinitionId"].endswith(role) and container_grant["conditionVersion"] == "2.0"
+            condition = container_grant["condition"]
+            assert f"'.pulumi/stacks/mlplatform/{stack}.json*'" in condition
+            assert "'.pulumi/stacks/mlplatform/shared.json*'" in condition  # the StackReference it reads
+            others = {"shared", "dev", "prod"} - {stack, "shared"}
+            assert not any(f"mlplatform/{other}" in condition for other in others), (stack, principal)
+            writable = condition.split("/blobs/write", 1)[1]  # the clause fencing changes
+            for path in stack_paths("mlplatform", stack):
+                assert (f"'{path}'" in writable) is (principal == deploy)
+            assert "mlplatform/shared.json" not in writable or stack == "shared"
 
 
 @pytest.mark.parametrize(
@@ -255,9 +312,13 @@ def test_retired_keys_stay_usable_and_the_provider_names_the_current_key():
         ({"redundancy": "Standard_LRS"}, "is not zone-redundant"),
         ({"allowed_ip_ranges": []}, "allowList mode needs allowed_ip_ranges"),
         ({"container_name": "Pulumi_State"}, "container name 'Pulumi_State'"),
-        ({"retired_secrets_keys": [{"name": "PULUMI-secrets-2028", "expires": EXPIRES}]}, "secrets key names must be distinct"),
-        ({"secrets_key": {"name": "pulumi_secrets", "expires": EXPIRES}}, "key name 'pulumi_secrets'"),
-        ({"secrets_key": {"name": "k", "expires": 0}}, "needs an expiry"),
+        ({"environments": [_environment("dev", "PULUMI-secrets-2028"), _environment("prod", "pulumi-secrets-2028")]},
+         "secrets key names must be distinct"),
+        ({"environments": [_environment("dev", "pulumi_secrets")]}, "key name 'pulumi_secrets'"),
+        ({"environments": [{**_environment("dev"), "secrets_key": {"name": "k", "expires": 0}}]}, "needs an expiry"),
+        ({"environments": []}, "at least one environment"),
+        ({"environments": [_environment("dev", "k1", "dev"), _environment("prod", "k2", "dev")]}, "a stack belongs to one environment only"),
+        ({"referenced_stacks": ["shared"]}, "referenced stacks shared belong to no environment"),
         ({"operators": []}, "at least one operator"),
     ],
 )
@@ -286,9 +347,12 @@ def test_bootstrap_stack_exports_login_and_secrets_provider_urls():
     assert outputs["environment"] == "bootstrap"
     assert re.fullmatch(r"azblob://pulumi-state\?storage_account=stmlpstateweu[a-z0-9]{5}", outputs["backendUrl"])
     assert outputs["backendUrl"].endswith(outputs["storageAccountName"])
-    assert outputs["secretsProvider"] == f"azurekeyvault://{outputs['keyVaultName']}.vault.azure.net/keys/pulumi-secrets-2028"
+    assert outputs["secretsProviders"] == {
+        environment: f"azurekeyvault://{outputs['keyVaultName']}.vault.azure.net/keys/pulumi-secrets-{environment}-2028"
+        for environment in ("bootstrap", "shared", "dev", "staging", "prod")
+    }
     assert outputs["storageAccountId"] == only(plan, ACCOUNT).id and outputs["keyVaultId"] == only(plan, VAULT).id
-    assert outputs["secretsKeyId"] == only(plan, KEY).id
+    assert outputs["secretsKeyIds"] == {k.inputs["keyName"]: k.id for k in plan.of_type(KEY)}
     assert re.fullmatch(r"kv-mlp-state-weu-[a-z0-9]{5}", outputs["keyVaultName"])
     assert plan.diagnostics == []  # every input known: no output the mocks left unknown
 
@@ -343,9 +407,15 @@ def test_shipped_bootstrap_stack_is_valid_and_protected():
     backend = config.state_backend
     assert backend is not None
     assert backend.network_mode is StateNetworkMode.ALLOW_LIST and backend.allowed_ip_ranges == ("203.0.113.0/24",)
-    assert [(o.principal_id, o.principal_type, o.read_only) for o in backend.operators] == [
-        (ADMINS, "Group", False), (CI, "ServicePrincipal", False), (PREVIEW, "ServicePrincipal", True)]
-    assert backend.secrets_key.name == "pulumi-secrets-2028" and backend.secrets_key.expires_at == EXPIRES
+    assert [(o.principal_id, o.principal_type, o.read_only) for o in backend.operators] == [(ADMINS, "Group", False)]
+    assert {(e.name, e.secrets_key.name, e.secrets_key.expires_at, e.stacks) for e in backend.environments} == {
+        ("bootstrap", "pulumi-secrets-bootstrap-2028", EXPIRES, ()),
+        ("shared", "pulumi-secrets-shared-2028", EXPIRES, ("shared",)),
+        ("dev", "pulumi-secrets-dev-2028", EXPIRES, ("dev",)),
+        ("staging", "pulumi-secrets-staging-2028", EXPIRES, ("staging",)),
+        ("prod", "pulumi-secrets-prod-2028", EXPIRES, ("prod",)),
+    }
+    assert backend.referenced_stacks == ("shared",)
     assert (backend.soft_delete_days, backend.restore_days, backend.container_name) == (30, 29, "pulumi-state")
 
 
@@ -367,7 +437,7 @@ def test_bootstrap_stack_refuses_platform_keys_by_name():
     assert errors_of(config) == [
         'mlplatform:clusters: expected no such key in the bootstrap stack (it holds the Pulumi state backend only), found list [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes":...',
         'mlplatform:registry: expected no such key in the bootstrap stack (it holds the Pulumi state backend only), found mapping {"replicationRegions": ["northeurope"]}',
-        'mlplatform:ci: expected no ci in the bootstrap stack (an administrator applies it, never CI; list CI identities under stateBackend.operators), found mapping {"repository": "example-org/ml-platform", "environments":...',
+        'mlplatform:ci: expected no ci in the bootstrap stack (an administrator applies it, never CI; CI identities get their access through stateBackend.environments.<name>.stacks), found mapping {"repository": "example-org/ml-platform", "environments":...',
     ]
 
 
@@ -377,7 +447,7 @@ def test_bootstrap_stack_needs_its_backend_and_keeps_protection():
     config["mlplatform:protect"] = False
     assert errors_of(config) == [
         "mlplatform:protect: expected true in bootstrap (data-bearing resources are always protected there), found boolean false",
-        "mlplatform:stateBackend: expected the state backend settings of the bootstrap stack (a mapping with operators and secretsKey), found nothing (the key is required when tags.environment is bootstrap)",
+        "mlplatform:stateBackend: expected the state backend settings of the bootstrap stack (a mapping with operators and environments), found nothing (the key is required when tags.environment is bootstrap)",
     ]
 
 
@@ -428,15 +498,35 @@ def test_restore_window_must_fit_in_the_soft_delete_window():
     assert errors_of(bootstrap(softDeleteDays=3)) == ["mlplatform:stateBackend.softDeleteDays: expected an integer from 7 to 365, found integer 3"]
 
 
+def _environments(**changes: dict[str, Any]) -> dict[str, Any]:
+    environments = decoded(stack_config("bootstrap"))["mlplatform:stateBackend"]["environments"]
+    for name, change in changes.items():
+        environments[name] = {**environments.get(name, {}), **change}
+    return environments
+
+
 def test_keys_have_real_dates_and_distinct_names():
-    retired = [{"name": "PULUMI-SECRETS-2028", "expiresOn": "2027-02-30"}]
-    assert errors_of(bootstrap(retiredSecretsKeys=retired)) == [
-        'mlplatform:stateBackend.retiredSecretsKeys[0].name: expected a key name not used by another secrets key (Key Vault names are case-insensitive), found string "PULUMI-SECRETS-2028"',
-        'mlplatform:stateBackend.retiredSecretsKeys[0].expiresOn: expected a real calendar date YYYY-MM-DD, found string "2027-02-30"',
+    retired = [{"name": "PULUMI-SECRETS-PROD-2028", "expiresOn": "2027-02-30"}]
+    assert errors_of(bootstrap(environments=_environments(prod={"retiredSecretsKeys": retired}))) == [
+        'mlplatform:stateBackend.environments.prod.retiredSecretsKeys[0].name: expected a key name not used by another secrets key (Key Vault names are case-insensitive), found string "PULUMI-SECRETS-PROD-2028"',
+        'mlplatform:stateBackend.environments.prod.retiredSecretsKeys[0].expiresOn: expected a real calendar date YYYY-MM-DD, found string "2027-02-30"',
     ]
-    assert errors_of(bootstrap(secretsKey={"name": "pulumi_secrets", "expiresOn": "31/12/2028"})) == [
-        'mlplatform:stateBackend.secretsKey.expiresOn: expected a date YYYY-MM-DD (the key stops encrypting at midnight UTC; it still decrypts), found string "31/12/2028"',
-        'mlplatform:stateBackend.secretsKey.name: expected a Key Vault key name of 1-127 letters, digits or hyphens, found string "pulumi_secrets"',
+    bad_key = {"secretsKey": {"name": "pulumi_secrets", "expiresOn": "31/12/2028"}}
+    assert errors_of(bootstrap(environments=_environments(dev=bad_key))) == [
+        'mlplatform:stateBackend.environments.dev.secretsKey.expiresOn: expected a date YYYY-MM-DD (the key stops encrypting at midnight UTC; it still decrypts), found string "31/12/2028"',
+        'mlplatform:stateBackend.environments.dev.secretsKey.name: expected a Key Vault key name of 1-127 letters, digits or hyphens, found string "pulumi_secrets"',
+    ]
+
+
+def test_stacks_belong_to_one_environment_and_references_to_a_listed_stack():
+    assert errors_of(bootstrap(environments=_environments(staging={"stacks": ["staging", "dev"]}))) == [
+        'mlplatform:stateBackend.environments.staging.stacks[1]: expected a stack listed in one environment only (it is already in dev), found string "dev"'
+    ]
+    assert errors_of(bootstrap(referencedStacks=["registry"])) == [
+        'mlplatform:stateBackend.referencedStacks[0]: expected a stack listed under environments.<name>.stacks (listed: dev, prod, shared, staging), whose key its readers need, found string "registry"'
+    ]
+    assert errors_of(bootstrap(environments={})) == [
+        "mlplatform:stateBackend.environments: expected a mapping from environment names to their secretsKey (and stacks), at least one, found mapping {}"
     ]
 
 
@@ -462,7 +552,7 @@ NAMEISH = st.text(alphabet="abcXYZ0189-_", min_size=0, max_size=70)
 def test_schema_name_patterns_agree_with_the_naming_rules(name):
     state = platform_schema()["properties"]["stateBackend"]["properties"]
     container = state["containerName"]["pattern"]
-    key = state["secretsKey"]["properties"]["name"]["pattern"]
+    key = state["environments"]["additionalProperties"]["properties"]["secretsKey"]["properties"]["name"]["pattern"]
     assert (re.search(container, name) is not None) == (validate_name(ResourceKind.BLOB_CONTAINER, name) == [])
     assert (re.search(key, name) is not None) == (validate_name(ResourceKind.KEY_VAULT_KEY, name) == [])
 

@@ -31,6 +31,7 @@ from blueprint.config.model import (
     RegistryConfig,
     SecretsKeyConfig,
     StateBackendConfig,
+    StateEnvironment,
     StateOperator,
     default_log_retention_days,
     default_network_mode,
@@ -105,6 +106,8 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
     if environment.holds_production_data and values.get("protect") is False:
         issues.append(ConfigIssue(key_path(project, ["protect"]), f"true in {environment.value} (data-bearing resources are always protected there)", describe(False)))
     issues += _stack_kind_issues(project, values, environment)
+    if "ci" in values:
+        issues += _ci_issues(project, values["ci"], environment)
 
     seen: set[str] = set()
     for index, cluster in enumerate(values.get("clusters", ())):
@@ -146,10 +149,10 @@ def _stack_kind_issues(project: str, values: Mapping[str, Any], environment: Env
 
     if environment is Environment.BOOTSTRAP:
         if "stateBackend" not in values:
-            issues.append(ConfigIssue(key_path(project, ["stateBackend"]), "the state backend settings of the bootstrap stack (a mapping with operators and secretsKey)", "nothing (the key is required when tags.environment is bootstrap)"))
+            issues.append(ConfigIssue(key_path(project, ["stateBackend"]), "the state backend settings of the bootstrap stack (a mapping with operators and environments)", "nothing (the key is required when tags.environment is bootstrap)"))
         only_state = "no such key in the bootstrap stack (it holds the Pulumi state backend only)"
         refuse(_ENVIRONMENT_ONLY + _SHARED_ONLY, only_state)
-        refuse(("ci",), "no ci in the bootstrap stack (an administrator applies it, never CI; list CI identities under stateBackend.operators)")
+        refuse(("ci",), "no ci in the bootstrap stack (an administrator applies it, never CI; CI identities get their access through stateBackend.environments.<name>.stacks)")
         if "stateBackend" in values:
             issues += _state_backend_issues(project, values["stateBackend"])
     elif environment is Environment.SHARED:
@@ -205,8 +208,16 @@ def _state_backend_issues(project: str, backend: Mapping[str, Any]) -> list[Conf
     for problem in validate_name(ResourceKind.BLOB_CONTAINER, container):
         issue(["containerName"], RULES[ResourceKind.BLOB_CONTAINER].description, f"{describe(container)}, which {problem}")
 
-    keys = [(["secretsKey"], backend.get("secretsKey", {}))]
-    keys += [(["retiredSecretsKeys", i], key) for i, key in enumerate(backend.get("retiredSecretsKeys", []))]
+    keys: list[tuple[list[Any], Mapping[str, Any]]] = []
+    owner: dict[str, str] = {}
+    for name, env in backend.get("environments", {}).items():
+        at = ["environments", name]
+        keys.append(([*at, "secretsKey"], env["secretsKey"]))
+        keys += [([*at, "retiredSecretsKeys", i], key) for i, key in enumerate(env.get("retiredSecretsKeys", []))]
+        for index, stack in enumerate(env.get("stacks", [])):
+            if stack in owner:
+                issue([*at, "stacks", index], f"a stack listed in one environment only (it is already in {owner[stack]})", describe(stack))
+            owner.setdefault(stack, name)
     seen_keys: set[str] = set()
     for path, key in keys:
         name = key.get("name", "")
@@ -215,6 +226,9 @@ def _state_backend_issues(project: str, backend: Mapping[str, Any]) -> list[Conf
         seen_keys.add(name.lower())
         if "expiresOn" in key and _date(key["expiresOn"]) is None:
             issue([*path, "expiresOn"], "a real calendar date YYYY-MM-DD", describe(key["expiresOn"]))
+    for index, stack in enumerate(backend.get("referencedStacks", [])):
+        if stack not in owner:
+            issue(["referencedStacks", index], f"a stack listed under environments.<name>.stacks (listed: {', '.join(sorted(owner)) or 'none'}), whose key its readers need", describe(stack))
 
     seen_operators: set[str] = set()
     for index, operator in enumerate(backend.get("operators", [])):
@@ -289,6 +303,27 @@ def _serving_issues(project: str, values: Mapping[str, Any], environment: Enviro
             issues += [ConfigIssue(key_path(project, ["retraining", "cron"]), "a five-field cron expression such as 0 2 * * 1", f"{describe(retraining['cron'])}: {problem}") for problem in validate_cron(retraining["cron"])]
         if "cluster" in retraining and retraining["cluster"] not in clusters:
             issues.append(ConfigIssue(key_path(project, ["retraining", "cluster"]), f"one of this stack's clusters ({', '.join(sorted(clusters))})", describe(retraining["cluster"])))
+    return issues
+
+
+def _ci_issues(project: str, ci: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
+    """Each CI identity trusts its own GitHub environment: two identities trusting one subject would let a job of
+    that environment pick the stronger one. Prod previews wait for a reviewer, never for any pull request."""
+    issues: list[ConfigIssue] = []
+    deploy = {name.casefold() for name in ci["environments"]}
+    if environment is Environment.PROD and "previewEnvironment" not in ci:
+        issues.append(ConfigIssue(key_path(project, ["ci", "previewEnvironment"]), "a GitHub environment with required reviewers for previews of a prod stack (pull requests never read prod's state or secrets)", "nothing"))
+    if environment is Environment.SHARED and "modelsEnvironment" in ci:
+        issues.append(ConfigIssue(key_path(project, ["ci", "modelsEnvironment"]), "no models identity in the shared stack (models are trained in an environment stack's workspace)", describe(ci["modelsEnvironment"])))
+    others: dict[str, str] = {}
+    for key in ("previewEnvironment", "modelsEnvironment"):
+        if key not in ci:
+            continue
+        name = ci[key].casefold()
+        if name in deploy or name in others:
+            clash = "ci.environments" if name in deploy else others[name]
+            issues.append(ConfigIssue(key_path(project, ["ci", key]), f"a GitHub environment of its own (not one of {clash}: one environment's jobs would get both identities)", describe(ci[key])))
+        others[name] = f"ci.{key}"
     return issues
 
 
@@ -395,7 +430,7 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
                 for grant in access.get("extraRoleAssignments", ())
             ),
         ),
-        ci=CiConfig(ci["repository"], tuple(ci["environments"]), bool(ci.get("pullRequests", False))) if ci else None,
+        ci=CiConfig(ci["repository"], tuple(ci["environments"]), ci.get("previewEnvironment"), ci.get("modelsEnvironment")) if ci else None,
         registry=RegistryConfig(
             replication_regions=tuple(regions.normalize_location(r) for r in values["registry"].get("replicationRegions", ())),
             templates_path=values["registry"].get("templatesPath", RegistryConfig.templates_path),
@@ -429,6 +464,7 @@ def _build(values: Mapping[str, Any], *, project: str, stack: str) -> PlatformCo
         if "budget" in values
         else None,
         state_backend=_state_backend(values["stateBackend"]) if "stateBackend" in values else None,
+        generation=int(values.get("generation", 1)),
     )
 
 
@@ -440,8 +476,16 @@ def _state_backend(backend: Mapping[str, Any]) -> StateBackendConfig:
             StateOperator(o["principalId"].lower(), o["principalType"], o.get("description", ""), o.get("access") == "read")
             for o in backend["operators"]
         ),
-        secrets_key=_secrets_key(backend["secretsKey"]),
-        retired_secrets_keys=tuple(_secrets_key(k) for k in backend.get("retiredSecretsKeys", ())),
+        environments=tuple(
+            StateEnvironment(
+                name=name,
+                secrets_key=_secrets_key(env["secretsKey"]),
+                retired_secrets_keys=tuple(_secrets_key(k) for k in env.get("retiredSecretsKeys", ())),
+                stacks=tuple(env.get("stacks", ())),
+            )
+            for name, env in sorted(backend["environments"].items())
+        ),
+        referenced_stacks=tuple(backend.get("referencedStacks", ())),
         network_mode=StateNetworkMode(network.get("mode", StateNetworkMode.ALLOW_LIST.value)),
         allowed_ip_ranges=tuple(network.get("allowedIpRanges", ())),
         container_name=backend.get("containerName", StateBackendConfig.container_name),

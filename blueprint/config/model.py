@@ -75,11 +75,15 @@ class AccessConfig:
 
 @dataclass(frozen=True)
 class CiConfig:
-    """The GitHub repository and environments whose workflows may deploy this stack, through OIDC."""
+    """The GitHub repository and environments whose workflows deploy, preview and train this stack, through OIDC."""
 
     repository: str
     environments: tuple[str, ...]
-    pull_requests: bool = False
+    """GitHub environments whose jobs deploy the stack (the deploy identity)."""
+    preview_environment: str | None = None
+    """The GitHub environment the read-only preview identity trusts; ``None``: pull requests (never in prod)."""
+    models_environment: str | None = None
+    """The GitHub environment the models identity trusts; ``None``: no models identity."""
 
 
 @dataclass(frozen=True)
@@ -197,13 +201,25 @@ class SecretsKeyConfig:
 
 
 @dataclass(frozen=True)
+class StateEnvironment:
+    """One environment of the state backend: its secrets key and the CI-deployed stacks that belong to it."""
+
+    name: str
+    secrets_key: SecretsKeyConfig
+    retired_secrets_keys: tuple[SecretsKeyConfig, ...] = ()
+    """Former keys kept (and usable) until every stack of the environment has moved to ``secrets_key``."""
+    stacks: tuple[str, ...] = ()
+    """Stacks whose CI identities get this environment's key and their own stack's state."""
+
+
+@dataclass(frozen=True)
 class StateBackendConfig:
     """The bootstrap stack's Pulumi state backend: where state lives, who reaches it, how it is recovered."""
 
     operators: tuple[StateOperator, ...]
-    secrets_key: SecretsKeyConfig
-    retired_secrets_keys: tuple[SecretsKeyConfig, ...] = ()
-    """Former secrets-provider keys kept (and usable) until every stack has moved to ``secrets_key``."""
+    environments: tuple[StateEnvironment, ...]
+    referenced_stacks: tuple[str, ...] = ()
+    """Stacks other stacks read through a StackReference: every CI identity may read them."""
     network_mode: StateNetworkMode = StateNetworkMode.ALLOW_LIST
     allowed_ip_ranges: tuple[str, ...] = ()
     container_name: str = "pulumi-state"
@@ -241,6 +257,8 @@ class PlatformConfig:
     retraining: RetrainingConfig | None = None
     budget: BudgetConfig | None = None
     state_backend: StateBackendConfig | None = None
+    generation: int = 1
+    """Which deployment of the stack this is: a new generation gets new physical names (see ``name_seed``)."""
 
     @property
     def environment(self) -> Environment:
@@ -256,8 +274,11 @@ class PlatformConfig:
 
     @property
     def name_seed(self) -> str:
-        """Makes physical names unique per project and stack, so forks and environments never collide."""
-        return f"{self.project}/{self.stack}"
+        """Makes physical names unique per project and stack, so forks and environments never collide; a
+        generation above 1 makes them unique per deployment too, so a destroyed stack can come back while its
+        soft-deleted vault and workspace still hold the old names."""
+        base = f"{self.project}/{self.stack}"
+        return base if self.generation == 1 else f"{base}/{self.generation}"
 
     @property
     def key_vault_soft_delete_days(self) -> int:

@@ -6,6 +6,8 @@ by CI; docs/state-backend.md has the procedure and how this stack's own state mo
 
 from __future__ import annotations
 
+import pulumi
+
 from blueprint.config.model import PlatformConfig
 from components.mfa_policy import MfaPolicy
 from components.naming import ResourceKind, namer_for
@@ -29,8 +31,17 @@ def compose_bootstrap(config: PlatformConfig) -> dict[str, object]:
                  "read_only": o.read_only}
                 for o in backend_config.operators
             ],
-            "secrets_key": {"name": backend_config.secrets_key.name, "expires": backend_config.secrets_key.expires_at},
-            "retired_secrets_keys": [{"name": k.name, "expires": k.expires_at} for k in backend_config.retired_secrets_keys],
+            "project": config.project,
+            "environments": [
+                {
+                    "name": environment.name,
+                    "secrets_key": {"name": environment.secrets_key.name, "expires": environment.secrets_key.expires_at},
+                    "retired_secrets_keys": [{"name": k.name, "expires": k.expires_at} for k in environment.retired_secrets_keys],
+                    "stacks": [_ci_stack(stack) for stack in environment.stacks],
+                }
+                for environment in backend_config.environments
+            ],
+            "referenced_stacks": list(backend_config.referenced_stacks),
             "network_mode": backend_config.network_mode,
             "allowed_ip_ranges": list(backend_config.allowed_ip_ranges),
             "container_name": backend_config.container_name,
@@ -45,14 +56,13 @@ def compose_bootstrap(config: PlatformConfig) -> dict[str, object]:
         "environment": config.environment.value,
         "location": config.location,
         "backendUrl": backend.backend_url,
-        "secretsProvider": backend.secrets_provider,
+        "secretsProviders": backend.secrets_providers,
         "resourceGroupName": backend.resource_group_name,
         "storageAccountName": backend.storage_account_name,
         "storageAccountId": backend.storage_account_id,
         "containerId": backend.container_id,
         "keyVaultName": backend.key_vault_name,
         "keyVaultId": backend.key_vault_id,
-        "secretsKeyId": backend.secrets_key_id,
         "secretsKeyIds": backend.key_ids,
         "logAnalyticsWorkspaceId": backend.log_analytics_workspace_id,
     }
@@ -70,3 +80,14 @@ def compose_bootstrap(config: PlatformConfig) -> dict[str, object]:
         )
         outputs["mfaPolicyId"] = mfa.policy_id
     return outputs
+
+
+def _ci_stack(stack: str) -> dict[str, object]:
+    """A CI-deployed stack and its identities, read from the stack's own outputs: nobody copies object IDs by hand,
+    and an identity the stack removes loses its access at the next ``pulumi up`` of this stack."""
+    principals = pulumi.StackReference(stack).require_output("ciPrincipalIds")
+    return {
+        "stack": stack,
+        "deploy_principal_id": principals.apply(lambda ids: ids["deploy"]),
+        "preview_principal_id": principals.apply(lambda ids: ids["preview"]),
+    }

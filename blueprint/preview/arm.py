@@ -184,7 +184,8 @@ class ArmMocks(pulumi.runtime.Mocks):
             return None, state
         urn = f"{args.typ}::{args.name}"
         if args.typ.startswith("azuread:"):
-            return _entra_object(args.typ, urn, state)
+            # Entra object IDs are unique in the tenant: two stacks' objects of the same logical name differ.
+            return _entra_object(args.typ, f"{pulumi.get_project()}/{pulumi.get_stack()}::{urn}", state)
         if not args.typ.startswith("azure-native:"):
             return stable_guid("id", urn), state
         arm = ARM_TYPES.get(args.typ) or _fallback_type(args.typ)

@@ -18,7 +18,9 @@ from blueprint.errors import UsageError
 from blueprint.project import Project
 
 _cache: dict[tuple[str, str, str], dict[str, Any]] = {}
-_lock = threading.Lock()
+#: One lock per referenced stack: a program referencing several stacks previews them side by side.
+_locks: dict[tuple[str, str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
 
 
 class StackOutputs:
@@ -49,7 +51,9 @@ class StackOutputs:
         if not path.is_file():
             raise UsageError(f"StackReference {reference!r}: no stack file {path.relative_to(self.project.directory)} to preview")
         key = (str(self.project.directory), stack, hashlib.sha256(path.read_bytes()).hexdigest())
-        with _lock:
+        with _locks_guard:
+            lock = _locks.setdefault(key, threading.Lock())
+        with lock:
             if key not in _cache:
                 _cache[key] = self._preview(stack)
             return _cache[key]
