@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Creates .venv and installs the pinned dependency set in one resolver run.
-# Usage: scripts/setup.sh [--dev]   (--dev adds the test tools)
+# Creates .venv and installs the locked dependency set, every file checked against its SHA-256.
+# Usage: scripts/setup.sh [--dev]   (--dev adds the ML side and the test tools)
 # Idempotent: re-running only installs what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-requirements=requirements.txt
+lock=requirements.lock
 if [[ "${1:-}" == "--dev" ]]; then
-  requirements=requirements-dev.txt
+  lock=requirements-dev.lock
 fi
+pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 
 python3 -m venv .venv
-# The pip that ships with Python 3.11 (23.2) cannot resolve pulumi + its gRPC/OpenTelemetry pins:
-# upgrade it first, then resolve everything in one call so protobuf stays within pulumi's range.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check \
-  -r "$requirements" -c constraints.txt -e .
+# The pip that ships with Python 3.11 (23.2) cannot resolve this set: install the pinned pip first, by its hash.
+"${pip[@]}" install --require-hashes -r requirements-pip.lock
+# Everything else from the lock (scripts/lock.sh): exact versions, known hashes, wheels only (no package's build
+# code runs on this machine), and pip refuses anything the lock does not list.
+"${pip[@]}" install --require-hashes --only-binary=:all: -r "$lock"
+# The project itself, built with the locked setuptools (its warning about editable layouts is noise here).
+PYTHONWARNINGS=ignore "${pip[@]}" install --no-deps --no-build-isolation -e .

@@ -294,7 +294,10 @@ def test_gate_registers_first_model_rejects_worse_and_promotes_better(datasets, 
 
     def register(model: str, decision_dir: Path, *tags: str) -> subprocess.CompletedProcess[str]:
         return run("register", "--model", models[model], "--decision", decision_dir, "--model-name", MODEL_NAME,
-                   *(["--tags", *tags] if tags else []), env=env)
+                   "--registration", tmp_path / "registrations" / model, *(["--tags", *tags] if tags else []), env=env)
+
+    def registration(model: str) -> dict:
+        return json.loads((tmp_path / "registrations" / model / "registration.json").read_text())
 
     # 1. No registered model yet: the first candidate is registered and becomes champion.
     ok(done(trainings["weak"]))
@@ -305,6 +308,10 @@ def test_gate_registers_first_model_rejects_worse_and_promotes_better(datasets, 
     assert "no current champion" in weak["reason"]
     ok(register("weak", first, "team=risk", "dataset=card_transactions"))
     assert versions(client) == ["1"] and champion(client) == "1"
+    # The run's own record names the version it registered and the run that registered it: what CI reads.
+    record = registration("weak")
+    assert (record["registered"], record["model_name"], record["version"]) == (True, MODEL_NAME, "1")
+    assert client.get_model_version(MODEL_NAME, "1").run_id == record["run_id"]
     tags = client.get_model_version(MODEL_NAME, "1").tags
     assert tags["git_commit"] == FAKE_COMMIT and tags["team"] == "risk" and tags["metric"] == "roc_auc"
     assert float(tags["roc_auc"]) == pytest.approx(weak["candidate"], abs=1e-6)
@@ -339,12 +346,14 @@ def test_gate_registers_first_model_rejects_worse_and_promotes_better(datasets, 
     assert "does not beat champion version 1" in dummy["reason"]
     result = ok(register("dummy", dummy_dir))
     assert "not registering" in result.stderr
+    assert registration("dummy") == {"registered": False, "model_name": MODEL_NAME, "reason": dummy["reason"]}
     assert versions(client) == ["1"] and champion(client) == "1"
 
     # 4. The better candidate is registered as version 2 and takes the alias.
     assert strong["register"] is True and strong["candidate"] > strong["champion"]
     ok(register("strong", strong_dir))
     assert versions(client) == ["1", "2"] and champion(client) == "2"
+    assert registration("strong")["version"] == "2"
     tags = client.get_model_version(MODEL_NAME, "2").tags
     assert tags["previous_champion_version"] == "1"
     assert float(tags["previous_champion_roc_auc"]) == pytest.approx(weak["candidate"], abs=1e-6)

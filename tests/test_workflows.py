@@ -16,6 +16,8 @@ import io
 import json
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,8 @@ import pytest
 import yaml
 
 from blueprint.cli import build_parser
+from components.roles import BuiltInRole
+from tests.conftest import preview_stack
 
 REPO = Path(__file__).resolve().parent.parent
 GITHUB = REPO / ".github"
@@ -48,7 +52,7 @@ REQUIRED_INFRASTRUCTURE_PATHS = frozenset(
         "ml_templates/environments/**",
         "__main__.py",
         "Pulumi.yaml",
-        "requirements*.txt",
+        "requirements*",
         "constraints.txt",
         "scripts/**",
         ".github/workflows/infrastructure.yml",
@@ -64,7 +68,9 @@ CREDENTIAL_WORDS = re.compile(
 LOGIN_INPUTS = frozenset(
     {"client-id", "tenant-id", "subscription-id", "allow-no-subscriptions", "environment", "audience"}
 )
-VARIABLE_EXPRESSION = re.compile(r"\$\{\{\s*vars\.[A-Z][A-Z0-9_]*\s*\}\}")
+#: A GitHub variable: ``vars.NAME``, or ``vars[matrix.key]`` where each matrix entry names one (checked below).
+VARIABLE_EXPRESSION = re.compile(r"\$\{\{\s*vars(?:\.[A-Z][A-Z0-9_]*|\[matrix\.[a-z][a-z0-9-]*\])\s*\}\}")
+VARIABLE_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 SHA = re.compile(r"[0-9a-f]{40}")
 EXACT_VERSION = re.compile(r"v\d+\.\d+\.\d+")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?(?P<ref>[^\s'\"#]+)['\"]?\s*(?:#\s*(?P<comment>.*?))?\s*$")
@@ -94,8 +100,10 @@ class Stack:
     """``tags.environment``: picks the policy pack config."""
     github_environments: tuple[str, ...]
     """``ci.environments``: the GitHub environments its deploy identity trusts."""
-    pull_requests: bool
-    """``ci.pullRequests``: whether it creates the read-only preview identity."""
+    preview_environment: str | None = None
+    """``ci.previewEnvironment``: the GitHub environment its preview identity trusts; None: pull requests."""
+    models_environment: str | None = None
+    """``ci.modelsEnvironment``: the GitHub environment its models identity trusts; None: no such identity."""
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -116,7 +124,8 @@ def project_stacks() -> dict[str, Stack]:
             name=stack,
             environment=(config.get("tags") or {}).get("environment", ""),
             github_environments=tuple(ci.get("environments", ())),
-            pull_requests=bool(ci.get("pullRequests", False)),
+            preview_environment=ci.get("previewEnvironment"),
+            models_environment=ci.get("modelsEnvironment"),
         )
     return stacks
 
@@ -427,9 +436,14 @@ def credential_problems(text: str, workflow: Mapping[str, Any], name: str) -> li
         for key in ("ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"):
             if key in env and not VARIABLE_EXPRESSION.fullmatch(str(env[key])):
                 problems.append(f"job {job_id}: {key} should be a GitHub variable (vars.*), is {env[key]!r}")
-        if "ARM_CLIENT_ID" in env and str(env.get("ARM_USE_OIDC")).lower() != "true":
+        runs_pulumi = any(c.starts("pulumi") for c in commands(workflow, job_id))
+        if runs_pulumi and "ARM_CLIENT_ID" in env and str(env.get("ARM_USE_OIDC")).lower() != "true":
             problems.append(f"job {job_id}: ARM_CLIENT_ID without ARM_USE_OIDC: 'true'")
-        if uses_action(job, "azure/login") and any(c.starts("pulumi") for c in commands(workflow, job_id)):
+        for combination in matrix_combinations(job):
+            named = combination.get("client-id")
+            if named is not None and not VARIABLE_NAME.fullmatch(named):
+                problems.append(f"job {job_id}: matrix client-id {named!r} is not a GitHub variable name")
+        if uses_action(job, "azure/login") and runs_pulumi:
             login = (action_steps(job, "azure/login") or [{}])[0].get("with") or {}
             if env.get("ARM_CLIENT_ID") != login.get("client-id"):
                 problems.append(
@@ -498,18 +512,30 @@ def policy_pack_problems(command: Command, stack: Stack | None) -> list[str]:
 
 
 def preview_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) -> list[str]:
-    """A pull-request preview of every CI stack with its environment's policy config, as the preview identity."""
-    previews = preview_jobs(workflow)
-    if len(previews) != 1:
-        return [f"expected one job running pulumi preview, found {previews}"]
-    name = previews[0]
-    job = jobs(workflow)[name]
+    """A pull-request preview of every CI stack with its environment's policy config, as that stack's read-only
+    preview identity: in one matrix job without a GitHub environment (subject ``pull_request``) for stacks whose
+    preview identity trusts pull requests, and in a job claiming the stack's ``ci.previewEnvironment`` for the others
+    (prod: a person approves before prod's state is in reach)."""
     problems: list[str] = []
+    previews = preview_jobs(workflow)
+    matrix_jobs = [name for name in previews if matrix_combinations(jobs(workflow)[name]) != [{}]]
+    if len(matrix_jobs) != 1:
+        return [f"expected one matrix job previewing the pull-request stacks, found {matrix_jobs}"]
+    name = matrix_jobs[0]
+    job = jobs(workflow)[name]
     entries = {c.get("stack"): c.get("environment") for c in matrix_combinations(job)}
-    for stack in sorted(set(stacks) - set(entries)):
+    by_pull_request = {s: stack for s, stack in stacks.items() if stack.preview_environment is None}
+    by_environment = {s: stack for s, stack in stacks.items() if stack.preview_environment is not None}
+    for stack in sorted(set(by_pull_request) - set(entries)):
         problems.append(
-            f"stacks/Pulumi.{stack}.yaml is not previewed: add {{ stack: {stack}, environment: {stacks[stack].environment} }} "
-            f"to the matrix of job {name} in .github/workflows/infrastructure.yml, and a deploy job for it"
+            f"stacks/Pulumi.{stack}.yaml is not previewed: add {{ stack: {stack}, environment: {stacks[stack].environment}, "
+            f"client-id: AZURE_PREVIEW_CLIENT_ID_{stack.upper().replace('-', '_')} }} to the matrix of job {name} in "
+            ".github/workflows/infrastructure.yml, and a deploy job for it"
+        )
+    for stack in sorted(set(entries) & set(by_environment)):
+        problems.append(
+            f"job {name}: previews {stack} for any pull request, but {stack}'s preview identity trusts only the "
+            f"GitHub environment {stacks[stack].preview_environment} (required reviewers): preview it in a job there"
         )
     for stack in sorted(set(entries) - set(stacks)):
         problems.append(
@@ -520,27 +546,43 @@ def preview_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) -
             problems.append(
                 f"job {name}: matrix gives {stack} environment {environment}, its tags.environment is {stacks[stack].environment}"
             )
-    previewed: set[str] = set()
-    for command in commands(workflow, name):
-        if command.starts("pulumi", "preview"):
-            stack = (command.values("--stack") or [""])[0]
-            previewed.add(stack)
-            problems += policy_pack_problems(command, stacks.get(stack))
-    for stack in sorted(set(entries) - previewed):
-        problems.append(f"job {name}: matrix stack {stack} is never passed to pulumi preview --stack")
     if "environment" in job:
         problems.append(f"job {name}: a GitHub environment changes the OIDC subject away from pull_request")
-    if "pull_request" not in str(job.get("if", "")):
-        problems.append(f"job {name}: should run for pull requests only")
     login = (action_steps(job, "azure/login") or [{}])[0].get("with") or {}
+    if login.get("client-id") != "${{ vars[matrix.client-id] }}":
+        problems.append(f"job {name}: should sign in as each stack's preview identity (client-id ${{{{ vars[matrix.client-id] }}}})")
     deploy_ids = {
         str(((action_steps(jobs(workflow)[j], "azure/login") or [{}])[0].get("with") or {}).get("client-id"))
         for j in deploy_jobs(workflow).values()
     }
     if login.get("client-id") in deploy_ids:
         problems.append(f"job {name}: previews as a deploy identity; use the read-only preview identity")
-    if not any(stack.pull_requests for stack in stacks.values()):
-        problems.append("no stack sets ci.pullRequests, so no identity trusts pull-request previews")
+
+    previewed: dict[str, str] = {}
+    for job_name in previews:
+        for command in commands(workflow, job_name):
+            if command.starts("pulumi", "preview"):
+                stack = (command.values("--stack") or [""])[0]
+                previewed.setdefault(stack, job_name)
+                problems += policy_pack_problems(command, stacks.get(stack))
+        if "pull_request" not in str(jobs(workflow)[job_name].get("if", "")):
+            problems.append(f"job {job_name}: should run for pull requests only")
+    for stack in sorted(set(entries) - set(previewed)):
+        problems.append(f"job {name}: matrix stack {stack} is never passed to pulumi preview --stack")
+    for stack, config in sorted(by_environment.items()):
+        job_name = previewed.get(stack)
+        if job_name is None or job_name == name:
+            problems.append(
+                f"stacks/Pulumi.{stack}.yaml is not previewed in its GitHub environment {config.preview_environment}: "
+                f"add a job with environment: {config.preview_environment} running pulumi preview --stack {stack}"
+            )
+            continue
+        claimed = jobs(workflow)[job_name].get("environment")
+        if claimed != config.preview_environment:
+            problems.append(
+                f"job {job_name}: previews {stack} in environment {claimed!r}, but {stack}'s preview identity trusts "
+                f"only {config.preview_environment!r}"
+            )
     return problems
 
 
@@ -608,12 +650,32 @@ def blueprint_problems(workflow: Mapping[str, Any]) -> list[str]:
             args = argv[1:]
         else:
             continue
+        args = _without_redirections(args)
         with contextlib.redirect_stderr(io.StringIO()) as errors:
             try:
                 build_parser().parse_args(args)
             except SystemExit:
                 problems.append(f"job {command.job}: {' '.join(argv)}: {errors.getvalue().strip().splitlines()[-1]}")
     return problems
+
+
+REDIRECTION = re.compile(r"^\d*(?:>>?|<)(?:&\d+)?")
+
+
+def _without_redirections(argv: list[str]) -> list[str]:
+    """``cmd a > f 2>/dev/null`` -> ``cmd a``: the shell, not the command, reads redirections."""
+    kept: list[str] = []
+    skip_target = False
+    for token in argv:
+        if skip_target:
+            skip_target = False
+            continue
+        match = REDIRECTION.match(token)
+        if match:
+            skip_target = match.end() == len(token)  # `>` alone: the target is the next token
+            continue
+        kept.append(token)
+    return kept
 
 
 FILE_OPTIONS = ("--file", "-f", "--request-file", "--policy-pack", "--policy-pack-config")
@@ -697,12 +759,19 @@ def models_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) ->
             return [f"models: no job {job_id}"]
     env = literal_env(workflow)
     staging, prod = stacks.get("staging"), stacks.get("prod")
-    for job_id, stack in (("train", staging), ("deploy-staging", staging), ("promote-prod", prod)):
-        trusted = stack.github_environments if stack else ()
+    models_environment = (staging.models_environment,) if staging and staging.models_environment else ()
+    for job_id, trusted in (
+        ("train", models_environment),  # the models identity: no infrastructure role, no Pulumi state
+        ("deploy-staging", models_environment),
+        ("promote-prod", prod.github_environments if prod else ()),  # no Azure: the approval of the promotion
+    ):
         if all_jobs[job_id].get("environment") not in trusted:
             problems.append(
                 f"job {job_id}: environment {all_jobs[job_id].get('environment')!r}, expected one of {list(trusted)}"
             )
+    for job_id in ("train", "deploy-staging"):
+        if any(c.starts("pulumi") for c in commands(workflow, job_id)) or uses_action(all_jobs[job_id], "pulumi/actions"):
+            problems.append(f"job {job_id}: reads Pulumi state; the models identity has none (names come from blueprint preview)")
     if "train" not in depends_on(workflow, "deploy-staging") or "deploy-staging" not in depends_on(
         workflow, "promote-prod"
     ):
@@ -722,6 +791,16 @@ def models_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) ->
         problems.append("job train: the register step needs GITHUB_SHA to tag the version it registers")
     if not any(c.starts("az", "ml", "model", "share") and c.values("--registry-name") for c in every):
         problems.append("job train: should share the new version into the registry (az ml model share)")
+    # The candidate is what this pipeline run says it registered, checked against the version's own job: a tag
+    # proves nothing (anyone who may edit a model version can set one on a version of their own).
+    downloads = [c for c in every if c.starts("az", "ml", "job", "download") and c.job == "train"]
+    if not downloads or downloads[0].values("--output-name") != ["registration"]:
+        problems.append("job train: should read the pipeline's registration output (az ml job download --output-name registration)")
+    if not any(c.starts("az", "ml", "model", "show") and c.values("--query") == ["job_name"] for c in every):
+        problems.append("job train: should check the registered version's job_name against the pipeline's register step")
+    for command in every:
+        if command.starts("az", "ml", "model", "list") and "tags." in " ".join(command.values("--query")):
+            problems.append(f"job {command.job}: picks a model version by a tag ({' '.join(command.values('--query'))})")
     for command in every:
         if command.starts("az", "extension", "add"):
             version = (command.values("--version") or [""])[0]
@@ -805,11 +884,12 @@ def test_models_triggers(models: dict[str, Any]) -> None:
 
 
 def test_infrastructure_jobs(infrastructure: dict[str, Any]) -> None:
-    """Tests, the check, the preview and one deploy job per stack."""
+    """Tests, the check, the pull-request previews, prod's reviewed preview and one deploy job per stack."""
     assert set(jobs(infrastructure)) == {
         "tests",
         "check",
         "preview",
+        "preview-prod",
         "deploy-shared",
         "deploy-dev",
         "deploy-staging",
@@ -993,7 +1073,7 @@ def _drop_stack_from_matrix(w: dict[str, Any]) -> None:
 
 
 def _wrong_environment_in_matrix(w: dict[str, Any]) -> None:
-    _job(w, "preview")["strategy"]["matrix"]["include"][3]["environment"] = "dev"
+    _job(w, "preview")["strategy"]["matrix"]["include"][2]["environment"] = "dev"
 
 
 #: A breakage: how to break a copy of a workflow, the check that must notice, and what its report says.
@@ -1050,7 +1130,7 @@ INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
     "wrong environment in the matrix": (
         _wrong_environment_in_matrix,
         lambda w: preview_problems(w, ci_stacks()),
-        "tags.environment is prod",
+        "tags.environment is staging",
     ),
     "preview without the pack": (
         lambda w: _replace_run(_job(w, "preview"), "--policy-pack policies ", ""),
@@ -1061,6 +1141,27 @@ INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
         lambda w: _job(w, "preview").update(environment="staging"),
         lambda w: preview_problems(w, ci_stacks()),
         "OIDC subject",
+    ),
+    "prod previewed for any pull request": (
+        lambda w: _job(w, "preview")["strategy"]["matrix"]["include"].append(
+            {"stack": "prod", "environment": "prod", "client-id": "AZURE_PREVIEW_CLIENT_ID_PROD"}),
+        lambda w: preview_problems(w, ci_stacks()),
+        "trusts only the GitHub environment prod-preview",
+    ),
+    "prod preview outside its environment": (
+        lambda w: _job(w, "preview-prod").pop("environment"),
+        lambda w: preview_problems(w, ci_stacks()),
+        "previews prod in environment None",
+    ),
+    "prod preview dropped": (
+        lambda w: w["jobs"].pop("preview-prod"),
+        lambda w: preview_problems(w, ci_stacks()),
+        "not previewed in its GitHub environment prod-preview",
+    ),
+    "matrix names no variable": (
+        lambda w: _job(w, "preview")["strategy"]["matrix"]["include"][0].update({"client-id": "${{ secrets.X }}"}),
+        lambda w: credential_problems("", w, "w"),
+        "is not a GitHub variable name",
     ),
     "preview as a deploy identity": (
         lambda w: _step(_job(w, "preview"), "azure/login")["with"].update({"client-id": "${{ vars.AZURE_CLIENT_ID }}"}),
@@ -1155,6 +1256,27 @@ MODELS_BREAKAGES: dict[str, Breakage] = {
         lambda w: _job(w, "train").pop("environment"),
         lambda w: models_problems(w, project_stacks()),
         "job train: environment None",
+    ),
+    "train as the deploy identity": (
+        lambda w: _job(w, "train").update(environment="staging"),
+        lambda w: models_problems(w, project_stacks()),
+        "expected one of ['staging-models']",
+    ),
+    "training reads Pulumi state": (
+        lambda w: _job(w, "deploy-staging")["steps"].insert(3, {"uses": "./.github/actions/pulumi-login"}),
+        lambda w: models_problems(w, project_stacks()),
+        "reads Pulumi state",
+    ),
+    "candidate not read from the run": (
+        lambda w: _replace_run(_job(w, "train"), "--output-name registration", "--output-name decision"),
+        lambda w: models_problems(w, project_stacks()),
+        "registration output",
+    ),
+    "candidate picked by a tag": (
+        lambda w: _job(w, "train")["steps"].append(
+            {"run": "az ml model list --name m --query \"[?tags.git_commit=='x'].version\" --output tsv"}),
+        lambda w: models_problems(w, project_stacks()),
+        "picks a model version by a tag",
     ),
     "deploy before the gate": (
         lambda w: _job(w, "deploy-staging").pop("if"),
@@ -1261,13 +1383,13 @@ TEXT_BREAKAGES: dict[str, tuple[str, str, Callable[[str], list[str]], str]] = {
         "no action.yml",
     ),
     "a secret": (
-        "${{ vars.AZURE_PREVIEW_CLIENT_ID }}\n      ARM_TENANT_ID",
+        "${{ vars[matrix.client-id] }}\n      ARM_TENANT_ID",
         "${{ secrets.AZURE_CLIENT_ID }}\n      ARM_TENANT_ID",
         lambda t: credential_problems(t, {}, "w"),
         "secrets.",
     ),
     "a credentials JSON": (
-        "client-id: ${{ vars.AZURE_PREVIEW_CLIENT_ID }}",
+        "client-id: ${{ vars[matrix.client-id] }}",
         "creds: ${{ vars.AZURE_CREDENTIALS }}",
         lambda t: credential_problems(t, {}, "w"),
         "creds",
@@ -1303,10 +1425,15 @@ def test_azure_login_inputs_come_from_variables(infrastructure: dict[str, Any]) 
 
 def test_a_fork_adding_a_stack_is_told_to_preview_and_deploy_it(infrastructure: dict[str, Any]) -> None:
     """A new stack file without a matrix entry and a deploy job is named, with what to add."""
-    stacks = {**ci_stacks(), "fraud-prod": Stack("fraud-prod", "prod", ("fraud-prod",), False)}
+    stacks = {
+        **ci_stacks(),
+        "fraud-prod": Stack("fraud-prod", "prod", ("fraud-prod",), "fraud-prod-preview"),
+        "fraud-dev": Stack("fraud-dev", "dev", ("fraud-dev",)),
+    }
     previews = preview_problems(infrastructure, stacks)
     deploys = deploy_problems(infrastructure, stacks)
-    assert any("{ stack: fraud-prod, environment: prod }" in p for p in previews), previews
+    assert any("{ stack: fraud-dev, environment: dev, client-id: AZURE_PREVIEW_CLIENT_ID_FRAUD_DEV }" in p for p in previews), previews
+    assert any("add a job with environment: fraud-prod-preview running pulumi preview --stack fraud-prod" in p for p in previews), previews
     assert any("pulumi up --stack fraud-prod" in p for p in deploys), deploys
 
 
@@ -1314,8 +1441,8 @@ def test_bootstrap_is_never_deployed_by_ci(infrastructure: dict[str, Any]) -> No
     """The bootstrap stack, by name or by its environment, is applied by hand: not previewed, not deployed."""
     stacks = {
         **project_stacks(),
-        "bootstrap": Stack("bootstrap", "bootstrap", (), False),
-        "state": Stack("state", "bootstrap", (), False),
+        "bootstrap": Stack("bootstrap", "bootstrap", ()),
+        "state": Stack("state", "bootstrap", ()),
     }
     assert not {"bootstrap", "state"} & set(ci_stacks(stacks))
     assert "bootstrap" not in {c.get("stack") for c in matrix_combinations(_job(infrastructure, "preview"))}
@@ -1332,3 +1459,159 @@ def test_shell_parsing_sees_commands_inside_substitutions_and_conditions() -> No
     assert ["az", "ml", "job", "create", "--file", "a.yml", "--set", "x=1", "--query", "name"] in found
     assert ["az", "ml", "x", "show", "--name", "n", "2>/dev/null"] in found
     assert ["pytest", "-q"] in found
+
+
+# --- Who a job can become, checked against the identities and grants the plans create ------------------------
+
+
+def runs_for_pull_requests(job: Mapping[str, Any]) -> bool:
+    return re.search(r"github\.event_name\s*==\s*'pull_request'", str(job.get("if", ""))) is not None
+
+
+def oidc_subject(workflow: Mapping[str, Any], job_id: str, repository: str) -> str | None:
+    """The subject of the OIDC token a job can request (GitHub's default template), or None without id-token."""
+    job = jobs(workflow)[job_id]
+    if not grants_write(permissions_of(workflow, job), "id-token"):
+        return None
+    environment = job.get("environment")
+    if isinstance(environment, Mapping):
+        environment = environment.get("name")
+    if environment:
+        return f"repo:{repository}:environment:{environment}"
+    if runs_for_pull_requests(job):
+        return f"repo:{repository}:pull_request"
+    return f"repo:{repository}:ref:refs/heads/main"
+
+
+def identities_trusting(subject: str) -> dict[str, str]:
+    """Object IDs of the service principals (in every CI stack's plan) that accept a token with ``subject``,
+    mapped to the stack that creates them."""
+    found: dict[str, str] = {}
+    for stack in ci_stacks():
+        plan = preview_stack(stack)
+        apps = {a.id: a.outputs["clientId"] for a in plan.of_type("azuread:index/application:Application")}
+        principals = {sp.inputs["clientId"]: sp.outputs["objectId"] for sp in plan.of_type("azuread:index/servicePrincipal:ServicePrincipal")}
+        for credential in plan.of_type("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"):
+            if credential.inputs["subject"] == subject:
+                found[principals[apps[credential.inputs["applicationId"]]]] = stack
+    return found
+
+
+def state_access(principals: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The bootstrap plan's role assignments to ``principals``, by principal."""
+    access: dict[str, list[dict[str, Any]]] = {principal: [] for principal in principals}
+    for assignment in preview_stack("bootstrap").of_type("azure-native:authorization:RoleAssignment"):
+        if assignment.inputs["principalId"] in access:
+            access[assignment.inputs["principalId"]].append(assignment.inputs)
+    return access
+
+
+def prod_secrets_keys() -> set[str]:
+    """Resource IDs of the keys protecting prod's secrets: those of the environment prod belongs to."""
+    from blueprint.project import load_project, read_stack_config
+    from blueprint.config import load_platform_config
+
+    project = load_project(REPO)
+    config = load_platform_config(read_stack_config(project, "bootstrap"), project=project.name, stack="bootstrap", source="bootstrap")
+    assert config.state_backend is not None
+    (environment,) = [e for e in config.state_backend.environments if "prod" in e.stacks]
+    names = {environment.secrets_key.name, *(k.name for k in environment.retired_secrets_keys)}
+    return {k.id for k in preview_stack("bootstrap").of_type("azure-native:keyvault:Key") if k.inputs["keyName"] in names}
+
+
+def test_pull_request_jobs_reach_neither_prods_state_nor_its_secrets_key(infrastructure: dict[str, Any]) -> None:
+    """Any job a pull request starts without a GitHub environment gets a token with the pull_request subject;
+    every identity that accepts it is a non-prod preview identity, and the bootstrap plan gives none of them
+    prod's key or prod's state paths (and the prod plan no role at all)."""
+    repository = stack_config("prod")["ci"]["repository"]
+    subjects = {
+        oidc_subject(infrastructure, job_id, repository)
+        for job_id, job in jobs(infrastructure).items()
+        if runs_for_pull_requests(job)
+    } - {None}
+    assert f"repo:{repository}:pull_request" in subjects
+    prod_keys = prod_secrets_keys()
+    assert prod_keys, "the bootstrap plan has no key for prod"
+    for subject in sorted(subjects):
+        if ":environment:" in subject:
+            continue  # a reviewed environment: see the test below
+        principals = identities_trusting(subject)
+        # Each non-prod stack's preview identity, and nothing else: never prod's, never a deploy identity.
+        assert set(principals.values()) == {s for s, c in ci_stacks().items() if c.preview_environment is None}
+        for principal, grants in state_access(principals).items():
+            stack = principals[principal]
+            assert grants, f"the bootstrap plan gives {stack}'s preview identity no state access: the check would be vacuous"
+            for grant in grants:
+                assert grant["scope"] not in prod_keys, f"{stack}'s preview identity can decrypt prod's secrets"
+                if grant["scope"].endswith("/containers/pulumi-state"):
+                    assert grant.get("condition"), f"{stack}'s preview identity reads every stack's state"
+                    assert "mlplatform/prod" not in grant["condition"], f"{stack}'s preview identity reads prod's state"
+                    assert grant["roleDefinitionId"].endswith(BuiltInRole.STORAGE_BLOB_DATA_READER.definition_guid)
+        prod_grants = [a for a in preview_stack("prod").of_type("azure-native:authorization:RoleAssignment")
+                       if a.inputs["principalId"] in principals]
+        assert prod_grants == []
+
+
+def test_the_prod_preview_runs_only_in_a_protected_environment(infrastructure: dict[str, Any]) -> None:
+    """prod's preview identity trusts one GitHub environment; the only job previewing prod claims it, and the
+    set-up guide gives that environment required reviewers."""
+    repository = stack_config("prod")["ci"]["repository"]
+    preview_environment = stack_config("prod")["ci"]["previewEnvironment"]
+    prod_previewers = identities_trusting(f"repo:{repository}:environment:{preview_environment}")
+    assert set(prod_previewers.values()) == {"prod"}
+    prod_preview_jobs = {
+        command.job for command in commands(infrastructure)
+        if command.starts("pulumi", "preview") and command.values("--stack") == ["prod"]
+    }
+    assert prod_preview_jobs == {"preview-prod"}
+    assert jobs(infrastructure)["preview-prod"]["environment"] == preview_environment
+    # No other subject reaches prod's preview or deploy identity: only reviewed environments do.
+    plan = preview_stack("prod")
+    subjects = {c.inputs["subject"] for c in plan.of_type("azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")}
+    assert subjects == {f"repo:{repository}:environment:prod", f"repo:{repository}:environment:{preview_environment}"}
+    guide = (REPO / "docs" / "ci-cd.md").read_text()
+    row = next((line for line in guide.splitlines() if line.strip().startswith(f"| `{preview_environment}` |")), "")
+    assert "required reviewers" in row, "docs/ci-cd.md must give prod's preview environment required reviewers"
+
+
+def test_installs_are_hash_locked_in_every_job() -> None:
+    """No job installs Python packages but through scripts/setup.sh, which installs the exactly pinned pip and then
+    the lock with --require-hashes (tests/test_dependencies.py checks the locks themselves)."""
+    for path in (INFRASTRUCTURE, MODELS):
+        workflow = load_workflow(path)
+        for command in commands(workflow):
+            assert not (command.starts("pip") or "pip" in command.argv[1:3] and "install" in command.argv), (
+                f"{path.name} job {command.job} installs packages itself: {' '.join(command.argv)}"
+            )
+    setup = [shlex.split(line) for line in (REPO / "scripts" / "setup.sh").read_text().splitlines()
+             if '"${pip[@]}" install' in line]
+    assert len(setup) == 3
+    (pip_step, lock_step, project_step) = setup
+    assert pip_step[-3:] == ["--require-hashes", "-r", "requirements-pip.lock"]
+    assert "--require-hashes" in lock_step and "--only-binary=:all:" in lock_step and lock_step[-2:] == ["-r", "$lock"]
+    assert project_step[-4:] == ["--no-deps", "--no-build-isolation", "-e", "."]  # the project itself, nothing fetched
+
+
+def test_zizmor_finds_nothing_above_low() -> None:
+    """zizmor (GitHub Actions static analysis) on the workflows and the action, offline, medium and above."""
+    zizmor = Path(sys.executable).with_name("zizmor")
+    result = subprocess.run([str(zizmor), "--offline", "--format", "json", "--min-severity", "medium", str(GITHUB)],
+                            capture_output=True, text=True, timeout=120)
+    findings = json.loads(result.stdout)
+    assert [(f["ident"], f["determinations"]["severity"], f["locations"][0]["symbolic"]["key"]) for f in findings] == []
+    assert result.returncode == 0, result.stderr
+
+
+def test_zizmor_reports_a_workflow_an_attacker_would_like(tmp_path: Path) -> None:
+    """The same zizmor call fails on a workflow with a pull_request_target trigger and a template injection."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(
+        "name: bad\non: pull_request_target\npermissions: write-all\njobs:\n  x:\n    runs-on: ubuntu-24.04\n"
+        "    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n"
+    )
+    zizmor = Path(sys.executable).with_name("zizmor")
+    result = subprocess.run([str(zizmor), "--offline", "--format", "json", "--min-severity", "medium", str(tmp_path / ".github")],
+                            capture_output=True, text=True, timeout=120)
+    assert {f["ident"] for f in json.loads(result.stdout)} >= {"dangerous-triggers", "template-injection"}
+    assert result.returncode != 0

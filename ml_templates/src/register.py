@@ -4,9 +4,13 @@ Registration obeys decision.json and nothing else. Before registering it also re
 decision is still true: that the model folder is byte-for-byte the one evaluated, and that the
 champion it was compared with is still the champion (another pipeline may have promoted one since).
 
+It also writes what it did to ``registration.json`` in ``--registration`` (the pipeline's ``registration``
+output): whether it registered, and the model name, version and run. CI reads that record of the run it started to
+find the candidate, never a tag, which anyone allowed to edit a model version could set on a version of their own.
+
 Usage:
     python register.py --model <mlflow model dir> --decision <dir with decision.json>
-                       --model-name <name> [--tags key=value ...]
+                       --model-name <name> [--registration <dir>] [--tags key=value ...]
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ log = configure_logging("register")
 # CI systems that start the pipeline expose the commit under these names (GitHub Actions, Azure Pipelines).
 COMMIT_VARIABLES = ("GITHUB_SHA", "BUILD_SOURCEVERSION")
 ARTIFACT_PATH = "model"
+#: The record of what this step did, in its ``registration`` output.
+REGISTRATION_FILE = "registration.json"
 
 
 class StaleDecision(PipelineError):
@@ -106,7 +112,15 @@ def ensure_still_valid(decision: dict[str, Any], model_name: str, digest: str) -
         )
 
 
-def register(model_dir: Path, model_name: str, tags: dict[str, str]) -> str:
+def write_registration(folder: Path | None, record: dict[str, Any]) -> None:
+    """``registration.json`` in ``folder``: the pipeline run's own statement of which version it registered."""
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / REGISTRATION_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def register(model_dir: Path, model_name: str, tags: dict[str, str]) -> tuple[str, str]:
     """Log the exact evaluated files to a run, register them, and move the champion alias.
 
     Logging the saved folder as artifacts (rather than re-serialising with log_model) keeps the
@@ -122,7 +136,7 @@ def register(model_dir: Path, model_name: str, tags: dict[str, str]) -> str:
         version = mlflow.register_model(f"runs:/{run.info.run_id}/{ARTIFACT_PATH}", model_name, tags=tags)
         MlflowClient().set_registered_model_alias(model_name, CHAMPION_ALIAS, version.version)
         mlflow.set_tags({"registered_model": model_name, "registered_version": str(version.version)})
-    return str(version.version)
+    return str(version.version), run.info.run_id
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -130,6 +144,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, required=True, help="candidate MLflow model folder (the one evaluated)")
     parser.add_argument("--decision", type=Path, required=True, help="folder holding decision.json (or the file)")
     parser.add_argument("--model-name", required=True, help="registered model name")
+    parser.add_argument("--registration", type=Path, help="folder to write registration.json to (what this step did)")
     parser.add_argument("--tags", nargs="*", default=[], metavar="KEY=VALUE", help="extra tags for the new version")
     return parser.parse_args(argv)
 
@@ -144,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if not decision["register"]:
         log.info("not registering %s: %s", args.model_name, decision["reason"])
+        write_registration(args.registration, {"registered": False, "model_name": args.model_name, "reason": decision["reason"]})
         return EXIT_OK
     if not tracking_configured():
         print("register: error: MLFLOW_TRACKING_URI is not set, so there is no registry to register in", file=sys.stderr)
@@ -152,13 +168,17 @@ def main(argv: list[str] | None = None) -> int:
         model_dir = find_model_dir(args.model)
         digest = model_digest(model_dir)
         ensure_still_valid(decision, args.model_name, digest)
-        version = register(model_dir, args.model_name, version_tags(decision, digest, extra_tags))
+        version, run_id = register(model_dir, args.model_name, version_tags(decision, digest, extra_tags))
     except StaleDecision as error:
         print(f"register: refused: {error}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except PipelineError as error:
         print(f"register: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    write_registration(args.registration, {
+        "registered": True, "model_name": args.model_name, "version": version, "run_id": run_id,
+        "model_digest": digest, "reason": decision["reason"],
+    })
     previous = decision.get("champion_version")
     log.info(
         "registered %s version %s; alias %r now points to it (was %s)",
