@@ -3,9 +3,9 @@
 The new stack file is the source's, comments and all, with what identifies the project re-derived: the naming
 prefix (every physical name, together with a hash of project and stack, so two forks never fight over a globally
 unique name), the ``project``, ``owner`` and ``costCenter`` tags, the region and the repository CI deploys from.
-A fork deployed from the source's repository gets a GitHub environment of its own, named after the stack (the
-source's environments already hold the source's deploy identity); a fork in a repository of its own keeps the
-environment names. What cannot carry over is dropped and listed: the source's secrets provider and its encrypted
+A fork deployed from the source's repository gets GitHub environments of its own, named after the stack (the
+source's environments already hold the source's identities: ``<stack>``, ``<stack>-preview``, ``<stack>-models``);
+a fork in a repository of its own keeps the environment names. What cannot carry over is dropped and listed: the source's secrets provider and its encrypted
 values (they only decrypt with the source stack's key) and a fixed resource group name (two stacks in one group
 would delete each other's resources).
 
@@ -165,6 +165,9 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
         # Same repository: the source's GitHub environments already deploy the source, and one environment holds
         # one AZURE_CLIENT_ID, so the fork gets an environment of its own, named after the stack.
         put("environments", _flow([request.stack]), ci, f"{namespace}:ci.environments")
+        for key, suffix in (("previewEnvironment", "preview"), ("modelsEnvironment", "models")):
+            if key in ci:
+                put(key, f"{request.stack}-{suffix}", ci, f"{namespace}:ci.{key}")
     elif isinstance(ci, Mapping):
         put("repository", request.repository, ci, f"{namespace}:ci.repository")
     elif request.repository is not None:

@@ -49,7 +49,8 @@ def test_fork_prod_creates_a_stack_whose_preview_passes_the_policy_pack(project)
         "owner": "fraud-team", "costCenter": "CC-2042", "environment": "prod",
         "dataClassification": "confidential", "project": "fraud",
     }
-    assert config["mlplatform:ci"] == {"repository": "example-org/fraud-detection", "environments": ["prod"]}
+    assert config["mlplatform:ci"] == {
+        "repository": "example-org/fraud-detection", "environments": ["prod"], "previewEnvironment": "prod-preview"}
     source = yaml.safe_load((project / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
     untouched = {key for key in source if key not in ("mlplatform:namingPrefix", "mlplatform:tags", "mlplatform:ci")}
     assert {key: config[key] for key in untouched} == {key: source[key] for key in untouched}
@@ -74,7 +75,8 @@ def test_the_fork_keeps_the_source_file_as_written(project):
     changed = set(lines) - set(source)
     assert changed == {
         lines[1], "  mlplatform:namingPrefix: fraud", "    owner: fraud-team", "    project: fraud",
-        "    environments: [fraud-prod]",  # same repository: a GitHub environment of its own
+        "    environments: [fraud-prod]",  # same repository: GitHub environments of its own
+        "    previewEnvironment: fraud-prod-preview",
     }
 
 
@@ -201,14 +203,18 @@ def test_bare_keys_stay_bare_and_ci_is_added_when_the_source_has_none(tmp_path):
     assert "mlplatform:ci:\n    repository: org/repo\n    environments: [dev]\n" in dump_document(document)
 
 
-def test_a_fork_in_the_same_repository_gets_a_github_environment_of_its_own(tmp_path):
-    """One GitHub environment holds one deploy identity (AZURE_CLIENT_ID): the source's stays the source's."""
-    text = "config:\n  mlplatform:ci:\n    repository: org/repo\n    environments: [prod]\n    pullRequests: true\n"
+def test_a_fork_in_the_same_repository_gets_github_environments_of_its_own(tmp_path):
+    """One GitHub environment holds one identity (AZURE_CLIENT_ID): the source's deploy, preview and models
+    environments stay the source's."""
+    text = ("config:\n  mlplatform:ci:\n    repository: org/repo\n    environments: [prod]\n"
+            "    previewEnvironment: prod-preview\n    modelsEnvironment: prod-models\n")
     for repository in (None, "org/repo"):
         document = _document(tmp_path, text)
         changes = apply_fork(document, "mlplatform", ForkRequest(source="prod", stack="fraud-prod", project="fraud", repository=repository))
-        assert "    environments: [fraud-prod]\n    pullRequests: true\n" in dump_document(document)
+        assert ("    environments: [fraud-prod]\n    previewEnvironment: fraud-prod-preview\n"
+                "    modelsEnvironment: fraud-prod-models\n") in dump_document(document)
         assert ("mlplatform:ci.environments", ["prod"], ["fraud-prod"]) in changes.changed
+        assert ("mlplatform:ci.previewEnvironment", "prod-preview", "fraud-prod-preview") in changes.changed
 
 
 def test_an_existing_target_is_refused_before_anything_runs(project):

@@ -202,3 +202,16 @@ def test_readme_documents_the_persona_role_matrix():
     for persona, grants in PERSONA_ROLES.items():
         for grant in grants:
             assert f"| {persona.value} | {grant.role.value} | {grant.scope.value} |" in readme, (persona, grant.role)
+
+
+def test_readme_documents_every_ci_identity_grant():
+    from components.roles import CI_DEPLOY_GRANTS, CI_MODELS_GRANTS, CI_PREVIEW_GRANTS
+
+    readme = (REPO / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| CI ")]
+    expected = [
+        f"| CI {who} (OIDC) | {grant.role.value} | {grant.scope.value} | {grant.why} |"
+        for who, grants in (("deploy", CI_DEPLOY_GRANTS), ("preview", CI_PREVIEW_GRANTS), ("models", CI_MODELS_GRANTS))
+        for grant in grants
+    ]
+    assert rows == expected
