@@ -94,6 +94,9 @@ def test_ci_identity_holds_no_subscription_wide_role_and_delegates_only_platform
     assert admin.inputs["conditionVersion"] == "2.0"
     assert "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" not in admin.inputs["condition"]  # never Owner
     assert "ba92f5b4-2d11-453d-a403-e96b0029c9fe" in admin.inputs["condition"]
+    for source in ("Request", "Resource"):  # never to an individual user, neither granted nor removed
+        assert (f"@{source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase "
+                "{'Group', 'ServicePrincipal'}") in admin.inputs["condition"]
 
 
 def test_the_shared_stack_has_a_ci_identity_confined_to_the_registry_group():

@@ -15,6 +15,7 @@ from tests.conftest import preview_stack
 from tests import policy_harness as harness
 from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
 
+from components.roles import PLATFORM_ASSIGNED_ROLES, delegation_condition
 from mlplatform_policies import identity  # noqa: E402 - the harness puts policies/ on sys.path
 from mlplatform_policies.base import CATALOG  # noqa: E402
 
@@ -237,6 +238,102 @@ def test_privileged_scope_reads_the_guid_of_a_tenant_level_role_definition_id():
         "roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{OWNER.upper()}"
     }
     assert len(run_resource_policy(identity.role_assignment_privileged_scope, RA, props)) == 1
+
+
+# --- azure-native-authorization-role-assignment-constrained-delegation ---
+
+RBAC_ADMIN = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+ROLES_ONLY_CONDITION = (  # the CI deploy identity's condition before principal types were constrained
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+    f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{READER}}})) AND "
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+    f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{READER}}}))"
+)
+EXPECTED_DELEGATION = (
+    "expected a condition (conditionVersion '2.0') that, for both Microsoft.Authorization/roleAssignments/write and "
+    "/delete, limits the role definitions (RoleDefinitionId ForAnyOfAnyValues:GuidEquals) and the principal types "
+    "(PrincipalType ForAnyOfAnyValues:StringEqualsIgnoreCase, within Group and ServicePrincipal)"
+)
+
+
+def delegation(role_guid: str = RBAC_ADMIN, condition: str | None = None, version: str | None = "2.0") -> dict[str, Any]:
+    props = assignment("ServicePrincipal", role_guid)
+    if condition is not None:
+        props |= {"condition": condition}
+    if version is not None and condition is not None:
+        props |= {"conditionVersion": version}
+    return props
+
+
+def test_the_platform_delegation_condition_constrains_roles_and_principal_types():
+    condition = delegation_condition(PLATFORM_ASSIGNED_ROLES)
+    for source in ("Request", "Resource"):
+        assert (f"@{source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase "
+                "{'Group', 'ServicePrincipal'}") in condition
+        assert f"@{source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{" in condition
+    assert OWNER not in condition and RBAC_ADMIN not in condition
+    for role_guid in (RBAC_ADMIN, UAA):
+        assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, delegation(role_guid, condition)) == []
+
+
+def test_delegation_policy_ignores_roles_that_cannot_assign_roles():
+    assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, delegation(OWNER)) == []
+    assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, delegation(READER)) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        pytest.param(
+            delegation(),
+            f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) without a condition, so its "
+            f"holder may grant any role to anyone at its scope; {EXPECTED_DELEGATION}",
+            id="no-condition",
+        ),
+        pytest.param(
+            delegation(UAA, ROLES_ONLY_CONDITION),
+            f"role assignment grants User Access Administrator ({UAA}) with a condition that does not constrain the "
+            "principal types it may assign to (@Request[...:PrincipalType]); does not constrain the principal types it "
+            f"may remove from (@Resource[...:PrincipalType]); {EXPECTED_DELEGATION}",
+            id="roles-only",
+        ),
+        pytest.param(
+            delegation(RBAC_ADMIN, delegation_condition(PLATFORM_ASSIGNED_ROLES, ("User", "Group"))),
+            f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) with a condition that admits "
+            f"principal types ['User'] for writes; admits principal types ['User'] for deletes; {EXPECTED_DELEGATION}",
+            id="users-allowed",
+        ),
+        pytest.param(
+            delegation(RBAC_ADMIN, delegation_condition(PLATFORM_ASSIGNED_ROLES), version=None),
+            f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) with a condition that has "
+            f"conditionVersion not set; {EXPECTED_DELEGATION}",
+            id="no-version",
+        ),
+    ],
+)
+def test_delegation_without_role_and_principal_type_constraints_is_flagged(props, message):
+    assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, props) == [message]
+
+
+def test_delegation_with_a_condition_unknown_during_preview_is_flagged():
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    # The engine hands a top-level unknown input as a proxy that raises on access: the check itself reads it.
+    props = unknown_checking_proxy(delegation(RBAC_ADMIN, UNKNOWN_STRING_VALUE))
+    assert identity.delegation_problem(props) == (
+        f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) with a condition not known "
+        f"until deployment, so it cannot be checked; {EXPECTED_DELEGATION}"
+    )
+
+
+def test_the_prod_ci_delegation_is_what_the_policy_checks():
+    """Guard against a vacuous pass: the prod plan's conditioned grant passes, the same grant without it fails."""
+    plan = preview_stack("prod")
+    (admin,) = [r for r in plan.resources if r.type == RA and r.inputs["roleDefinitionId"].endswith(RBAC_ADMIN)]
+    policy = identity.role_assignment_constrained_delegation
+    assert run_resource_policy(policy, RA, admin.inputs) == []
+    bare = {k: v for k, v in admin.inputs.items() if k not in ("condition", "conditionVersion")}
+    assert len(run_resource_policy(policy, RA, bare)) == 1
 
 
 # --- azuread-application-credential-forbidden / azuread-application-no-inline-password ---

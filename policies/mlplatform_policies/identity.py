@@ -22,8 +22,8 @@ from typing import Any
 from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
-from components.roles import PRIVILEGED_ROLE_GUIDS
-from mlplatform_policies.base import Controls, get, is_value, resource_policy, stack_policy
+from components.roles import DELEGATING_ROLE_GUIDS, GRANTABLE_PRINCIPAL_TYPES, PRIVILEGED_ROLE_GUIDS
+from mlplatform_policies.base import Controls, get, is_value, resource_policy, shown, stack_policy
 
 CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"
@@ -39,7 +39,7 @@ CREDENTIAL_TYPES = (
 
 #: "Windows Azure Service Management API" (Azure Resource Manager): Azure ML studio, the CLI and the SDKs call it.
 AZURE_MANAGEMENT_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
-ALLOWED_PRINCIPAL_TYPES = ("Group", "ServicePrincipal")
+ALLOWED_PRINCIPAL_TYPES = GRANTABLE_PRINCIPAL_TYPES
 _SCOPES = (
     (re.compile(r"^/subscriptions/[^/]+/?$", re.IGNORECASE), "subscription"),
     (re.compile(r"^/providers/Microsoft\.Management/managementGroups/[^/]+/?$", re.IGNORECASE), "management group"),
@@ -308,6 +308,103 @@ role_assignment_privileged_scope = resource_policy(
 )
 
 
+# --- Delegated role assignment management ---
+
+_ASSIGNMENTS = "Microsoft.Authorization/roleAssignments"
+#: Condition version of Azure ABAC conditions on role assignments (the only one Azure accepts).
+CONDITION_VERSION = "2.0"
+
+
+def _constraint(source: str, attribute: str, operators: str) -> re.Pattern[str]:
+    """An ABAC expression ``@<source>[roleAssignments:<attribute>] <operator> {<values>}``; group 1 is the values."""
+    return re.compile(
+        rf"@{source}\[{re.escape(_ASSIGNMENTS)}:{attribute}\]\s+ForAnyOfAnyValues:(?:{operators})\s*\{{([^}}]*)\}}",
+        re.IGNORECASE,
+    )
+
+
+#: The principal-type expressions of a delegation condition, by the action they constrain. Writes carry request
+#: attributes, deletes resource attributes (Azure ABAC, "Authorization actions and attributes").
+_PRINCIPAL_TYPE_CONSTRAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("writes", _constraint("Request", "PrincipalType", "StringEqualsIgnoreCase|StringEquals")),
+    ("deletes", _constraint("Resource", "PrincipalType", "StringEqualsIgnoreCase|StringEquals")),
+)
+#: What a delegation condition must constrain: (what, pattern).
+_DELEGATION_CONSTRAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("the write action", re.compile(rf"ActionMatches\{{\s*'{re.escape(_ASSIGNMENTS)}/write'\s*\}}", re.IGNORECASE)),
+    ("the delete action", re.compile(rf"ActionMatches\{{\s*'{re.escape(_ASSIGNMENTS)}/delete'\s*\}}", re.IGNORECASE)),
+    ("the roles it may assign (@Request[...:RoleDefinitionId])", _constraint("Request", "RoleDefinitionId", "GuidEquals")),
+    ("the roles it may remove (@Resource[...:RoleDefinitionId])", _constraint("Resource", "RoleDefinitionId", "GuidEquals")),
+    ("the principal types it may assign to (@Request[...:PrincipalType])", _PRINCIPAL_TYPE_CONSTRAINTS[0][1]),
+    ("the principal types it may remove from (@Resource[...:PrincipalType])", _PRINCIPAL_TYPE_CONSTRAINTS[1][1]),
+)
+_EXPECTED_DELEGATION = (
+    f"a condition (conditionVersion '{CONDITION_VERSION}') that, for both {_ASSIGNMENTS}/write and /delete, limits the "
+    "role definitions (RoleDefinitionId ForAnyOfAnyValues:GuidEquals) and the principal types (PrincipalType "
+    f"ForAnyOfAnyValues:StringEqualsIgnoreCase, within {' and '.join(ALLOWED_PRINCIPAL_TYPES)})"
+)
+
+
+def delegation_problem(props: Mapping[str, Any]) -> str | None:
+    guid = _role_guid(_read(props, "roleDefinitionId"))
+    role = DELEGATING_ROLE_GUIDS.get(guid or "")
+    if role is None:
+        return None
+    granted = f"role assignment grants {role} ({guid})"
+    condition = _read(props, "condition")
+    if condition is UNKNOWN:
+        return f"{granted} with a condition not known until deployment, so it cannot be checked; expected {_EXPECTED_DELEGATION}"
+    if not isinstance(condition, str) or not condition.strip():
+        return (
+            f"{granted} without a condition, so its holder may grant any role to anyone at its scope; expected "
+            f"{_EXPECTED_DELEGATION}"
+        )
+    problems = [f"does not constrain {what}" for what, pattern in _DELEGATION_CONSTRAINTS if not pattern.search(condition)]
+    allowed = {t.lower() for t in ALLOWED_PRINCIPAL_TYPES}
+    for action, pattern in _PRINCIPAL_TYPE_CONSTRAINTS:
+        for match in pattern.finditer(condition):
+            types = [value.strip().strip("'\"") for value in match.group(1).split(",") if value.strip()]
+            extra = sorted({t for t in types if t.lower() not in allowed})
+            if extra:
+                problems.append(f"admits principal types {extra} for {action}")
+    version = _read(props, "conditionVersion")
+    if not is_value(version, CONDITION_VERSION):
+        problems.append(f"has conditionVersion {shown(version) if version is not UNKNOWN else 'unknown'}")
+    if not problems:
+        return None
+    return f"{granted} with a condition that {'; '.join(dict.fromkeys(problems))}; expected {_EXPECTED_DELEGATION}"
+
+
+role_assignment_constrained_delegation = resource_policy(
+    name="azure-native-authorization-role-assignment-constrained-delegation",
+    description="Role Based Access Control Administrator and User Access Administrator are granted only with a "
+    "condition limiting which roles they assign, and to which principal types.",
+    rationale=(
+        "A holder of either role may write role assignments: unconditioned, a deployment identity could make itself "
+        "(or anyone) Owner; conditioned on roles alone, it could still grant the platform's data roles to any "
+        "individual user, outside the groups that MFA and access reviews cover."
+    ),
+    checks=(
+        "When the role GUID taken from `roleDefinitionId` is Role Based Access Control Administrator "
+        "(f58310d9-a9f6-439a-9e8d-f62e7b41a168) or User Access Administrator (18d7d88d-d35e-4fb5-a5c3-7773c20a72d9), "
+        "`conditionVersion` is `2.0` and `condition` names the write and delete actions of role assignments and "
+        "constrains, with `ForAnyOfAnyValues` expressions, both `@Request` and `@Resource` "
+        "`Microsoft.Authorization/roleAssignments:RoleDefinitionId` and `PrincipalType`, the principal types staying "
+        "within Group and ServicePrincipal."
+    ),
+    severity=Severity.HIGH,
+    resource_types=[ROLE_ASSIGNMENT],
+    check=delegation_problem,
+    controls=Controls(mcsb=("PA-1", "PA-7")),
+    remediation=(
+        "Pass the grant's condition from delegation_condition() in components/roles.py (as blueprint/platform/ci.py "
+        "does for the CI deploy identity): it limits the roles to PLATFORM_ASSIGNED_ROLES and the principal types to "
+        "Group and ServicePrincipal, for writes and deletes; components/role_assignments.py sets conditionVersion 2.0."
+    ),
+    url="https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples",
+)
+
+
 # --- Credentials of applications and service principals ---
 
 
@@ -478,6 +575,7 @@ POLICIES: list = [
     ca_requires_mfa,
     role_assignment_principal,
     role_assignment_privileged_scope,
+    role_assignment_constrained_delegation,
     credential_resources,
     application_inline_password,
     groups_covered_by_mfa,
