@@ -16,10 +16,10 @@ from typing import NotRequired, TypedDict
 import pulumi
 from pulumi_azure_native import authorization
 
-from components.roles import PERSONA_ROLES, PRIVILEGED_ROLE_GUIDS, BuiltInRole, Grant, Persona, Scope
+from components.roles import GRANTABLE_PRINCIPAL_TYPES, PERSONA_ROLES, PRIVILEGED_ROLE_GUIDS, BuiltInRole, Grant, Persona, Scope
 
 #: Principal types a role may be granted to. Users are left out on purpose: people get roles through groups.
-ALLOWED_PRINCIPAL_TYPES = ("Group", "ServicePrincipal")
+ALLOWED_PRINCIPAL_TYPES = GRANTABLE_PRINCIPAL_TYPES
 
 #: Namespace of the deterministic assignment names. Changing it renames (so re-creates) every assignment.
 ASSIGNMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "mlplatform:role-assignment")

@@ -160,15 +160,44 @@ COMPUTE_IDENTITY_ROLES: tuple[Grant, ...] = (
 )
 
 
-def delegation_condition(assignable: frozenset[BuiltInRole] | set[BuiltInRole]) -> str:
+#: Principal types the platform grants roles to: groups (people, through membership) and service principals
+#: (workloads: applications and managed identities). Never individual users.
+GRANTABLE_PRINCIPAL_TYPES: tuple[str, ...] = ("Group", "ServicePrincipal")
+
+#: Role definition GUIDs whose holder may write role assignments, so any grant of them must be conditioned.
+DELEGATING_ROLE_GUIDS: Mapping[str, str] = MappingProxyType(
+    {
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    }
+)
+
+
+def delegation_condition(
+    assignable: frozenset[BuiltInRole] | set[BuiltInRole], principal_types: tuple[str, ...] = GRANTABLE_PRINCIPAL_TYPES
+) -> str:
     """ABAC condition for Role Based Access Control Administrator: it may create and delete assignments of
-    ``assignable`` roles only, so a deployment identity cannot grant itself (or anyone) Owner."""
+    ``assignable`` roles to ``principal_types`` only, so a deployment identity can grant neither itself (or anyone)
+    Owner nor a data role to an individual user.
+
+    The format is Microsoft's "Constrain roles and principal types" example ("Examples to delegate Azure role
+    assignment management with conditions", Azure ABAC documentation): request attributes for writes, resource
+    attributes for deletes. A write so constrained must state its principalType, which RoleAssignments always does.
+    """
     guids = ", ".join(sorted(role.definition_guid for role in assignable))
+    types = ", ".join(f"'{principal_type}'" for principal_type in principal_types)
+
+    def constrained(source: str) -> str:
+        return (
+            f"@{source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}} AND "
+            f"@{source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{{types}}}"
+        )
+
     return (
         "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
-        f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}})) AND "
+        f"({constrained('Request')})) AND "
         "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
-        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}}))"
+        f"({constrained('Resource')}))"
     )
 
 
@@ -184,7 +213,7 @@ PLATFORM_ASSIGNED_ROLES: frozenset[BuiltInRole] = frozenset(
 #: model sharing belong to the models identity, which holds no infrastructure role.
 CI_DEPLOY_GRANTS: tuple[Grant, ...] = (
     Grant(BuiltInRole.CONTRIBUTOR, Scope.RESOURCE_GROUP, "create and update the platform's resources, in its resource group only"),
-    Grant(BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, Scope.RESOURCE_GROUP, "assign the platform's own roles (conditioned to those roles)"),
+    Grant(BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR, Scope.RESOURCE_GROUP, "assign the platform's own roles to groups and service principals (conditioned to both)"),
 )
 
 #: What the models workflow's identity gets: run the training pipeline, deploy and smoke-test a 0% candidate in the

@@ -114,6 +114,9 @@ def test_ci_deploy_identity_holds_no_subscription_wide_role_and_delegates_only_p
     assert admin.inputs["conditionVersion"] == "2.0"
     assert "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" not in admin.inputs["condition"]  # never Owner
     assert "ba92f5b4-2d11-453d-a403-e96b0029c9fe" in admin.inputs["condition"]
+    for source in ("Request", "Resource"):  # never to an individual user, neither granted nor removed
+        assert (f"@{source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase "
+                "{'Group', 'ServicePrincipal'}") in admin.inputs["condition"]
 
 
 def test_the_preview_identity_only_reads():

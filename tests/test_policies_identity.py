@@ -15,6 +15,7 @@ from tests.conftest import preview_stack
 from tests import policy_harness as harness
 from tests.policy_harness import StackResource, run_resource_policy, run_stack_policy
 
+from components.roles import PLATFORM_ASSIGNED_ROLES, delegation_condition
 from mlplatform_policies import identity  # noqa: E402 - the harness puts policies/ on sys.path
 from mlplatform_policies.base import CATALOG  # noqa: E402
 
@@ -239,6 +240,102 @@ def test_privileged_scope_reads_the_guid_of_a_tenant_level_role_definition_id():
     assert len(run_resource_policy(identity.role_assignment_privileged_scope, RA, props)) == 1
 
 
+# --- azure-native-authorization-role-assignment-constrained-delegation ---
+
+RBAC_ADMIN = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+ROLES_ONLY_CONDITION = (  # the CI deploy identity's condition before principal types were constrained
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+    f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{READER}}})) AND "
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+    f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{READER}}}))"
+)
+EXPECTED_DELEGATION = (
+    "expected a condition (conditionVersion '2.0') that, for both Microsoft.Authorization/roleAssignments/write and "
+    "/delete, limits the role definitions (RoleDefinitionId ForAnyOfAnyValues:GuidEquals) and the principal types "
+    "(PrincipalType ForAnyOfAnyValues:StringEqualsIgnoreCase, within Group and ServicePrincipal)"
+)
+
+
+def delegation(role_guid: str = RBAC_ADMIN, condition: str | None = None, version: str | None = "2.0") -> dict[str, Any]:
+    props = assignment("ServicePrincipal", role_guid)
+    if condition is not None:
+        props |= {"condition": condition}
+    if version is not None and condition is not None:
+        props |= {"conditionVersion": version}
+    return props
+
+
+def test_the_platform_delegation_condition_constrains_roles_and_principal_types():
+    condition = delegation_condition(PLATFORM_ASSIGNED_ROLES)
+    for source in ("Request", "Resource"):
+        assert (f"@{source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase "
+                "{'Group', 'ServicePrincipal'}") in condition
+        assert f"@{source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{" in condition
+    assert OWNER not in condition and RBAC_ADMIN not in condition
+    for role_guid in (RBAC_ADMIN, UAA):
+        assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, delegation(role_guid, condition)) == []
+
+
+def test_delegation_policy_ignores_roles_that_cannot_assign_roles():
+    assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, delegation(OWNER)) == []
+    assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, delegation(READER)) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        pytest.param(
+            delegation(),
+            f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) without a condition, so its "
+            f"holder may grant any role to anyone at its scope; {EXPECTED_DELEGATION}",
+            id="no-condition",
+        ),
+        pytest.param(
+            delegation(UAA, ROLES_ONLY_CONDITION),
+            f"role assignment grants User Access Administrator ({UAA}) with a condition that does not constrain the "
+            "principal types it may assign to (@Request[...:PrincipalType]); does not constrain the principal types it "
+            f"may remove from (@Resource[...:PrincipalType]); {EXPECTED_DELEGATION}",
+            id="roles-only",
+        ),
+        pytest.param(
+            delegation(RBAC_ADMIN, delegation_condition(PLATFORM_ASSIGNED_ROLES, ("User", "Group"))),
+            f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) with a condition that admits "
+            f"principal types ['User'] for writes; admits principal types ['User'] for deletes; {EXPECTED_DELEGATION}",
+            id="users-allowed",
+        ),
+        pytest.param(
+            delegation(RBAC_ADMIN, delegation_condition(PLATFORM_ASSIGNED_ROLES), version=None),
+            f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) with a condition that has "
+            f"conditionVersion not set; {EXPECTED_DELEGATION}",
+            id="no-version",
+        ),
+    ],
+)
+def test_delegation_without_role_and_principal_type_constraints_is_flagged(props, message):
+    assert run_resource_policy(identity.role_assignment_constrained_delegation, RA, props) == [message]
+
+
+def test_delegation_with_a_condition_unknown_during_preview_is_flagged():
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    # The engine hands a top-level unknown input as a proxy that raises on access: the check itself reads it.
+    props = unknown_checking_proxy(delegation(RBAC_ADMIN, UNKNOWN_STRING_VALUE))
+    assert identity.delegation_problem(props) == (
+        f"role assignment grants Role Based Access Control Administrator ({RBAC_ADMIN}) with a condition not known "
+        f"until deployment, so it cannot be checked; {EXPECTED_DELEGATION}"
+    )
+
+
+def test_the_prod_ci_delegation_is_what_the_policy_checks():
+    """Guard against a vacuous pass: the prod plan's conditioned grant passes, the same grant without it fails."""
+    plan = preview_stack("prod")
+    (admin,) = [r for r in plan.resources if r.type == RA and r.inputs["roleDefinitionId"].endswith(RBAC_ADMIN)]
+    policy = identity.role_assignment_constrained_delegation
+    assert run_resource_policy(policy, RA, admin.inputs) == []
+    bare = {k: v for k, v in admin.inputs.items() if k not in ("condition", "conditionVersion")}
+    assert len(run_resource_policy(policy, RA, bare)) == 1
+
+
 # --- azuread-application-credential-forbidden / azuread-application-no-inline-password ---
 
 
@@ -285,8 +382,11 @@ def group(name: str, object_id: str | None) -> StackResource:
     return StackResource(GROUP, name, props)
 
 
-def grant(name: str, group_name: str | None, principal_id: str, principal_type: str = "Group") -> StackResource:
+def grant(name: str, group_name: str | None, principal_id: Any, principal_type: str | None = "Group") -> StackResource:
+    """A Reader assignment to ``principal_id``, linked to the resource ``group_name`` (any principal) when given."""
     props = {"principalId": principal_id, "principalType": principal_type, "roleDefinitionId": role(READER), "scope": RG_SCOPE}
+    if principal_type is None:
+        del props["principalType"]
     links = {"principalId": [group_name]} if group_name else {}
     return StackResource(RA, name, props, depends_on=[group_name] if group_name else [], property_dependencies=links)
 
@@ -297,7 +397,7 @@ def mfa(props: dict[str, Any], *linked_groups: str) -> StackResource:
 
 
 def uncovered(resources: list[StackResource], config: dict[str, Any] | None = None) -> list[tuple[str | None, str]]:
-    return run_stack_policy(identity.groups_covered_by_mfa, resources, config=config)
+    return run_stack_policy(identity.principals_covered_by_mfa, resources, config=config)
 
 
 def uncovered_message(label: str, assignments: str) -> str:
@@ -383,6 +483,141 @@ def test_coverage_waiver_by_group_name():
     assert len(uncovered(resources)) == 1
 
 
+# Users, undeclared principal types and the stack's own workload identities.
+
+U1 = "44444444-5555-4666-8777-888888888888"
+U2 = "55555555-6666-4777-8888-999999999999"
+EXTERNAL = "66666666-7777-4888-9999-aaaaaaaaaaaa"
+#: An MFA policy for the persona groups only, as the platform's component creates it.
+GROUPS_ONLY = ca_policy()
+
+
+def user_message(label: str, assignments: str) -> str:
+    return (
+        f"Entra user {label} holds role assignments ({assignments}) but no enabled Conditional Access policy requiring "
+        "MFA for the Windows Azure Service Management API includes it; expected the user's object ID in "
+        "conditions.users.includedUsers (and not in excludedUsers) of such a policy, or includedUsers ['All']"
+    )
+
+
+def undeclared_message(label: str, assignments: str) -> str:
+    return (
+        f"Principal {label} holds role assignments ({assignments}) but no enabled Conditional Access policy requiring "
+        "MFA for the Windows Azure Service Management API includes it; expected its object ID in "
+        "conditions.users.includedUsers or includedGroups of such a policy, or principalType 'ServicePrincipal' if it "
+        "is a workload identity"
+    )
+
+
+def ra_urn(name: str) -> str:
+    return f"urn:pulumi:test::mlplatform::{RA}::{name}"
+
+
+def test_coverage_flags_a_user_holding_a_role_without_an_mfa_policy():
+    assert uncovered([grant("ra-user", None, U1, "User")]) == [
+        (ra_urn("ra-user"), user_message(f"{U1} (not created by this stack)", "ra-user"))
+    ]
+    # A policy that covers the groups but not the user changes nothing, and neither does listing the user as a group.
+    as_group = ca_policy(conditions__users__includedGroups=[G1, U1])
+    assert [urn for urn, _ in uncovered([grant("ra-user", None, U1, "User"), mfa(GROUPS_ONLY), mfa(as_group)])] == [
+        ra_urn("ra-user")
+    ]
+
+
+@pytest.mark.parametrize(
+    "users",
+    [
+        {"includedUsers": [U1]},
+        {"includedUsers": [U1.upper()], "includedGroups": [G1]},
+        {"includedUsers": ["All"], "excludedUsers": [U2]},
+        {"includedUsers": ["all"]},
+    ],
+    ids=["by-object-id", "by-object-id-any-case", "all-users-excluding-another", "all-users"],
+)
+def test_coverage_passes_a_user_included_by_object_id_or_all_users(users):
+    props = ca_policy()
+    props["conditions"]["users"] = users
+    assert uncovered([grant("ra-user", None, U1, "User"), mfa(props)]) == []
+
+
+@pytest.mark.parametrize(
+    "users",
+    [{"includedUsers": ["All"], "excludedUsers": [U1]}, {"includedUsers": [U1], "excludedUsers": [U1]}],
+    ids=["all-users", "by-object-id"],
+)
+def test_coverage_flags_a_user_in_excluded_users(users):
+    props = ca_policy()
+    props["conditions"]["users"] = users
+    assert uncovered([grant("ra-user", None, U1, "User"), mfa(props)]) == [
+        (ra_urn("ra-user"), user_message(f"{U1} (not created by this stack)", "ra-user"))
+    ]
+
+
+def test_coverage_flags_a_principal_of_undeclared_type_unless_its_object_id_is_included():
+    assert uncovered([grant("ra-unknown", None, EXTERNAL, None), mfa(GROUPS_ONLY)]) == [
+        (ra_urn("ra-unknown"), undeclared_message(f"{EXTERNAL} (not created by this stack; principalType not set)", "ra-unknown"))
+    ]
+    assert uncovered([grant("ra-foreign", None, EXTERNAL, "ForeignGroup")]) == [
+        (ra_urn("ra-foreign"), undeclared_message(f"{EXTERNAL} (not created by this stack; principalType 'ForeignGroup')", "ra-foreign"))
+    ]
+    for included in ({"includedUsers": [EXTERNAL]}, {"includedGroups": [EXTERNAL]}, {"includedUsers": ["All"]}):
+        props = ca_policy()
+        props["conditions"]["users"] = included
+        assert uncovered([grant("ra-unknown", None, EXTERNAL, None), mfa(props)]) == [], included
+
+
+def identity_resource(resource_type: str, name: str, object_id: str) -> StackResource:
+    key = "principalId" if resource_type == identity.USER_ASSIGNED_IDENTITY else "objectId"
+    return StackResource(resource_type, name, {key: object_id, "clientId": "77777777-8888-4999-8aaa-bbbbbbbbbbbb"})
+
+
+@pytest.mark.parametrize("workload_type", [identity.USER_ASSIGNED_IDENTITY, identity.SERVICE_PRINCIPAL])
+@pytest.mark.parametrize("linked", [True, False], ids=["by-dependency", "by-object-id"])
+def test_coverage_exempts_the_stacks_own_workload_identities(workload_type, linked):
+    workload = identity_resource(workload_type, "workload-id", EXTERNAL)
+    assignment = grant("ra-workload", "workload-id" if linked else None, EXTERNAL, None)
+    assert uncovered([workload, assignment]) == []
+
+
+@pytest.mark.parametrize("workload_type", [identity.USER_ASSIGNED_IDENTITY, identity.SERVICE_PRINCIPAL])
+def test_coverage_does_not_exempt_a_principal_the_stack_does_not_create(workload_type):
+    """An undeclared grant to an object ID that none of the stack's workload identities has may be to a person."""
+    resources = [identity_resource(workload_type, "other-id", U2), grant("ra-workload", None, EXTERNAL, None)]
+    assert [urn for urn, _ in uncovered(resources)] == [ra_urn("ra-workload")]
+
+
+def test_coverage_exempts_a_declared_service_principal():
+    """Azure refuses a ServicePrincipal assignment to a principal of another type (UnmatchedPrincipalType)."""
+    assert uncovered([grant("ra-sp", None, EXTERNAL, "ServicePrincipal")]) == []
+
+
+def test_coverage_flags_a_principal_whose_object_id_is_unknown_unless_all_users_are_covered():
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    unknown = StackResource(RA, "ra-later", unknown_checking_proxy({"principalId": UNKNOWN_STRING_VALUE, "principalType": "Group"}))
+    assert uncovered([unknown, mfa(GROUPS_ONLY)]) == [
+        (ra_urn("ra-later"), uncovered_message("whose object ID is not known until deployment", "ra-later"))
+    ]
+    all_users = ca_policy(conditions__users__includedGroups=None, conditions__users__includedUsers=["All"])
+    assert uncovered([unknown, mfa(all_users)]) == []
+
+
+def test_coverage_links_a_user_the_stack_creates_through_dependencies():
+    from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    person = StackResource(identity.USER, "auditor", unknown_checking_proxy(
+        {"displayName": "Audit Reader", "userPrincipalName": "auditor@example.com", "objectId": UNKNOWN_STRING_VALUE}))
+    ra = StackResource(RA, "ra-auditor", unknown_checking_proxy({"principalId": UNKNOWN_STRING_VALUE, "principalType": "User"}),
+                       property_dependencies={"principalId": ["auditor"]})
+    props = ca_policy()
+    props["conditions"]["users"] = {"includedUsers": UNKNOWN_ARRAY_VALUE}
+    policy = unknown_checking_proxy(props)
+    assert uncovered([person, ra, mfa(policy, "auditor")]) == []
+    assert uncovered([person, ra, mfa(policy)]) == [
+        (f"urn:pulumi:test::mlplatform::{identity.USER}::auditor", user_message("Audit Reader", "ra-auditor"))
+    ]
+
+
 # --- The shipped plans ---
 
 
@@ -419,11 +654,11 @@ def test_prod_plan_links_every_role_group_to_the_mfa_policy():
     plan = preview_stack("prod")
     resources = plan_stack_resources(plan)
     groups = [r for r in resources if r.type == GROUP]
-    assert groups and run_stack_policy(identity.groups_covered_by_mfa, resources) == []
+    assert groups and run_stack_policy(identity.principals_covered_by_mfa, resources) == []
     policy = next(r for r in resources if r.type == CA)
     dropped = groups[0]
     policy.props["conditions"]["users"]["includedGroups"].remove(dropped.props["objectId"])
-    found = run_stack_policy(identity.groups_covered_by_mfa, resources)
+    found = run_stack_policy(identity.principals_covered_by_mfa, resources)
     assert [urn.rsplit("::", 1)[-1] for urn, _ in found] == [dropped.name]
     assert found[0][1].startswith(f"Entra group {dropped.props['displayName']} holds role assignments (people-")
 

@@ -32,6 +32,7 @@ INTERNET_PORTS = POLICY["azure-native-network-networksecuritygroup-no-internet-m
 PRIVATE_SUBNET = POLICY["azure-native-network-subnet-disable-default-outbound-access"]
 SUBNET_NSG = POLICY["azure-native-network-subnet-require-nsg"]
 ENDPOINTS = POLICY["azure-native-network-privateendpoint-required"]
+FIREWALL_IPS = POLICY["azure-native-network-firewall-ip-rules-public-and-bounded"]
 
 _RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlp-prod-weu-5skr8/providers/"
 NSG_ID = _RG + "Microsoft.Network/networkSecurityGroups/nsg-mlp-pe-prod-weu-iee51"
@@ -251,6 +252,117 @@ def test_subnets_without_an_nsg_are_reported(resource_type: str, props: dict, me
     assert run_resource_policy(SUBNET_NSG, resource_type, props) == [message]
 
 
+# --- Firewall IP rules (the allow-list floor of components/firewall.py on the plan) ---
+
+
+def storage_rules(*addresses: Any) -> dict[str, Any]:
+    return {"accountName": "stmlpdevweu2sewt", "networkRuleSet": {"bypass": "AzureServices", "defaultAction": "Deny",
+            "ipRules": [{"action": "Allow", "iPAddressOrRange": a} for a in addresses]}}
+
+
+def vault_rules(*addresses: Any) -> dict[str, Any]:
+    return {"vaultName": "kv-mlp-dev-weu-hciex", "properties": {"networkAcls": {"bypass": "AzureServices",
+            "defaultAction": "Deny", "ipRules": [{"value": a} for a in addresses]}}}
+
+
+def registry_rules(*addresses: Any) -> dict[str, Any]:
+    return {"registryName": "crmlpprodweu", "networkRuleSet": {"defaultAction": "Deny",
+            "ipRules": [{"action": "Allow", "iPAddressOrRange": a} for a in addresses]}}
+
+
+WIDTH = ("expected a range no wider than /16 (an allow-list admits an organisation's egress addresses, never a large "
+         "part of the Internet)")
+PUBLIC = ("expected a public IPv4 address or range (Azure firewall IP rules match public client addresses only; private "
+          "networks come in through private endpoints or virtual network rules)")
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        pytest.param(ACCOUNT, storage_rules("203.0.113.0/24", "198.51.100.7"), id="storage"),
+        pytest.param(VAULT, vault_rules("20.40.0.0/17", "20.40.128.0/17"), id="vault-one-16"),
+        pytest.param(REGISTRY, registry_rules("52.10.20.0/23"), id="registry"),
+        pytest.param(ACCOUNT, {"accountName": "st", "networkRuleSet": {"defaultAction": "Deny"}}, id="no-rules"),
+        pytest.param(REGISTRY, {"registryName": "cr", "publicNetworkAccess": "Disabled"}, id="no-rule-set"),
+    ],
+)
+def test_firewalls_admitting_narrow_public_ranges_pass(resource_type: str, props: dict) -> None:
+    assert run_resource_policy(FIREWALL_IPS, resource_type, props) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props", "message"),
+    [
+        pytest.param(
+            ACCOUNT, storage_rules("0.0.0.0/0"),
+            "Storage account stmlpdevweu2sewt firewall admits what an allow-list must not: "
+            f"networkRuleSet.ipRules[0].iPAddressOrRange '0.0.0.0/0' is a /0 (4,294,967,296 addresses); {WIDTH}.",
+            id="storage-internet",
+        ),
+        pytest.param(
+            VAULT, vault_rules("0.0.0.0/1", "128.0.0.0/1"),
+            "Key Vault kv-mlp-dev-weu-hciex firewall admits what an allow-list must not: "
+            f"properties.networkAcls.ipRules[0].value '0.0.0.0/1' is a /1 (2,147,483,648 addresses); {WIDTH}; "
+            f"properties.networkAcls.ipRules[1].value '128.0.0.0/1' is a /1 (2,147,483,648 addresses); {WIDTH}.",
+            id="vault-two-halves",
+        ),
+        pytest.param(
+            VAULT, vault_rules("20.40.0.0/17", "20.40.128.0/17", "20.41.0.0/24"),
+            "Key Vault kv-mlp-dev-weu-hciex firewall admits what an allow-list must not: its IP rules together are 3 "
+            "ranges admitting 65,792 addresses; expected ranges that together admit at most 65,536 addresses (one /16), "
+            "overlaps merged.",
+            id="vault-more-than-a-16",
+        ),
+        pytest.param(
+            REGISTRY, registry_rules("52.10.20.0/23", "10.0.0.0/8"),
+            "Container registry crmlpprodweu firewall admits what an allow-list must not: "
+            "networkRuleSet.ipRules[1].iPAddressOrRange '10.0.0.0/8' is a range in the private (RFC 1918) block "
+            f"10.0.0.0/8; {PUBLIC}.",
+            id="registry-private",
+        ),
+        pytest.param(
+            ACCOUNT, storage_rules("::/0"),
+            "Storage account stmlpdevweu2sewt firewall admits what an allow-list must not: "
+            "networkRuleSet.ipRules[0].iPAddressOrRange '::/0' is not an IPv4 address or CIDR range; expected an IPv4 "
+            "address or CIDR range such as 203.0.113.0/24.",
+            id="storage-ipv6",
+        ),
+    ],
+)
+def test_firewalls_admitting_too_much_are_reported_with_resource_range_and_rule(resource_type: str, props: dict, message: str) -> None:
+    assert run_resource_policy(FIREWALL_IPS, resource_type, props) == [message]
+
+
+def test_an_ip_rule_unknown_during_preview_is_reported_not_passed() -> None:
+    props = unknown_checking_proxy(storage_rules(UNKNOWN_STRING_VALUE))
+    assert run_resource_policy(FIREWALL_IPS, ACCOUNT, props) == [
+        "Storage account stmlpdevweu2sewt firewall admits what an allow-list must not: "
+        "networkRuleSet.ipRules[0].iPAddressOrRange is not known until deployment, so it cannot be checked."
+    ]
+    rules = unknown_checking_proxy({"accountName": "st", "networkRuleSet": {"defaultAction": "Deny", "ipRules": UNKNOWN_ARRAY_VALUE}})
+    assert run_resource_policy(FIREWALL_IPS, ACCOUNT, rules) == [
+        "Storage account st firewall admits what an allow-list must not: networkRuleSet.ipRules is not known until "
+        "deployment, so it cannot be checked."
+    ]
+
+
+def test_the_dev_plan_carries_its_allow_list_into_the_firewalls_the_policy_checks() -> None:
+    """Guard against a vacuous pass: the dev plan's storage and vault rules are checked, and a widened one is caught."""
+    plan = copy.deepcopy(preview_stack("dev"))
+    account = next(r for r in plan.resources if r.type == ACCOUNT)
+    vault = next(r for r in plan.resources if r.type == VAULT)
+    assert run_resource_policy(FIREWALL_IPS, ACCOUNT, account.inputs) == []
+    assert vault.inputs["properties"]["networkAcls"]["ipRules"] == [{"value": "203.0.113.0/24"}]
+    account.inputs["networkRuleSet"]["ipRules"].append({"action": "Allow", "iPAddressOrRange": "0.0.0.0/0"})
+    assert harness.plan_violations(plan, network.POLICIES)["azure-native-network-firewall-ip-rules-public-and-bounded"] == [
+        f"Storage account {account.inputs['accountName']} firewall admits what an allow-list must not: "
+        f"networkRuleSet.ipRules[1].iPAddressOrRange '0.0.0.0/0' is a /0 (4,294,967,296 addresses); {WIDTH}."
+    ]
+
+
+# --- Waivers of resource policies ---
+
+
 @pytest.mark.parametrize(
     ("policy", "resource_type", "props"),
     [
@@ -259,6 +371,7 @@ def test_subnets_without_an_nsg_are_reported(resource_type: str, props: dict, me
         ),
         pytest.param(PRIVATE_SUBNET, SUBNET, changed(SUBNET_PROPS, defaultOutboundAccess=True), id="outbound"),
         pytest.param(SUBNET_NSG, SUBNET, changed(SUBNET_PROPS, networkSecurityGroup=None), id="nsg"),
+        pytest.param(FIREWALL_IPS, ACCOUNT, storage_rules("0.0.0.0/0"), id="firewall-ip-rules"),
     ],
 )
 def test_waiver_makes_a_resource_policy_not_applicable(policy: Any, resource_type: str, props: dict) -> None:
@@ -409,7 +522,7 @@ def plan_violations(stack: str) -> dict[str, list[str]]:
     return harness.plan_violations(preview_stack(stack), network.POLICIES)
 
 
-@pytest.mark.parametrize("stack", ["prod", "staging", "dev"])
+@pytest.mark.parametrize("stack", ["prod", "staging", "dev", "bootstrap"])
 def test_shipped_plans_pass_every_network_policy(stack: str) -> None:
     assert plan_violations(stack) == {}
 

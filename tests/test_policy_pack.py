@@ -6,6 +6,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from tests.test_cli import blueprint
 
 PACK = REPO / "policies"
 INSECURE = REPO / "tests" / "fixtures" / "insecure_program"
+USER_GRANT = REPO / "tests" / "fixtures" / "user_grant_program"
 
 
 def test_the_pack_serves_its_port_like_the_real_cli_loads_it():
@@ -96,3 +98,45 @@ def test_preview_exits_1_on_a_mandatory_violation_and_prints_it():
     assert result.returncode == 1
     assert "Policies (" in result.stdout and "[mandatory] azure-native-keyvault-vault-enable-purge-protection" in result.stdout
     assert "mandatory policy violations" in result.stderr
+
+
+# --- A role given straight to a user: MFA is required of the user, whatever the principal-type policy says ---
+
+USER_MFA_MESSAGE = (
+    "Entra user 44444444-5555-4666-8777-888888888888 (not created by this stack) holds role assignments "
+    "(reader-to-a-user) but no enabled Conditional Access policy requiring MFA for the Windows Azure Service Management "
+    "API includes it; expected the user's object ID in conditions.users.includedUsers (and not in excludedUsers) of "
+    "such a policy, or includedUsers ['All']"
+)
+
+
+def check_user_grant(pack) -> tuple[subprocess.CompletedProcess[str], dict[str, dict]]:
+    """``blueprint check prod`` on the user-grant program with ``pack``; its findings by policy."""
+    result = blueprint("check", "prod", "--program", str(USER_GRANT), "--policy-pack", str(pack), "--format", "json")
+    findings = {f["policy"]: f for f in json.loads(result.stdout)["findings"]}
+    return result, findings
+
+
+def test_a_user_holding_a_role_without_an_mfa_policy_is_a_mandatory_finding_in_prod():
+    result, findings = check_user_grant(PACK)
+    assert result.returncode == 1, result.stderr
+    mfa = findings["azuread-conditional-access-policy-covers-role-groups"]
+    assert (mfa["message"], mfa["enforcement"], mfa["waived"]) == (USER_MFA_MESSAGE, "mandatory", None)
+    assert mfa["urn"].endswith("azure-native:authorization:RoleAssignment::reader-to-a-user")
+
+
+def test_waiving_the_direct_user_grant_does_not_waive_mfa(tmp_path):
+    pack = tmp_path / "policies"
+    shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("__pycache__"))
+    reason = "Vendor auditor with a personal read grant until 2027-03; ticket SEC-321."
+    config = json.loads((PACK / "config" / "prod.json").read_text())
+    config["azure-native-authorization-role-assignment-group-or-workload"] = {
+        "waivers": [{"resource": "reader-to-a-user", "reason": reason}]
+    }
+    (pack / "config" / "prod.json").write_text(json.dumps(config))
+    result, findings = check_user_grant(pack)
+    assert result.returncode == 1, result.stderr
+    assert findings["azure-native-authorization-role-assignment-group-or-workload"]["waived"] == reason
+    mfa = findings["azuread-conditional-access-policy-covers-role-groups"]
+    assert (mfa["message"], mfa["enforcement"], mfa["waived"]) == (USER_MFA_MESSAGE, "mandatory", None)
+    assert "1 mandatory policy violation" in result.stderr

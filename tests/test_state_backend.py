@@ -485,9 +485,10 @@ def test_network_mode_and_allow_list_agree():
     assert errors_of(bootstrap(network={"mode": "private", "allowedIpRanges": ["203.0.113.0/24"]})) == [
         'mlplatform:stateBackend.network.allowedIpRanges: expected no allow-list in private mode (public network access is disabled), found list ["203.0.113.0/24"]'
     ]
-    assert errors_of(bootstrap(network={"allowedIpRanges": ["0.0.0.0/0", "10.0.0.0/15", "10.0.0.0/16"]})) == [
-        'mlplatform:stateBackend.network.allowedIpRanges[0]: expected a range no wider than /16 (the state store is never open to a large part of the Internet), found string "0.0.0.0/0"',
-        'mlplatform:stateBackend.network.allowedIpRanges[1]: expected a range no wider than /16 (the state store is never open to a large part of the Internet), found string "10.0.0.0/15"',
+    # The floor of every public allow-list (components/firewall.py; tests/test_allow_lists.py has the whole table).
+    assert errors_of(bootstrap(network={"allowedIpRanges": ["0.0.0.0/0", "20.0.0.0/15", "20.0.0.0/16"]})) == [
+        'mlplatform:stateBackend.network.allowedIpRanges[0]: expected a range no wider than /16 (an allow-list admits an organisation\'s egress addresses, never a large part of the Internet), found string "0.0.0.0/0", a /0 (4,294,967,296 addresses)',
+        'mlplatform:stateBackend.network.allowedIpRanges[1]: expected a range no wider than /16 (an allow-list admits an organisation\'s egress addresses, never a large part of the Internet), found string "20.0.0.0/15", a /15 (131,072 addresses)',
     ]
 
 

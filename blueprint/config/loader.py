@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from blueprint.config.errors import ConfigError, ConfigIssue, describe
@@ -39,6 +38,7 @@ from blueprint.config.model import (
 from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues
 from components import regions, vm_sizes
 from components.cron import validate_cron
+from components.firewall import allow_list_problems
 from components.naming import RULES, ResourceKind, validate_name
 from components.options import ClusterTier, Environment, MfaState, NetworkMode, StateNetworkMode
 from components.roles import BuiltInRole, Persona, Scope
@@ -177,10 +177,6 @@ def _stack_kind_issues(project: str, values: Mapping[str, Any], environment: Env
     return issues
 
 
-#: Widest firewall range the state backend accepts: an organisation's egress, not a slice of the Internet.
-_WIDEST_STATE_RANGE = 16
-
-
 def _state_backend_issues(project: str, backend: Mapping[str, Any]) -> list[ConfigIssue]:
     """Rules of the state backend that span keys: network mode and allow-list, restore window, names, operators."""
     issues: list[ConfigIssue] = []
@@ -195,9 +191,8 @@ def _state_backend_issues(project: str, backend: Mapping[str, Any]) -> list[Conf
         issue(["network", "allowedIpRanges"], "at least one IP range in allowList mode (the administrators' and CI egress addresses), or mode private", "nothing")
     if mode is StateNetworkMode.PRIVATE and ranges:
         issue(["network", "allowedIpRanges"], "no allow-list in private mode (public network access is disabled)", describe(ranges))
-    for index, cidr in enumerate(ranges):
-        if ipaddress.ip_network(cidr, strict=False).prefixlen < _WIDEST_STATE_RANGE:
-            issue(["network", "allowedIpRanges", index], f"a range no wider than /{_WIDEST_STATE_RANGE} (the state store is never open to a large part of the Internet)", describe(cidr))
+    if mode is StateNetworkMode.ALLOW_LIST:
+        issues += _allow_list_issues(project, ["stateBackend", "network", "allowedIpRanges"], ranges)
 
     soft_delete = backend.get("softDeleteDays", StateBackendConfig.soft_delete_days)
     restore = backend.get("restoreDays")
@@ -339,6 +334,7 @@ def _network_issues(project: str, network: Mapping[str, Any], environment: Envir
             issue("mode", f"managed or private in {environment.value} (public networking is for dev only)")
         if not network.get("allowedIpRanges"):
             issue("allowedIpRanges", "at least one IP range: public mode is never open to the whole Internet")
+        issues += _allow_list_issues(project, ["network", "allowedIpRanges"], network.get("allowedIpRanges", []))
     elif network.get("allowedIpRanges"):
         issue("allowedIpRanges", f"no allow-list in {mode.value} mode (public network access is disabled)")
     if "addressSpace" in network and mode is not NetworkMode.PRIVATE:
@@ -346,6 +342,17 @@ def _network_issues(project: str, network: Mapping[str, Any], environment: Envir
     if network.get("outboundRules") and mode is NetworkMode.PUBLIC:
         issue("outboundRules", "no outbound rules in public mode (outbound to the Internet is already allowed)")
     return issues
+
+
+def _allow_list_issues(project: str, path: list[Any], ranges: Sequence[str]) -> list[ConfigIssue]:
+    """The floor every public allow-list keeps (components/firewall.py), reported on the entry that breaks it, or
+    on the list when only the entries together admit too much."""
+    return [
+        ConfigIssue(key_path(project, path), problem.rule, problem.finding)
+        if problem.index is None
+        else ConfigIssue(key_path(project, [*path, problem.index]), problem.rule, f"{describe(ranges[problem.index])}, {problem.finding}")
+        for problem in allow_list_problems(ranges)
+    ]
 
 
 def _access_issues(project: str, access: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:

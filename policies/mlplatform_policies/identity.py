@@ -1,32 +1,58 @@
-"""Identity and access: MFA through Conditional Access, role assignments to groups and workloads only, no privileged
-roles at subscription scope, and no stored credentials on Entra ID applications.
+"""Identity and access: MFA through Conditional Access for every person holding a role, role assignments to groups
+and workloads only, no privileged roles at subscription scope, constrained role delegation, and no stored credentials
+on Entra ID applications.
 
-The stack policy ``azuread-conditional-access-policy-covers-role-groups`` links each group that receives a role to
-the Conditional Access policies that include it in two ways, in this order:
+The stack policy ``azuread-conditional-access-policy-covers-role-groups`` (named when it covered groups only; configs
+and reports refer to the name) requires MFA of every human principal that receives a role. It decides who that is
+from each role assignment:
 
-1. By object ID, when both are known: the group's ``objectId`` output (or the assignment's ``principalId``) against
-   the policy's ``conditions.users.includedGroups`` / ``excludedGroups`` outputs. The offline preview knows every
-   output, so this is what it uses; it also sees exclusions.
+- principalType ``ServicePrincipal``: a workload, exempt. Azure looks the principal up, compares its type with the
+  declared one and refuses the assignment on a mismatch (error ``UnmatchedPrincipalType``: "The PrincipalId '...'
+  has type 'User', which is different from specified PrincipalType 'ServicePrincipal'"; reported the other way round
+  in Azure/azure-dev issue 3581), so a person cannot hide behind this declaration.
+- principalType missing or of another kind, with a principalId that comes from a service principal
+  (``azuread:index/servicePrincipal:ServicePrincipal``) or a user-assigned identity
+  (``azure-native:managedidentity:UserAssignedIdentity``) of the stack, linked through
+  ``propertyDependencies.principalId`` or by an equal object ID: the stack's own workload identity, exempt.
+- principalType ``Group`` or ``User``, and every other assignment: a person, or possibly one, who must be covered.
+  A user is reported even when its principal-type finding is waived: the waiver accepts the direct grant, not a
+  password-only sign-in.
+
+Each principal is linked to the Conditional Access policies that include it in two ways, in this order:
+
+1. By object ID, when both are known: the principal's ``objectId`` output (of the stack's Group or User resource), or
+   the assignment's ``principalId``, against the policy's ``conditions.users`` outputs: ``includedGroups`` /
+   ``excludedGroups`` for a group, ``includedUsers`` / ``excludedUsers`` for a user, either for an undeclared type;
+   ``includedUsers: ["All"]`` includes everyone not excluded. The offline preview knows every output, so this is what
+   it uses; it also sees exclusions.
 2. By dependency, when an ID is unknown (a real ``pulumi preview`` of a new stack: Entra assigns object IDs at
-   creation): the assignment's ``propertyDependencies.principalId`` leads to the group resource, and a policy includes
-   the group when its ``propertyDependencies.conditions`` lists that group. A dependency cannot tell an included group
-   from an excluded one, so the platform's component only ever excludes break-glass groups it does not create.
+   creation): the assignment's ``propertyDependencies.principalId`` leads to the group or user resource, and a policy
+   includes it when its ``propertyDependencies.conditions`` lists that resource, or when it includes all users. A
+   dependency cannot tell an included principal from an excluded one, so the platform's component only ever excludes
+   break-glass accounts it does not create. A principal whose ID is unknown and that no resource of the stack
+   explains is covered only by a policy for all users.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
-from components.roles import PRIVILEGED_ROLE_GUIDS
-from mlplatform_policies.base import Controls, get, is_value, resource_policy, stack_policy
+from components.roles import DELEGATING_ROLE_GUIDS, GRANTABLE_PRINCIPAL_TYPES, PRIVILEGED_ROLE_GUIDS
+from mlplatform_policies.base import Controls, get, is_value, resource_policy, shown, stack_policy
 
 CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"
+USER = "azuread:index/user:User"
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+#: The stack's own workload identities: a principalId taken from one of these is not a person.
+WORKLOAD_TYPES = (SERVICE_PRINCIPAL, USER_ASSIGNED_IDENTITY)
 APPLICATION = "azuread:index/application:Application"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 #: Entra ID credential resources that store a secret or a certificate for an application or service principal.
@@ -39,7 +65,7 @@ CREDENTIAL_TYPES = (
 
 #: "Windows Azure Service Management API" (Azure Resource Manager): Azure ML studio, the CLI and the SDKs call it.
 AZURE_MANAGEMENT_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
-ALLOWED_PRINCIPAL_TYPES = ("Group", "ServicePrincipal")
+ALLOWED_PRINCIPAL_TYPES = GRANTABLE_PRINCIPAL_TYPES
 _SCOPES = (
     (re.compile(r"^/subscriptions/[^/]+/?$", re.IGNORECASE), "subscription"),
     (re.compile(r"^/providers/Microsoft\.Management/managementGroups/[^/]+/?$", re.IGNORECASE), "management group"),
@@ -308,6 +334,103 @@ role_assignment_privileged_scope = resource_policy(
 )
 
 
+# --- Delegated role assignment management ---
+
+_ASSIGNMENTS = "Microsoft.Authorization/roleAssignments"
+#: Condition version of Azure ABAC conditions on role assignments (the only one Azure accepts).
+CONDITION_VERSION = "2.0"
+
+
+def _constraint(source: str, attribute: str, operators: str) -> re.Pattern[str]:
+    """An ABAC expression ``@<source>[roleAssignments:<attribute>] <operator> {<values>}``; group 1 is the values."""
+    return re.compile(
+        rf"@{source}\[{re.escape(_ASSIGNMENTS)}:{attribute}\]\s+ForAnyOfAnyValues:(?:{operators})\s*\{{([^}}]*)\}}",
+        re.IGNORECASE,
+    )
+
+
+#: The principal-type expressions of a delegation condition, by the action they constrain. Writes carry request
+#: attributes, deletes resource attributes (Azure ABAC, "Authorization actions and attributes").
+_PRINCIPAL_TYPE_CONSTRAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("writes", _constraint("Request", "PrincipalType", "StringEqualsIgnoreCase|StringEquals")),
+    ("deletes", _constraint("Resource", "PrincipalType", "StringEqualsIgnoreCase|StringEquals")),
+)
+#: What a delegation condition must constrain: (what, pattern).
+_DELEGATION_CONSTRAINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("the write action", re.compile(rf"ActionMatches\{{\s*'{re.escape(_ASSIGNMENTS)}/write'\s*\}}", re.IGNORECASE)),
+    ("the delete action", re.compile(rf"ActionMatches\{{\s*'{re.escape(_ASSIGNMENTS)}/delete'\s*\}}", re.IGNORECASE)),
+    ("the roles it may assign (@Request[...:RoleDefinitionId])", _constraint("Request", "RoleDefinitionId", "GuidEquals")),
+    ("the roles it may remove (@Resource[...:RoleDefinitionId])", _constraint("Resource", "RoleDefinitionId", "GuidEquals")),
+    ("the principal types it may assign to (@Request[...:PrincipalType])", _PRINCIPAL_TYPE_CONSTRAINTS[0][1]),
+    ("the principal types it may remove from (@Resource[...:PrincipalType])", _PRINCIPAL_TYPE_CONSTRAINTS[1][1]),
+)
+_EXPECTED_DELEGATION = (
+    f"a condition (conditionVersion '{CONDITION_VERSION}') that, for both {_ASSIGNMENTS}/write and /delete, limits the "
+    "role definitions (RoleDefinitionId ForAnyOfAnyValues:GuidEquals) and the principal types (PrincipalType "
+    f"ForAnyOfAnyValues:StringEqualsIgnoreCase, within {' and '.join(ALLOWED_PRINCIPAL_TYPES)})"
+)
+
+
+def delegation_problem(props: Mapping[str, Any]) -> str | None:
+    guid = _role_guid(_read(props, "roleDefinitionId"))
+    role = DELEGATING_ROLE_GUIDS.get(guid or "")
+    if role is None:
+        return None
+    granted = f"role assignment grants {role} ({guid})"
+    condition = _read(props, "condition")
+    if condition is UNKNOWN:
+        return f"{granted} with a condition not known until deployment, so it cannot be checked; expected {_EXPECTED_DELEGATION}"
+    if not isinstance(condition, str) or not condition.strip():
+        return (
+            f"{granted} without a condition, so its holder may grant any role to anyone at its scope; expected "
+            f"{_EXPECTED_DELEGATION}"
+        )
+    problems = [f"does not constrain {what}" for what, pattern in _DELEGATION_CONSTRAINTS if not pattern.search(condition)]
+    allowed = {t.lower() for t in ALLOWED_PRINCIPAL_TYPES}
+    for action, pattern in _PRINCIPAL_TYPE_CONSTRAINTS:
+        for match in pattern.finditer(condition):
+            types = [value.strip().strip("'\"") for value in match.group(1).split(",") if value.strip()]
+            extra = sorted({t for t in types if t.lower() not in allowed})
+            if extra:
+                problems.append(f"admits principal types {extra} for {action}")
+    version = _read(props, "conditionVersion")
+    if not is_value(version, CONDITION_VERSION):
+        problems.append(f"has conditionVersion {shown(version) if version is not UNKNOWN else 'unknown'}")
+    if not problems:
+        return None
+    return f"{granted} with a condition that {'; '.join(dict.fromkeys(problems))}; expected {_EXPECTED_DELEGATION}"
+
+
+role_assignment_constrained_delegation = resource_policy(
+    name="azure-native-authorization-role-assignment-constrained-delegation",
+    description="Role Based Access Control Administrator and User Access Administrator are granted only with a "
+    "condition limiting which roles they assign, and to which principal types.",
+    rationale=(
+        "A holder of either role may write role assignments: unconditioned, a deployment identity could make itself "
+        "(or anyone) Owner; conditioned on roles alone, it could still grant the platform's data roles to any "
+        "individual user, outside the groups that MFA and access reviews cover."
+    ),
+    checks=(
+        "When the role GUID taken from `roleDefinitionId` is Role Based Access Control Administrator "
+        "(f58310d9-a9f6-439a-9e8d-f62e7b41a168) or User Access Administrator (18d7d88d-d35e-4fb5-a5c3-7773c20a72d9), "
+        "`conditionVersion` is `2.0` and `condition` names the write and delete actions of role assignments and "
+        "constrains, with `ForAnyOfAnyValues` expressions, both `@Request` and `@Resource` "
+        "`Microsoft.Authorization/roleAssignments:RoleDefinitionId` and `PrincipalType`, the principal types staying "
+        "within Group and ServicePrincipal."
+    ),
+    severity=Severity.HIGH,
+    resource_types=[ROLE_ASSIGNMENT],
+    check=delegation_problem,
+    controls=Controls(mcsb=("PA-1", "PA-7")),
+    remediation=(
+        "Pass the grant's condition from delegation_condition() in components/roles.py (as blueprint/platform/ci.py "
+        "does for the CI deploy identity): it limits the roles to PLATFORM_ASSIGNED_ROLES and the principal types to "
+        "Group and ServicePrincipal, for writes and deletes; components/role_assignments.py sets conditionVersion 2.0."
+    ),
+    url="https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples",
+)
+
+
 # --- Credentials of applications and service principals ---
 
 
@@ -370,7 +493,25 @@ application_inline_password = resource_policy(
 )
 
 
-# --- Stack: every group holding a role is covered by an enforced MFA policy ---
+# --- Stack: every human principal holding a role is covered by an enforced MFA policy ---
+
+_GROUP, _USER, _UNDECLARED = "group", "user", "undeclared"
+
+
+@dataclass
+class _Principal:
+    """Whom role assignments grant to, as far as the stack can tell."""
+
+    kind: str
+    """``group``, ``user``, or ``undeclared`` (principalType missing or of another kind: it may be a person)."""
+    resource: Any | None
+    """The stack's own Group or User resource, when the stack creates the principal."""
+    object_id: Any
+    """A string when known, ``UNKNOWN`` during a real preview, None when the plan carries nothing usable."""
+    declared_type: Any
+    """The assignments' principalType as written (None when missing)."""
+    assignments: list[Any] = field(default_factory=list)
+    """The role assignments granting to it."""
 
 
 def _object_id(resource: Any) -> str | _Unknown | None:
@@ -380,92 +521,165 @@ def _object_id(resource: Any) -> str | _Unknown | None:
     return value if isinstance(value, str) or value is UNKNOWN else None
 
 
-def _covers(policy: Any, group: Any | None, object_id: Any) -> bool:
-    """Whether the MFA ``policy`` applies to the group (a resource of the stack, or only its object ID)."""
-    included = _strings(_read(policy.props, "conditions.users.includedGroups"))
-    excluded = _strings(_read(policy.props, "conditions.users.excludedGroups"))
-    users = _strings(_read(policy.props, "conditions.users.includedUsers"))
-    all_users = isinstance(users, list) and any(u.lower() == "all" for u in users)
-    if isinstance(object_id, str) and isinstance(included, list):
-        if isinstance(excluded, list) and object_id.lower() in {g.lower() for g in excluded}:
-            return False
-        return all_users or object_id.lower() in {g.lower() for g in included}
-    linked = group is not None and any(
-        dependency.urn == group.urn for dependency in policy.property_dependencies.get("conditions", [])
-    )
-    return linked or all_users
+def _workload_object_id(resource: Any) -> Any:
+    """A workload identity's object ID: a service principal's ``objectId``, a managed identity's ``principalId``."""
+    return _read(resource.props, "principalId" if resource.resource_type == USER_ASSIGNED_IDENTITY else "objectId")
 
 
 def _same_id(a: Any, b: Any) -> bool:
     return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
 
 
-def _role_groups(resources: Sequence[Any]) -> dict[str, tuple[Any | None, Any, list[str]]]:
-    """Each group receiving a role: key -> (group resource or None, object ID, names of its assignments)."""
-    groups = [r for r in resources if r.resource_type == GROUP]
-    holders: dict[str, tuple[Any | None, Any, list[str]]] = {}
+def _listed(object_id: str, values: Any) -> bool:
+    return isinstance(values, list) and object_id.lower() in {value.lower() for value in values}
+
+
+def _own_workload(assignment: Any, principal_id: Any, workloads: Sequence[Any]) -> bool:
+    """Whether the assignment's principal is a service principal or managed identity this stack creates."""
+    linked = assignment.property_dependencies.get("principalId", [])
+    if any(dependency.resource_type in WORKLOAD_TYPES for dependency in linked):
+        return True
+    return any(_same_id(_workload_object_id(workload), principal_id) for workload in workloads)
+
+
+def _human_principals(resources: Sequence[Any]) -> list[_Principal]:
+    """Every principal a role assignment grants to, except the stack's own workload identities (module docstring)."""
+    people = [r for r in resources if r.resource_type in (GROUP, USER)]
+    workloads = [r for r in resources if r.resource_type in WORKLOAD_TYPES]
+    principals: dict[str, _Principal] = {}
     for assignment in (r for r in resources if r.resource_type == ROLE_ASSIGNMENT):
+        declared = _read(assignment.props, "principalType")
         principal_id = _read(assignment.props, "principalId")
-        linked = [d for d in assignment.property_dependencies.get("principalId", []) if d.resource_type == GROUP]
+        if is_value(declared, "ServicePrincipal"):
+            continue  # Azure refuses the assignment unless the principal really is a service principal
+        kind = _GROUP if is_value(declared, "Group") else _USER if is_value(declared, "User") else _UNDECLARED
+        if kind == _UNDECLARED and _own_workload(assignment, principal_id, workloads):
+            continue
+        types = {_GROUP: (GROUP,), _USER: (USER,), _UNDECLARED: (GROUP, USER)}[kind]
+        linked = [d for d in assignment.property_dependencies.get("principalId", []) if d.resource_type in types]
         if not linked and isinstance(principal_id, str):
-            linked = [g for g in groups if _same_id(_object_id(g), principal_id)]
-        if linked:
-            for group in linked:
-                holders.setdefault(group.urn, (group, _object_id(group), []))[2].append(assignment.name)
-        elif is_value(_read(assignment.props, "principalType"), "Group") and isinstance(principal_id, str):
-            holders.setdefault(f"id:{principal_id.lower()}", (None, principal_id, []))[2].append(assignment.name)
-    return holders
+            linked = [r for r in people if r.resource_type in types and _same_id(_object_id(r), principal_id)]
+        for resource in linked:
+            linked_kind = _GROUP if resource.resource_type == GROUP else _USER
+            principals.setdefault(resource.urn, _Principal(linked_kind, resource, _object_id(resource), declared))
+            principals[resource.urn].assignments.append(assignment)
+        if not linked:
+            key = f"id:{principal_id.lower()}" if isinstance(principal_id, str) else f"assignment:{assignment.urn}"
+            known = principal_id if isinstance(principal_id, str) or principal_id is UNKNOWN else None
+            principals.setdefault(key, _Principal(kind, None, known, declared)).assignments.append(assignment)
+    return list(principals.values())
+
+
+def _covers(policy: Any, principal: _Principal) -> bool:
+    """Whether the MFA ``policy`` applies to ``principal``: by object ID when both sides are known, else through the
+    policy's dependency on the principal's resource, or a policy for all users."""
+    included_users = _strings(_read(policy.props, "conditions.users.includedUsers"))
+    all_users = isinstance(included_users, list) and any(u.lower() == "all" for u in included_users)
+    as_group = principal.kind in (_GROUP, _UNDECLARED)
+    as_user = principal.kind in (_USER, _UNDECLARED)
+    object_id = principal.object_id
+    if isinstance(object_id, str):
+        included = {
+            "groups": _strings(_read(policy.props, "conditions.users.includedGroups")) if as_group else [],
+            "users": included_users if as_user else [],
+        }
+        excluded_groups = _strings(_read(policy.props, "conditions.users.excludedGroups")) if as_group else []
+        excluded_users = _strings(_read(policy.props, "conditions.users.excludedUsers")) if as_user else []
+        if _listed(object_id, excluded_groups) or _listed(object_id, excluded_users):
+            return False
+        if all_users or any(_listed(object_id, values) for values in included.values()):
+            return True
+        if all(isinstance(values, list) for values in included.values()):
+            return False  # every list is known and none includes it
+    linked = principal.resource is not None and any(
+        dependency.urn == principal.resource.urn for dependency in policy.property_dependencies.get("conditions", [])
+    )
+    return linked or all_users
 
 
 def _names(names: list[str]) -> str:
     ordered = sorted(names)
-    shown = ", ".join(ordered[:3])
-    return shown if len(ordered) <= 3 else f"{shown} and {len(ordered) - 3} more"
+    shown_names = ", ".join(ordered[:3])
+    return shown_names if len(ordered) <= 3 else f"{shown_names} and {len(ordered) - 3} more"
 
 
-def _uncovered_groups(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
+def _label(principal: _Principal) -> str:
+    """How a violation names the principal: its display name when the stack creates it, else its object ID."""
+    noun = {_GROUP: "Entra group", _USER: "Entra user"}.get(principal.kind, "Principal")
+    if principal.resource is not None:
+        display = _read(principal.resource.props, "displayName")
+        return f"{noun} {display if isinstance(display, str) else principal.resource.name}"
+    notes = []
+    if isinstance(principal.object_id, str):
+        subject = f"{noun} {principal.object_id}"
+        notes.append("not created by this stack")
+    else:
+        subject = f"{noun} whose object ID is not known until deployment"
+    if principal.kind == _UNDECLARED:
+        declared = principal.declared_type
+        notes.append(
+            "principalType "
+            + ("not set" if declared is None else "unknown until deployment" if declared is UNKNOWN else shown(declared))
+        )
+    return f"{subject} ({'; '.join(notes)})" if notes else subject
+
+
+_COVERAGE_EXPECTED = {
+    _GROUP: "the group in conditions.users.includedGroups of such a policy",
+    _USER: "the user's object ID in conditions.users.includedUsers (and not in excludedUsers) of such a policy, or "
+    "includedUsers ['All']",
+    _UNDECLARED: "its object ID in conditions.users.includedUsers or includedGroups of such a policy, or "
+    "principalType 'ServicePrincipal' if it is a workload identity",
+}
+
+
+def _uncovered_principals(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
     resources = list(args.resources)
     mfa_policies = [
         r for r in resources if r.resource_type == CONDITIONAL_ACCESS_POLICY and enforces_mfa_on_azure(r.props)
     ]
-    for group, object_id, assignments in _role_groups(resources).values():
-        if any(_covers(policy, group, object_id) for policy in mfa_policies):
+    for principal in _human_principals(resources):
+        if any(_covers(policy, principal) for policy in mfa_policies):
             continue
-        if group is not None:
-            display = _read(group.props, "displayName")
-            label = f"Entra group {display if isinstance(display, str) else group.name}"
-            urn = group.urn
-        else:
-            label = f"Entra group {object_id} (not created by this stack)"
-            urn = next((r.urn for r in resources if r.name == sorted(assignments)[0]), None)
+        names = [assignment.name for assignment in principal.assignments]
+        first = min(principal.assignments, key=lambda assignment: assignment.name)
+        urn = principal.resource.urn if principal.resource is not None else first.urn
         yield urn, (
-            f"{label} holds role assignments ({_names(assignments)}) but no enabled Conditional Access policy "
-            "requiring MFA for the Windows Azure Service Management API includes it; expected the group in "
-            "conditions.users.includedGroups of such a policy"
+            f"{_label(principal)} holds role assignments ({_names(names)}) but no enabled Conditional Access policy "
+            "requiring MFA for the Windows Azure Service Management API includes it; expected "
+            f"{_COVERAGE_EXPECTED[principal.kind]}"
         )
 
 
-groups_covered_by_mfa = stack_policy(
+principals_covered_by_mfa = stack_policy(
     name="azuread-conditional-access-policy-covers-role-groups",
-    description="Every Entra group that receives a role assignment is included in an enforced MFA Conditional Access "
-    "policy for Azure management.",
+    description="Every person holding a role (a group, a user, or a principal whose type is not declared and is not "
+    "one of the stack's own workload identities) is included in an enforced MFA Conditional Access policy for Azure "
+    "management.",
     rationale=(
-        "Roles are granted to groups so that MFA can be required of exactly the people who hold them; a group "
-        "added with roles but left out of the policy lets its members in with a password alone."
+        "Roles are granted to groups so that MFA can be required of exactly the people who hold them; a group left "
+        "out of the policy, or a user granted a role directly (reported here even when its principal-type finding "
+        "is waived), signs in with a password alone. A grant that does not declare its principal type may be to a "
+        "person too, so only the stack's own workload identities and declared service principals are exempt."
     ),
     checks=(
-        "For each group that a role assignment targets (linked through `propertyDependencies.principalId`, or by "
-        "principalId), an enabled Conditional Access policy targeting the management API and requiring MFA includes "
-        "it: by object ID in `conditions.users.includedGroups` (and not in `excludedGroups`) when IDs are known, "
-        "else through its `propertyDependencies.conditions`."
+        "For each role assignment, except those with principalType `ServicePrincipal` (Azure refuses an assignment "
+        "whose declared type does not match the principal) and those of undeclared type whose principalId comes "
+        "from a service principal or user-assigned identity of the stack (through `propertyDependencies.principalId` "
+        "or an equal object ID), an enabled Conditional Access policy targeting the management API and requiring "
+        "MFA includes the principal: by object ID in `conditions.users.includedGroups` (groups) or `includedUsers` "
+        "(users; either one for an undeclared type) and not in the matching excluded list, or by `includedUsers` "
+        "`All`, or through its `propertyDependencies.conditions` when object IDs are unknown."
     ),
     severity=Severity.HIGH,
-    check=_uncovered_groups,
+    check=_uncovered_principals,
     controls=Controls(azure_policy=("4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b",), mcsb=("IM-6", "PA-7")),
     remediation=(
-        f"Pass every persona group's object ID to {_MFA_COMPONENT} (`included_group_ids`); groups referenced by ID "
+        "Grant people roles through persona groups (components/access_groups.py, roles from PERSONA_ROLES) and pass "
+        f"every persona group's object ID to {_MFA_COMPONENT} (`included_group_ids`); groups referenced by ID "
         "(`access.existingGroups` in the stack file) must be included too, and never listed in "
-        "`access.breakGlass.groupIds`."
+        "`access.breakGlass.groupIds`. A user who must hold a role directly needs an MFA policy listing their object "
+        "ID in includedUsers (or all users); a workload identity's grant declares principalType `ServicePrincipal`."
     ),
     url=_CA_URL,
     relaxed_in=("dev",),
@@ -478,7 +692,8 @@ POLICIES: list = [
     ca_requires_mfa,
     role_assignment_principal,
     role_assignment_privileged_scope,
+    role_assignment_constrained_delegation,
     credential_resources,
     application_inline_password,
-    groups_covered_by_mfa,
+    principals_covered_by_mfa,
 ]

@@ -5,6 +5,10 @@ Resource policies read inputs. Security rules appear two ways, both checked: inl
 and inline in a VirtualNetwork's ``subnets``. An NSG reference whose ID is unknown during a real preview (the NSG is
 created in the same update) counts as set.
 
+The firewall IP-rule policy applies the allow-list floor of ``components/firewall.py`` (the one config validation
+applies to ``allowedIpRanges``) to the rules a plan actually carries, wherever they come from. A rule whose address
+is unknown during a real preview cannot be checked, so it is reported rather than passed.
+
 The private-endpoint policy is a stack policy: it links each endpoint to its target through the engine's dependency
 graph (``property_dependencies["privateLinkServiceConnections"]``, else ``dependencies``), never by comparing IDs,
 which are unknown until the resources exist.
@@ -18,8 +22,9 @@ from typing import Any
 from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
+from components.firewall import allow_list_problems
 from mlplatform_policies.base import shown as _shown
-from mlplatform_policies.base import Controls, is_value, resource_policy, stack_policy
+from mlplatform_policies.base import Controls, get, is_value, resource_policy, stack_policy
 
 NSG = "azure-native:network:NetworkSecurityGroup"
 SECURITY_RULE = "azure-native:network:SecurityRule"
@@ -49,6 +54,14 @@ PRIVATE_LINK_TARGETS: Mapping[str, tuple[str, str]] = {
 }
 
 _CONNECTION_KEYS = ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections")
+
+#: Resource types whose firewalls carry IP rules, where the rules live in their inputs (list path, address key),
+#: and the input that names each of them in messages.
+FIREWALL_TYPES = (STORAGE_ACCOUNT, KEY_VAULT, CONTAINER_REGISTRY)
+IP_RULE_LOCATIONS = (("networkRuleSet.ipRules", "iPAddressOrRange"), ("properties.networkAcls.ipRules", "value"))
+FIREWALL_NAME_INPUTS: Mapping[str, str] = {
+    "accountName": "Storage account", "vaultName": "Key Vault", "registryName": "Container registry",
+}
 
 
 def _safe_get(container: Any, key: str) -> Any:
@@ -166,6 +179,47 @@ def _nsg_attached(props: Mapping[str, Any]) -> str | None:
     )
 
 
+# --- Firewall IP rules ---
+
+
+def _ip_rule_addresses(props: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(property path, address) of each IP rule of a firewall; ``"(unknown)"`` for what is unknown in a preview."""
+    found: list[tuple[str, Any]] = []
+    for path, key in IP_RULE_LOCATIONS:
+        try:
+            rules = get(props, path)
+        except UnknownValueError:
+            found.append((path, "(unknown)"))
+            continue
+        found += [(f"{path}[{index}].{key}", _safe_get(rule, key)) for index, rule in enumerate(_as_list(rules))]
+    return found
+
+
+def _firewall_name(props: Mapping[str, Any]) -> str:
+    keys = set(props)  # iterating keys never touches values, which may be unknown during preview
+    for key, noun in FIREWALL_NAME_INPUTS.items():
+        if key in keys:
+            name = _safe_get(props, key)
+            return f"{noun} {name}" if isinstance(name, str) and name != "(unknown)" else noun
+    return "Resource"
+
+
+def _firewall_ip_rules(props: Mapping[str, Any]) -> str | None:
+    addresses = _ip_rule_addresses(props)
+    findings = [f"{where} is not known until deployment, so it cannot be checked" for where, a in addresses if a == "(unknown)"]
+    if not findings:
+        entries = [address if isinstance(address, str) else repr(address) for _, address in addresses]
+        for problem in allow_list_problems(entries):
+            if problem.index is None:
+                findings.append(f"its IP rules together are {problem.finding}; expected {problem.rule}")
+            else:
+                where = addresses[problem.index][0]
+                findings.append(f"{where} {_shown(entries[problem.index])} is {problem.finding}; expected {problem.rule}")
+    if not findings:
+        return None
+    return f"{_firewall_name(props)} firewall admits what an allow-list must not: {'; '.join(findings)}."
+
+
 # --- Private endpoints (stack) ---
 
 
@@ -281,6 +335,36 @@ POLICIES: list = [
             "network.Subnet, as the PrivateNetwork component (components/private_network.py) does for its endpoint subnet."
         ),
         url="https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works",
+    ),
+    resource_policy(
+        name="azure-native-network-firewall-ip-rules-public-and-bounded",
+        description="Storage, Key Vault and container registry firewalls admit public addresses only, no range wider "
+        "than a /16 and no more than one /16 in all.",
+        rationale=(
+            "An IP allow-list exists to admit an organisation's egress addresses. 0.0.0.0/0, two /1 halves or a stack of "
+            "wide ranges reopens the service to the Internet behind a firewall that only looks closed; private and "
+            "reserved ranges never match (Azure firewall IP rules see public client addresses), so they hide a "
+            "misunderstanding: private networks come in through private endpoints or virtual network rules."
+        ),
+        checks=(
+            "Every `networkRuleSet.ipRules[].iPAddressOrRange` (storage accounts, container registries) and "
+            "`properties.networkAcls.ipRules[].value` (Key Vaults) is a known IPv4 address or CIDR range, no wider than "
+            "/16, outside the special-purpose blocks (private RFC 1918, loopback, link-local, carrier-grade NAT "
+            "100.64.0.0/10, 'this network', IETF, benchmarking, multicast, reserved; the RFC 5737 documentation ranges "
+            "are accepted as placeholders), and all of a resource's rules, overlaps merged, admit at most 65,536 "
+            "addresses: the rules of components/firewall.py, which config validation applies too."
+        ),
+        severity=Severity.HIGH,
+        resource_types=FIREWALL_TYPES,
+        check=_firewall_ip_rules,
+        controls=Controls(mcsb=("NS-2",)),
+        remediation=(
+            "List your egress addresses under `mlplatform:network.allowedIpRanges` (dev, public mode) or "
+            "`mlplatform:stateBackend.network.allowedIpRanges` (bootstrap) in the stack file: config validation "
+            "applies the same floor, and components/hardening.py copies the list into the storage and Key Vault "
+            "firewalls. Reach private networks through private endpoints (`network.mode: private`) instead of IP rules."
+        ),
+        url="https://learn.microsoft.com/azure/storage/common/storage-network-security",
     ),
     stack_policy(
         name="azure-native-network-privateendpoint-required",
