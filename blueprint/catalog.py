@@ -263,7 +263,8 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
         "",
         "A **mandatory** violation stops the deployment; an **advisory** one is reported only. Each policy is mandatory "
         f"in every environment unless the environment's pack config says otherwise: {_relaxations(data)} "
-        "A pack config can also waive a policy for named resources, with a reason every report shows.",
+        "A pack config can also waive a policy for named resources, with a reason every report shows, until the "
+        "waiver's expiry date.",
         "",
         "| Policy | Area | Kind | Severity | " + " | ".join(envs) + " | MCSB |",
         "| --- | --- | --- | --- | " + " | ".join("---" for _ in envs) + " | --- |",
