@@ -319,6 +319,15 @@ def test_preview_refuses_a_bad_pack_config(project):
 
 
 @pytest.mark.e2e
+def test_the_catalog_refuses_a_bad_pack_config(project):
+    """``blueprint policies`` shows each environment's enforcement: from a config it validated."""
+    write(project / "policies/config/staging.json", json.dumps({"all": "mandatory", KV: "Advisory"}))
+    result = blueprint("policies", cwd=project)
+    assert_refused(result, f'error: policies/config/staging.json: {KV}: expected one of advisory, mandatory, remediate, disabled, found "Advisory"')
+    assert result.stdout == ""
+
+
+@pytest.mark.e2e
 def test_fork_refuses_a_bad_pack_config_and_writes_nothing(project):
     write(project / PROD_CONFIG, waivers(waiver(reason="ok")))
     before = tree_digest(project)
