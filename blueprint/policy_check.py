@@ -145,7 +145,7 @@ def unused_waivers(plan: Plan, config: Any) -> list[str]:
     resources = [r for r in plan.resources if r.custom and r.operation == "create"]
     names = {r.urn for r in resources} | {r.name for r in resources}
     return [
-        f"{config.source}: {entry.key}: waives {entry.waiver.resource!r}, which is not in the plan of stack "
+        f'{config.source}: {entry.key}: waives "{entry.waiver.resource}", which is not in the plan of stack '
         f"{plan.stack}; it exempts nothing (a renamed resource, or a typo?)"
         for entry in config.waivers()
         if entry.waiver.resource not in names

@@ -361,7 +361,7 @@ def test_a_waiver_for_a_resource_not_in_the_plan_is_a_warning_in_every_report(pr
     config[ST_PUBLIC] = {"enforcementLevel": config[ST_PUBLIC], "waivers": [current]}
     config[KV] = {"waivers": [stale]}
     write(project / "policies/config/dev.json", json.dumps(config))
-    warning = (f"policies/config/dev.json: {KV}.waivers[0]: waives 'platform-kv-old', which is not in the plan of "
+    warning = (f'policies/config/dev.json: {KV}.waivers[0]: waives "platform-kv-old", which is not in the plan of '
                "stack dev; it exempts nothing")
     result = blueprint("check", "dev", "--output-dir", "reports", cwd=project)
     assert result.returncode == 0, result.stderr
