@@ -53,8 +53,8 @@ class PackCatalog:
     docs: list[Any]
     areas: dict[str, str] = field(default_factory=dict)
     """Policy name -> the pack module declaring it (``keyvault``, ``network``...)."""
-    configs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Environment -> its pack config, for the environments that have one."""
+    configs: dict[str, Any] = field(default_factory=dict)
+    """Environment -> its validated pack config (``pack_config.PackConfig``), for the environments that have one."""
 
 
 def load_catalog(pack_dir: Path) -> PackCatalog:
@@ -72,7 +72,7 @@ def load_catalog(pack_dir: Path) -> PackCatalog:
             for policy in getattr(module, "POLICIES", ()) or ():
                 areas.setdefault(policy.name, module_name.rsplit(".", 1)[-1])
     config_dir = pack_dir / "config"
-    configs = {path.stem: load_pack_config(pack_dir, path.stem) for path in sorted(config_dir.glob("*.json"))} if config_dir.is_dir() else {}
+    configs = {path.stem: load_pack_config(pack_dir, path.stem, policies) for path in sorted(config_dir.glob("*.json"))} if config_dir.is_dir() else {}
     return PackCatalog(
         name=str(getattr(package, "PACK_NAME", pack_dir.name)),
         docs=[catalog[p.name] for p in policies],
@@ -129,22 +129,22 @@ def environments_of(docs: Sequence[Any], configs: Mapping[str, Any] | None = Non
     return [*DEFAULT_ENVIRONMENTS, *sorted(extra - set(DEFAULT_ENVIRONMENTS))]
 
 
-def enforcement(doc: Any, environment: str, configs: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def enforcement(doc: Any, environment: str, configs: Mapping[str, Any] | None = None) -> str:
     """The policy's enforcement level in ``environment``: the pack config's when there is one, otherwise
     mandatory, or advisory where the policy is declared relaxed."""
     if configs and environment in configs:
-        return policy_settings(dict(configs[environment]), doc.name)[0]
+        return policy_settings(configs[environment], doc.name)[0]
     return "advisory" if environment in getattr(doc, "relaxed_in", ()) else "mandatory"
 
 
-def _waivers(doc: Any, environment: str, configs: Mapping[str, Mapping[str, Any]] | None) -> list[dict[str, str]]:
+def _waivers(doc: Any, environment: str, configs: Mapping[str, Any] | None) -> list[dict[str, str]]:
     if not configs or environment not in configs:
         return []
-    _, properties = policy_settings(dict(configs[environment]), doc.name)
     return [
-        {"resource": str(w.get("resource", "")), "reason": str(w.get("reason", ""))}
-        for w in properties.get("waivers", []) or []
-        if isinstance(w, Mapping)
+        {"resource": entry.waiver.resource, "reason": entry.waiver.reason}
+        | ({"expires": entry.waiver.expires.isoformat()} if entry.waiver.expires else {})
+        for entry in configs[environment].waivers()
+        if entry.policy == doc.name
     ]
 
 
@@ -172,7 +172,7 @@ def _links(key: str, control: str) -> str | None:
 
 
 def catalog_json(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[str, str] | None = None,
-                 configs: Mapping[str, Mapping[str, Any]] | None = None, environments: Sequence[str] | None = None,
+                 configs: Mapping[str, Any] | None = None, environments: Sequence[str] | None = None,
                  pack: str | None = None) -> dict[str, Any]:
     """The catalog as data: ``{"pack", "environments", "areas", "policies": [...]}``."""
     docs = _docs(docs)
@@ -235,7 +235,7 @@ def _control_list(key: str, controls: list[str]) -> str:
 
 
 def _relaxations(data: Mapping[str, Any]) -> str:
-    counts = {env: sum(1 for p in data["policies"] if p["enforcement"][env] != "mandatory") for env in data["environments"]}
+    counts = {env: sum(1 for p in data["policies"] if p["enforcement"][env] in ("advisory", "disabled")) for env in data["environments"]}
     relaxed = [f"{env} ({count})" for env, count in counts.items() if count]
     if not relaxed:
         return "no environment relaxes any."
@@ -243,7 +243,7 @@ def _relaxations(data: Mapping[str, Any]) -> str:
 
 
 def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[str, str] | None = None,
-                     configs: Mapping[str, Mapping[str, Any]] | None = None, environments: Sequence[str] | None = None,
+                     configs: Mapping[str, Any] | None = None, environments: Sequence[str] | None = None,
                      pack: str | None = None) -> str:
     """``docs/policies.md``: a summary table, then each policy by area with its full documentation."""
     data = catalog_json(docs, areas=areas, configs=configs, environments=environments, pack=pack)
@@ -263,7 +263,8 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
         "",
         "A **mandatory** violation stops the deployment; an **advisory** one is reported only. Each policy is mandatory "
         f"in every environment unless the environment's pack config says otherwise: {_relaxations(data)} "
-        "A pack config can also waive a policy for named resources, with a reason every report shows.",
+        "A pack config can also waive a policy for named resources, with a reason every report shows, until the "
+        "waiver's expiry date.",
         "",
         "| Policy | Area | Kind | Severity | " + " | ".join(envs) + " | MCSB |",
         "| --- | --- | --- | --- | " + " | ".join("---" for _ in envs) + " | --- |",
@@ -292,7 +293,8 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
             out.append("- **Enforcement:** " + ", ".join(f"{env} {policy['enforcement'][env]}" for env in envs))
             for env, waivers in policy["waivers"].items():
                 for waiver in waivers:
-                    out.append(f"- **Waived in {env}:** `{waiver['resource']}`: {_md(waiver['reason'])}")
+                    until = f" (expires on {waiver['expires']})" if "expires" in waiver else ""
+                    out.append(f"- **Waived in {env}:** `{waiver['resource']}`: {_md(waiver['reason'])}{until}")
             out.append(f"- **Why:** {_md(policy['rationale'])}")
             out.append(f"- **What it checks:** {_md(policy['checks'])}")
             out.append(f"- **Remediation:** {_md(policy['remediation'])}")

@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
     preview.add_argument("--json", nargs="?", const="-", metavar="PATH", help="also write the plan as JSON to PATH ('-' or no PATH: standard output, tree omitted)")
     preview.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack to evaluate (default: <program>/policies when present)")
+    preview.add_argument("--policy-pack-config", type=Path, metavar="FILE", help="pack config to apply instead of <pack>/config/<environment>.json (as pulumi's flag)")
     preview.add_argument("--no-policies", action="store_true", help="skip the policy pack")
 
     schema = commands.add_parser("schema", help="print the JSON Schema editors use to validate stack files")
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: every stack of the project)")
     check.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="Pulumi project directory (default: the current directory)")
     check.add_argument("--policy-pack", type=Path, metavar="DIR", help="CrossGuard pack to evaluate (default: <program>/policies)")
+    check.add_argument("--policy-pack-config", type=Path, metavar="FILE", help="pack config to apply to every stack instead of <pack>/config/<environment>.json (as pulumi's flag)")
     check.add_argument("--format", dest="formats", action="append", choices=CHECK_FORMATS, metavar="FORMAT",
                        help=f"report format, one of {', '.join(CHECK_FORMATS)}; repeat for several (default: text, or all with --output-dir)")
     check.add_argument("--output-dir", type=Path, metavar="DIR",
@@ -163,10 +165,12 @@ def _preview(args: argparse.Namespace) -> int:
     from blueprint.cost import UnpricedRegionError, estimate_plan, estimate_to_json, render_estimate
     from blueprint.preview.plan import write_json
     from blueprint.preview.render import render_plan
-    from blueprint.policy_check import plan_findings
+    from blueprint.policy_check import plan_evaluation
     from blueprint.preview.runner import run_stack  # imports pulumi: only for commands that run programs
     from blueprint.project import load_project, read_stack_config
 
+    if args.no_policies and args.policy_pack_config is not None:
+        raise UsageError("--policy-pack-config: nothing to configure with --no-policies")
     project = load_project(args.program.resolve())
     config = read_stack_config(project, args.stack)
     plan = run_stack(project, args.stack, config)
@@ -175,12 +179,15 @@ def _preview(args: argparse.Namespace) -> int:
         cost, cost_note = estimate_plan(plan), None
     except UnpricedRegionError as error:
         cost, cost_note = None, f"Cost: not estimated: {error}\n"
-    findings = None if args.no_policies else plan_findings(plan, args.policy_pack, project.directory)
+    evaluation = None if args.no_policies else plan_evaluation(plan, args.policy_pack, project.directory, args.policy_pack_config)
+    findings = None if evaluation is None else evaluation.findings
     document = plan.to_json()
     if cost is not None:
         document["cost"] = estimate_to_json(cost)
-    if findings is not None:
-        document["policies"] = [finding.to_json() for finding in findings]
+    if evaluation is not None:
+        document["policies"] = [finding.to_json() for finding in evaluation.findings]
+        if evaluation.warnings:
+            document["policyWarnings"] = list(evaluation.warnings)
     exit_code = EXIT_FAILED if findings and any(f.blocking for f in findings) else EXIT_OK
     if args.json == "-":
         json.dump(document, sys.stdout, indent=2)
@@ -191,10 +198,10 @@ def _preview(args: argparse.Namespace) -> int:
         sys.stdout.write("\n" + render_estimate(cost))
     elif cost_note:
         sys.stdout.write("\n" + cost_note)
-    if findings is not None:
+    if evaluation is not None:
         from blueprint.policy_check import render_findings
 
-        sys.stdout.write("\n" + render_findings(findings, plan.stack))
+        sys.stdout.write("\n" + render_findings(evaluation.findings, plan.stack, evaluation.warnings))
     if args.json:
         path = Path(args.json)
         write_json(document, path)
@@ -232,7 +239,7 @@ def _templates_validate(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from blueprint.catalog import load_catalog  # imports the pack: only for commands that evaluate it
-    from blueprint.policy_check import evaluate, load_pack_config, load_policies, policy_settings
+    from blueprint.policy_check import evaluate, load_pack_config, load_policies, policy_settings, unused_waivers
     from blueprint.preview.runner import run_stack
     from blueprint.project import load_project, read_stack_config
     from blueprint.reports import REPORT_FILES, CheckedStack, render, write_reports
@@ -248,7 +255,8 @@ def _check(args: argparse.Namespace) -> int:
     pack = (args.policy_pack or project.directory / "policies").resolve()
     try:
         policies = load_policies(pack)
-        catalog = load_catalog(pack)
+        catalog = load_catalog(pack)  # validates every config/<environment>.json of the pack, before any preview
+        given_config = None if args.policy_pack_config is None else load_pack_config(pack, None, policies, path=args.policy_pack_config)
     except UsageError:
         raise
     except ValueError as error:
@@ -259,13 +267,13 @@ def _check(args: argparse.Namespace) -> int:
 
     findings: list[Any] = []
     checked: list[Any] = []
-    pack_configs: dict[str | None, dict[str, Any]] = {}
+    pack_configs: dict[str | None, Any] = {}
     for name in names:
         plan = run_stack(project, name, stack_configs[name])
         environment = plan.outputs.get("environment")
         environment = environment if isinstance(environment, str) else None
         if environment not in pack_configs:
-            pack_configs[environment] = load_pack_config(pack, environment)
+            pack_configs[environment] = given_config if given_config is not None else load_pack_config(pack, environment, policies)
         config = pack_configs[environment]
         try:
             findings += evaluate(plan, policies, config)
@@ -282,6 +290,7 @@ def _check(args: argparse.Namespace) -> int:
             policies=tuple(p.name for p in policies if policy_settings(config, p.name)[0] != "disabled"),
             stack_file=stack_file.relative_to(project.directory).as_posix() if stack_file.is_relative_to(project.directory) else stack_file.name,
             urn=next((r.urn for r in plan.resources if r.type == "pulumi:pulumi:Stack"), None),
+            warnings=tuple(unused_waivers(plan, config)),
         ))
 
     reports = {fmt: render(fmt, findings, docs, pack=catalog.name, stacks=checked) for fmt in formats}

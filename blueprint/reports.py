@@ -6,7 +6,8 @@ a string or a JSON-ready ``dict`` out. Nothing here runs a program or imports th
 
 Every format carries, for every finding, the policy, its severity, the enforcement level, the message and the
 resource's URN (or the stack, for a finding about the stack as a whole). Waived findings are reported with their
-reason and never count as violations.
+reason and never count as violations. Every format also carries each stack's warnings (a waiver for a resource the
+plan does not have), which never change the verdict.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class CheckedStack:
     """The stack file, relative to the project (``stacks/Pulumi.<stack>.yaml`` when not given)."""
     urn: str | None = None
     """The stack's own URN (``pulumi:pulumi:Stack``): where a finding about the whole stack is located."""
+    warnings: tuple[str, ...] = ()
+    """What deserves a reviewer's eye without failing the check (``policy_check.unused_waivers``)."""
 
     @property
     def file(self) -> str:
@@ -172,6 +175,7 @@ def render_text(findings: Sequence[Finding], catalog: Mapping[str, Any] | None =
         environment = f" (environment {stack.environment})" if stack.environment else ""
         checked = f", {_plural(stack.resources, 'resource')} checked" if stack.resources else ""
         lines += ["", f"stack {stack.name}{environment}: {verdict} - {_counts(summary)}{checked}"]
+        lines += [f"  warning: {warning}" for warning in stack.warnings]
         if not found:
             lines.append("    every policy passed")
         for severity in [*SEVERITY_ORDER, *sorted({f.severity for f in found} - set(SEVERITY_ORDER))]:
@@ -222,6 +226,7 @@ def render_json(findings: Sequence[Finding], catalog: Mapping[str, Any] | None =
                 "policies": len(_policies_of(stack, catalog or {}, grouped.get(stack.name, []))),
                 "verdict": "pass" if summarize(grouped.get(stack.name, []))["compliant"] else "fail",
                 "summary": summarize(grouped.get(stack.name, [])),
+                "warnings": list(stack.warnings),
             }
             for stack in stacks
         ],
@@ -234,10 +239,10 @@ def render_json(findings: Sequence[Finding], catalog: Mapping[str, Any] | None =
 
 
 def sarif_level(finding: Finding) -> str:
-    """``error`` blocks the deployment, ``warning`` is advisory, ``note`` is waived."""
+    """``error`` blocks the deployment (mandatory, remediate), ``warning`` is advisory, ``note`` is waived."""
     if finding.waived is not None:
         return "note"
-    return "error" if finding.enforcement == "mandatory" else "warning"
+    return "error" if finding.blocking else "warning"
 
 
 def _sarif_rule(name: str, doc: Any | None) -> dict[str, Any]:
@@ -333,28 +338,29 @@ def render_sarif(findings: Sequence[Finding], catalog: Mapping[str, Any] | None 
             result["suppressions"] = [{"kind": "external", "status": "accepted", "justification": finding.waived}]
         results.append(result)
 
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": pack,
-                        "fullName": f"{pack} (Pulumi CrossGuard policy pack, evaluated offline by blueprint check)",
-                        "version": tool_version,
-                        "semanticVersion": tool_version,
-                        "informationUri": information_uri,
-                        "rules": [_sarif_rule(name, catalog.get(name)) for name in rule_names],
-                    }
-                },
-                "artifacts": [{"location": {"uri": path}, "roles": ["analysisTarget"], "mimeType": "application/yaml"} for path in files],
-                "results": results,
-                "columnKind": "unicodeCodePoints",
-                "properties": {"pack": pack, "stacks": [{"stack": s.name, "environment": s.environment} for s in stacks]},
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": pack,
+                "fullName": f"{pack} (Pulumi CrossGuard policy pack, evaluated offline by blueprint check)",
+                "version": tool_version,
+                "semanticVersion": tool_version,
+                "informationUri": information_uri,
+                "rules": [_sarif_rule(name, catalog.get(name)) for name in rule_names],
             }
-        ],
+        },
+        "artifacts": [{"location": {"uri": path}, "roles": ["analysisTarget"], "mimeType": "application/yaml"} for path in files],
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {"pack": pack, "stacks": [{"stack": s.name, "environment": s.environment} for s in stacks]},
     }
+    notifications = [
+        {"level": "warning", "message": {"text": warning}, "properties": {"stack": stack.name}}
+        for stack in stacks for warning in stack.warnings
+    ]
+    if notifications:  # a warning about the configuration, not a result: SARIF's place for it
+        run["invocations"] = [{"executionSuccessful": True, "toolConfigurationNotifications": notifications}]
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
 # --- JUnit XML --------------------------------------------------------------------------------------------------
@@ -422,6 +428,9 @@ def render_junit(findings: Sequence[Finding], catalog: Mapping[str, Any] | None 
             if others:
                 out = ET.SubElement(case, "system-out")
                 out.text = _xml("\n\n".join(f"[{status(f)}]\n{_finding_lines(f)}" for f in others))
+        if stack.warnings:
+            err = ET.SubElement(suite, "system-err")
+            err.text = _xml("\n".join(f"warning: {warning}" for warning in stack.warnings))
         suite.set("tests", str(counts["tests"]))
         suite.set("failures", str(counts["failures"]))
         suite.set("errors", "0")
@@ -519,6 +528,7 @@ def render_markdown(findings: Sequence[Finding], catalog: Mapping[str, Any] | No
         disabled = [n for n in catalog if stack.policies is not None and n not in stack.policies]
         if disabled:
             out.append(f"- Disabled in this environment: {', '.join(_code(n) for n in disabled)}")
+        out += [f"- **Warning:** {_cell(warning)}" for warning in stack.warnings]
         violations = [f for f in found if f.waived is None]
         out += ["", "### Findings", ""]
         if violations:

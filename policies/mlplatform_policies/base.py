@@ -2,7 +2,7 @@
 
 Each policy is a real CrossGuard policy (``ResourceValidationPolicy`` or ``StackValidationPolicy``) carrying its
 severity, framework mapping, remediation and link, plus a waiver mechanism: the pack config can exempt named
-resources from a policy, with a reason that every report shows.
+resources from a policy, with a reason that every report shows, until the waiver expires (``pack_config``).
 """
 
 from __future__ import annotations
@@ -22,24 +22,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .pack_config import WAIVERS_PROPERTY, today, waivers_of  # relative: a copy of base.py in another pack finds its own
+
 #: A resource check returns the violation message, or None when the resource complies.
 ResourceCheck = Callable[[Mapping[str, Any]], "str | None"]
 #: A stack check yields (urn or None for the stack, message) per violation.
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple["str | None", str]]]
 
-WAIVER_SCHEMA = PolicyConfigSchema(
-    properties={
-        "waivers": {
-            "type": "array",
-            "description": "Resources exempt from this policy, each with the reason reviewers see in every report.",
-            "items": {
-                "type": "object",
-                "properties": {"resource": {"type": "string"}, "reason": {"type": "string", "minLength": 10}},
-                "required": ["resource", "reason"],
-            },
-        }
-    }
-)
+#: Every policy's config schema (or its base): the engine validates waivers against it, and so does
+#: ``pack_config.validate`` offline, with the same object.
+WAIVER_SCHEMA = PolicyConfigSchema(properties={"waivers": WAIVERS_PROPERTY})
 
 
 @dataclass(frozen=True)
@@ -84,12 +76,20 @@ class PolicyDoc:
 CATALOG: dict[str, PolicyDoc] = {}
 
 
-def waiver_for(config: Mapping[str, Any], urn: str | None, name: str | None) -> str | None:
-    """The reason a resource is waived from a policy, if it is (matched by URN or logical name)."""
-    for waiver in config.get("waivers", []) or []:
-        if waiver.get("resource") in (urn, name):
-            return str(waiver.get("reason", "no reason given"))
-    return None
+def waiver_for(config: Mapping[str, Any] | None, urn: str | None, name: str | None, message: str) -> tuple[str | None, str]:
+    """``(reason, message)`` for a violation of a resource (matched by URN or logical name): the reason to report
+    as not applicable when a waiver exempts it today, else ``None`` and the message to report, which says when a
+    lapsed waiver expired. ``config`` is the policy's ``args.get_config()`` (``None`` under the engine when the
+    policy has no properties)."""
+    mine = [w for w in waivers_of(config) if w.resource in (urn, name)]
+    day = today()
+    current = next((w for w in mine if not w.expired(day)), None)
+    if current is not None:
+        return current.shown(), message
+    if mine:  # every one of them expired: the latest says when
+        lapsed = max(mine, key=lambda w: str(w.expires))
+        return None, f"{message} (waiver expired on {lapsed.expires}: {lapsed.reason})"
+    return None, message
 
 
 def resource_policy(
@@ -115,7 +115,7 @@ def resource_policy(
         message = check(args.props)
         if message is None:
             return
-        reason = waiver_for(args.get_config(), args.urn, args.name)
+        reason, message = waiver_for(args.get_config(), args.urn, args.name, message)
         if reason is not None:
             args.not_applicable(f"waived: {reason}")
             return
@@ -151,10 +151,10 @@ def stack_policy(
     """A whole-stack policy: ``check(args)`` sees every resource's outputs and how they depend on each other."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        config = args.get_config() if hasattr(args, "get_config") else {}
+        config = args.get_config()
         names = {r.urn: r.name for r in args.resources}
         for urn, message in check(args):
-            reason = waiver_for(config, urn, names.get(urn or ""))
+            reason, message = waiver_for(config, urn, names.get(urn or ""), message)
             if reason is None:
                 report_violation(message, urn)
 

@@ -170,7 +170,7 @@ def _resource_policy(
         message = check(args.resource_type, args.props, settings)
         if message is None:
             return
-        reason = waiver_for(settings, args.urn, args.name)
+        reason, message = waiver_for(settings, args.urn, args.name, message)
         if reason is not None:
             args.not_applicable(f"waived: {reason}")
             return
@@ -648,6 +648,7 @@ gpu_quota = _with_config(
             "description": "vCPUs available to this stack per quota family (names as in components/data/vm_sizes.json; "
             "'lowPriority' for the Spot/low-priority regional quota).",
             "additionalProperties": {"type": "number", "minimum": 0},
+            "x-expected": "an object of quota family name to the vCPUs available (a number >= 0)",
         }
     },
 )
@@ -701,6 +702,7 @@ allowed_vm_sizes = _resource_policy(
             "type": "array",
             "description": "VM sizes Azure ML compute may use; default: every size of components/data/vm_sizes.json.",
             "items": {"type": "string"},
+            "x-expected": "a list of VM size names",
         }
     },
 )
