@@ -75,7 +75,7 @@ def fork_command(args: argparse.Namespace) -> int:
     from blueprint.preview.runner import run_stack  # imports pulumi: only once the inputs are known to be sane
 
     try:
-        plan = run_stack(project, request.stack, document_config(project, text))
+        plan = run_stack(project, request.stack, document_config(project, text, shown))
     except UsageError as error:
         raise UsageError(f"{error}\n(nothing written)") from None
     except ProgramFailed as error:

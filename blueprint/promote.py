@@ -66,7 +66,7 @@ def validate(project: Project, stack: str, text: str, shown: str) -> None:
     from blueprint.config.loader import load_platform_config
 
     try:
-        load_platform_config(document_config(project, text), project=project.name, stack=stack, source=shown)
+        load_platform_config(document_config(project, text, shown), project=project.name, stack=stack, source=shown)
     except ConfigError as error:
         raise UsageError(f"{error}\n(nothing written)") from None
 

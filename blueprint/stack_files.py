@@ -2,7 +2,8 @@
 
 ``blueprint fork`` and ``blueprint promote`` change a few values in a file that people maintain by hand, so the
 file is edited in place with a round-trip YAML parser (ruamel.yaml) rather than re-dumped, which would drop every
-comment that explains a setting. Writes go to a temporary file in the same directory first and take the target's
+comment that explains a setting. The file is first read as the engine reads it (:mod:`blueprint.pulumi_yaml`), so an
+edit never starts from a file Pulumi would refuse or read differently. Writes go to a temporary file in the same directory first and take the target's
 place in one step, so a failure at any point leaves the old file (or no file) behind, never a truncated one.
 """
 
@@ -16,13 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 
+from blueprint import pulumi_yaml
 from blueprint.errors import UsageError
-from blueprint.project import Project, engine_config
+from blueprint.project import Project, StackConfig, stack_config
 
 
 def _round_trip() -> YAML:
@@ -35,10 +36,17 @@ def _round_trip() -> YAML:
 
 def load_document(path: Path, shown: str) -> CommentedMap:
     """The stack file as an editable document; ``shown`` is how errors name the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"{shown}: cannot be read: {error.strerror}") from None
+    return parse_document(pulumi_yaml.read_text(path, shown), shown)
+
+
+def parse_document(text: str, shown: str) -> CommentedMap:
+    """``text`` as an editable document, once it has passed every check the engine's reader would apply.
+
+    ruamel.yaml alone would accept what Pulumi refuses (duplicate keys in some positions, alias bombs, any tag) or
+    read it differently; composing it with :mod:`blueprint.pulumi_yaml` first means an edit never starts from a
+    file the engine could not read.
+    """
+    pulumi_yaml.compose(text, shown)
     try:
         document = _round_trip().load(text)
     except RoundTripYAMLError as error:
@@ -61,10 +69,9 @@ def dump_document(document: CommentedMap) -> str:
     return stream.getvalue()
 
 
-def document_config(project: Project, text: str) -> dict[str, str]:
-    """What the engine would hand the program for a stack file with this text."""
-    data = yaml.safe_load(text) or {}
-    return engine_config(project, data.get("config") or {})
+def document_config(project: Project, text: str, shown: str) -> StackConfig:
+    """What the engine would hand the program for a stack file with this text (read as the preview reads files)."""
+    return stack_config(project, pulumi_yaml.compose(text, shown), shown)
 
 
 def config_key(config: Mapping[str, Any], key: str, namespace: str) -> str:

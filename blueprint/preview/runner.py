@@ -26,7 +26,7 @@ from blueprint.preview.recorder import DiagnosticsLog, PlanRecorder
 from blueprint.preview.references import StackOutputs
 from blueprint.config.errors import ConfigError
 from blueprint.errors import ProgramFailed, UsageError
-from blueprint.project import SECRET_PLACEHOLDER, Project
+from blueprint.project import SECRET_PLACEHOLDER, Project, StackConfig
 
 
 def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
@@ -73,7 +73,9 @@ def run_under_mocks(
 
     Tests use this to exercise one component; :func:`run_program` uses it for whole programs.
     """
-    config = dict(config or {})
+    values = dict(config or {})
+    # A stack file says which keys hold secrets; a plain mapping (a test's) marks those set to the placeholder.
+    secret_keys = sorted(config.secret_keys) if isinstance(config, StackConfig) else [key for key, value in values.items() if value == SECRET_PLACEHOLDER]
     recorder = PlanRecorder(mocks or ArmMocks())
     diagnostics = DiagnosticsLog()
     loop = asyncio.new_event_loop()
@@ -82,8 +84,7 @@ def run_under_mocks(
     loop.set_exception_handler(lambda _loop, _context: None)
     asyncio.set_event_loop(loop)
     try:
-        secret_keys = [key for key, value in config.items() if value == SECRET_PLACEHOLDER]
-        runtime_config.set_all_config(config, secret_keys)
+        runtime_config.set_all_config(values, secret_keys)
         pulumi.runtime.set_mocks(
             recorder.mocks,
             project=project,
