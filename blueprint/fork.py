@@ -27,7 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from blueprint.config.schema import platform_schema
 from blueprint.errors import ProgramFailed, UsageError
-from blueprint.project import Project, display_path, load_project
+from blueprint.project import Project, display_path, is_secure, load_project
 from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, write_new
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -194,16 +194,30 @@ def _mapping(config: CommentedMap, key: str, namespace: str) -> CommentedMap:
 
 
 def _drop_secrets(node: Any, path: str) -> list[str]:
-    """Remove ``{secure: ...}`` values anywhere under ``node``; return their key paths."""
+    """Remove ``{secure: ...}`` values anywhere under ``node`` (mappings and lists); return their key paths.
+
+    A list's secrets are found first and removed afterwards, last first, so removing one never shifts another
+    (or a plain value) into its place; the paths name the positions in the source file.
+    """
     dropped: list[str] = []
-    items: list[tuple[Any, Any]] = list(node.items()) if isinstance(node, Mapping) else list(enumerate(node)) if isinstance(node, list) else []
-    for key, value in items:
-        where = f"{path}[{key}]" if isinstance(node, list) else (str(key) if ":" in str(key) else f"{path}.{key}")
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            del node[key]
-            dropped.append(where)
-        else:
-            dropped += _drop_secrets(value, where)
+    if isinstance(node, Mapping):
+        for key in list(node):
+            where = str(key) if ":" in str(key) else f"{path}.{key}"
+            if is_secure(node[key]):
+                del node[key]
+                dropped.append(where)
+            else:
+                dropped += _drop_secrets(node[key], where)
+    elif isinstance(node, list):
+        secrets = [index for index, item in enumerate(node) if is_secure(item)]
+        for index, item in enumerate(node):
+            where = f"{path}[{index}]"
+            if index in secrets:
+                dropped.append(where)
+            else:
+                dropped += _drop_secrets(item, where)
+        for index in reversed(secrets):
+            del node[index]
     return dropped
 
 
