@@ -168,6 +168,10 @@ def _preview(args: argparse.Namespace) -> int:
     from blueprint.project import load_project, read_stack_config
 
     project = load_project(args.program.resolve())
+    if args.json not in (None, "-"):
+        from blueprint.output_paths import check_output_file
+
+        check_output_file(Path(args.json), project, policy_pack=args.policy_pack)
     config = read_stack_config(project, args.stack)
     plan = run_stack(project, args.stack, config)
 
@@ -241,6 +245,10 @@ def _check(args: argparse.Namespace) -> int:
     if len(formats) > 1 and args.output_dir is None:
         raise UsageError(f"--format {' --format '.join(formats)}: several reports need --output-dir DIR (one file each)")
     project = load_project(args.program.resolve())
+    if args.output_dir is not None:
+        from blueprint.output_paths import check_output_dir
+
+        check_output_dir(args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack)
     names = list(dict.fromkeys(args.stacks)) or project.stacks()
     if not names:
         raise UsageError(f"{project.stack_config_dir}: no stack files (Pulumi.<stack>.yaml) to check")

@@ -25,10 +25,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from blueprint.atomic_files import write_new
 from blueprint.config.schema import platform_schema
 from blueprint.errors import ProgramFailed, UsageError
 from blueprint.project import Project, display_path, is_secure, load_project
-from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, write_new
+from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

@@ -15,9 +15,10 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
+from blueprint.atomic_files import write_atomic
 from blueprint.errors import UsageError
 from blueprint.project import Project, display_path, load_project
-from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, replace
+from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -37,7 +38,7 @@ def promote_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     text = dump_document(document)
     validate(project, args.stack, text, shown)
-    replace(path, text)
+    write_atomic(path, text)
     print(f"{shown}: {key}: {old} -> {args.model}")
     return EXIT_OK
 

@@ -3,17 +3,14 @@
 ``blueprint fork`` and ``blueprint promote`` change a few values in a file that people maintain by hand, so the
 file is edited in place with a round-trip YAML parser (ruamel.yaml) rather than re-dumped, which would drop every
 comment that explains a setting. The file is first read as the engine reads it (:mod:`blueprint.pulumi_yaml`), so an
-edit never starts from a file Pulumi would refuse or read differently. Writes go to a temporary file in the same directory first and take the target's
-place in one step, so a failure at any point leaves the old file (or no file) behind, never a truncated one.
+edit never starts from a file Pulumi would refuse or read differently. Writes are atomic
+(:mod:`blueprint.atomic_files`): a failure at any point leaves the old file (or no file) behind, never a truncated one.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,42 +83,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, CommentedSeq)):
         return [plain(item) for item in value]
     return value
-
-
-def write_new(path: Path, text: str) -> None:
-    """Create ``path`` with ``text``; refuse, atomically, when it already exists."""
-    with _staged(path, text) as staged:
-        try:
-            os.link(staged, path)  # fails if path exists, even if it appeared a moment ago
-        except FileExistsError:
-            raise UsageError(f"{path.name}: already exists; refusing to overwrite it") from None
-        except OSError:  # a file system without hard links: exclusive creation, then the content
-            try:
-                with path.open("x", encoding="utf-8") as handle:
-                    handle.write(text)
-            except FileExistsError:
-                raise UsageError(f"{path.name}: already exists; refusing to overwrite it") from None
-
-
-def replace(path: Path, text: str) -> None:
-    """Replace ``path``'s content in one step (the caller was asked to change this file)."""
-    with _staged(path, text) as staged:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(staged, mode)
-        os.replace(staged, path)
-
-
-@contextmanager
-def _staged(path: Path, text: str) -> Iterator[Path]:
-    """A complete copy of ``text`` beside ``path`` (same file system, so linking or renaming it is atomic)."""
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    staged = Path(name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(staged, 0o644)
-        yield staged
-    finally:
-        staged.unlink(missing_ok=True)

@@ -1,10 +1,12 @@
 """Bad inputs as a user or an attacker would try them, through the CLI: each is refused with exit 2, a message
-naming the file and the key, no traceback, and no file of the project changed.
+naming the file and the key (or the path), no traceback, and no file of the project changed.
 
 Rows run in process (``blueprint.cli.main``): every refusal here happens before a program runs.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,10 @@ PREVIEW_DEV = ("preview", "dev", "--program", PROJECT)
 GREEN = ("--endpoint", "fraud", "--deployment", "green", "--model", "registry:fraud-classifier:7")
 PROMOTE_PROD = ("promote", "prod", *GREEN, "--program", PROJECT)
 FORK_DEV = ("fork", "dev", "fraud-dev", "--project", "fraud", "--program", PROJECT)
+
+#: A program that fails loudly if it runs: an output path must be refused before anything runs.
+TRAP = {"__main__.py": "raise RuntimeError('the program ran: the output path was checked too late')\n"}
+
 
 def dev_with(*lines: str) -> str:
     """The dev stack file with ``lines`` added at the end of its config."""
@@ -69,6 +75,59 @@ def test_a_bad_stack_file_is_refused_cleanly(project_copy, capsys, row):
     check_bad_input(row, project_copy, capsys)
 
 
+OUTPUT_PATHS = [
+    BadInput("json-onto-a-stack-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.dev.yaml"),
+             [f"--json {PROJECT}/stacks/Pulumi.dev.yaml: it is a stack file", "nothing was run"], TRAP),
+    BadInput("json-creating-a-stack-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.new.yaml"),
+             ["stacks/Pulumi.new.yaml: it is a stack file"], TRAP),
+    BadInput("json-onto-pulumi-yaml", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.yaml"),
+             [f"--json {PROJECT}/Pulumi.yaml: it is the project file Pulumi.yaml"], TRAP),
+    BadInput("json-onto-the-program", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/__main__.py"),
+             [f"--json {PROJECT}/__main__.py: it is a Python source of the program"], TRAP),
+    BadInput("json-into-the-policy-pack", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/policies/config/dev.json"),
+             ["policies/config/dev.json: it is inside the policy pack"], {**TRAP, "policies/config/dev.json": "{}\n"}),
+    BadInput("json-into-another-policy-pack", ("preview", "dev", "--program", PROJECT, "--policy-pack", f"{PROJECT}/pack", "--json", f"{PROJECT}/pack/x.json"),
+             ["pack/x.json: it is inside the policy pack"], TRAP),
+    BadInput("json-into-ml-templates", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/ml_templates/plan.json"),
+             ["ml_templates/plan.json: it is inside ml_templates/"], TRAP),
+    BadInput("json-onto-a-directory", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks"),
+             [f"--json {PROJECT}/stacks: is a directory"], TRAP),
+    BadInput("json-under-a-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/README/plan.json"),
+             [f"its parent {PROJECT}/README is a file, not a directory"], {**TRAP, "README": "notes\n"}),
+    BadInput("json-far-under-a-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/README/a/b/plan.json"),
+             [f"its parent {PROJECT}/README is a file, not a directory"], {**TRAP, "README": "notes\n"}),
+    BadInput("json-onto-a-device", ("preview", "dev", "--program", PROJECT, "--json", "/dev/zero"),
+             ["--json /dev/zero: is not a regular file"], TRAP),
+    # /sys refuses new files even to root (a permission test that holds whoever runs the suite).
+    BadInput("json-without-permission", ("preview", "dev", "--program", PROJECT, "--json", "/sys/plan.json"),
+             ["--json /sys/plan.json: cannot write in /sys: Permission denied"], TRAP),
+    BadInput("diff-json-onto-a-stack-file", ("diff", "dev", "staging", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.staging.yaml"),
+             ["stacks/Pulumi.staging.yaml: it is a stack file"], TRAP),
+    BadInput("diff-json-onto-a-directory", ("diff", "dev", "staging", "--program", PROJECT, "--json", PROJECT),
+             [f"--json {PROJECT}: is a directory"], TRAP),
+    BadInput("check-into-the-policy-pack", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/policies"),
+             [f"--output-dir {PROJECT}/policies: cannot write check.txt there: it is inside the policy pack"], TRAP),
+    BadInput("check-into-a-file", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/__main__.py"),
+             [f"--output-dir {PROJECT}/__main__.py: is a file, not a directory"], TRAP),
+    BadInput("check-report-onto-a-directory", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/out"),
+             [f"--output-dir {PROJECT}/out: cannot write check.sarif there: is a directory"], {**TRAP, "out/check.sarif/keep": ""}),
+    BadInput("check-without-permission", ("check", "dev", "--program", PROJECT, "--output-dir", "/sys/reports"),
+             ["--output-dir /sys/reports: cannot write check.txt there: cannot write in /sys: Permission denied"], TRAP),
+]
+
+
+@pytest.mark.parametrize("row", [row.param() for row in OUTPUT_PATHS])
+def test_an_output_path_that_cannot_or_must_not_be_written_is_refused_before_anything_runs(project_copy, capsys, row):
+    check_bad_input(row, project_copy, capsys)
+
+
+def test_a_symbolic_link_to_a_stack_file_is_the_stack_file(project_copy, capsys):
+    link = project_copy / "plan.json"
+    link.symlink_to(project_copy / "stacks" / "Pulumi.dev.yaml")
+    row = BadInput("link", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/plan.json"), ["plan.json: it is a stack file"], TRAP)
+    check_bad_input(row, project_copy, capsys)
+
+
 EDITS = [
     BadInput("promote-duplicate-key", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "key 'mlplatform:protect' given twice: here and at stacks/Pulumi.prod.yaml:10"],
              {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:protect: false\n"}),
@@ -100,3 +159,19 @@ EDITS = [
 def test_fork_and_promote_refuse_what_the_engine_would_not_read(project_copy, capsys, row):
     check_bad_input(row, project_copy, capsys)
     assert not (project_copy / "stacks" / "Pulumi.fraud-dev.yaml").exists()
+
+
+def test_an_unwritable_plan_path_costs_no_preview_even_when_the_program_is_fine(project_copy, capsys):
+    """The trap rows prove the order; this one proves a good program is not run either (nothing is printed)."""
+    row = BadInput("plain", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.dev.yaml"), ["it is a stack file"])
+    result = check_bad_input(row, project_copy, capsys)
+    assert result.out == ""
+
+
+def test_a_missing_parent_directory_is_still_created(project_copy, capsys, tmp_path: Path):
+    from tests.badinput import run_in_process
+
+    target = tmp_path / "reports" / "deep" / "plan.json"
+    result = run_in_process(["preview", "bootstrap", "--program", str(project_copy), "--no-policies", "--json", str(target)], capsys)
+    assert result.code == 0, result.err
+    assert target.is_file() and [path.name for path in target.parent.iterdir()] == ["plan.json"]
