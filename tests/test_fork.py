@@ -270,3 +270,24 @@ def test_a_fork_drops_and_lists_nested_secrets_end_to_end(project, capsys):
     written = yaml.safe_load((project / "stacks" / "Pulumi.fraud-dev.yaml").read_text())["config"]
     assert written["mlplatform:monitoring"]["emails"] == ["ml-platform-alerts@example.com"]
     assert "contact" not in written["mlplatform:tags"]
+
+
+def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, capsys, monkeypatch):
+    """The fork is of the file as it was read: if it changed meanwhile, nothing is written and the fork says so."""
+    from blueprint import fork
+    from blueprint.cli import main
+
+    source = project / "stacks" / "Pulumi.dev.yaml"
+    summary = fork._summary
+
+    def summary_then_someone_edits(*args):
+        text = summary(*args)
+        source.write_text(source.read_text().replace("maxNodes: 2", "maxNodes: 1", 1))
+        return text
+
+    monkeypatch.setattr(fork, "_summary", summary_then_someone_edits)
+    before = listing(project / "stacks")
+    assert main(["fork", "dev", "fraud-dev", "--project", "fraud", "--program", str(project)]) == 2
+    assert capsys.readouterr().err == "error: stacks/Pulumi.dev.yaml changed since it was read; nothing written, run the command again\n"
+    after = listing(project / "stacks")
+    assert set(after) == set(before) and after["Pulumi.dev.yaml"] != before["Pulumi.dev.yaml"]
