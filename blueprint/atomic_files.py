@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from blueprint.errors import UsageError
+from blueprint.termination import stop_if_interrupted
 
 #: Mode of a file this module creates (an existing file's mode is kept when it is replaced).
 NEW_FILE_MODE = 0o644
@@ -67,6 +68,7 @@ def write_all(files: Mapping[Path, str], *, create_parents: bool = False) -> lis
 def write_new(path: Path, text: str) -> None:
     """Create ``path`` with ``text``; refuse, atomically, when it already exists."""
     with staged(path, text) as copy:
+        stop_if_interrupted()
         try:
             os.link(copy, path)  # fails if path exists, even if it appeared a moment ago
         except FileExistsError:
@@ -90,6 +92,7 @@ def _make_parent(path: Path) -> None:
 
 
 def _move_into_place(copy: Path, path: Path) -> None:
+    stop_if_interrupted()  # a command interrupted with Ctrl-C writes nothing more, even if it went on running
     try:
         if path.is_file():
             os.chmod(copy, path.stat().st_mode & 0o777)

@@ -1,7 +1,9 @@
 """The ``blueprint`` command line: preview, check, policies, schema, templates, fork, diff and promote.
 
 Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage or
-bad input (a short message naming the file and key, never a traceback).
+bad input (a short message naming the file and key, never a traceback), 130 interrupted (Ctrl-C: one line on
+standard error, no file half-written, no child process left running), 141 standard output closed by its reader
+(``blueprint policies | head -1``: the rest of the output is dropped quietly). See blueprint/termination.py.
 """
 
 from __future__ import annotations
@@ -122,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from blueprint.termination import run_command
+
+    return run_command(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "preview":
@@ -319,7 +327,7 @@ def _policies(args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
         else:
             sys.stdout.write(catalog_markdown(catalog.docs, **options))
-    except UsageError:
+    except (UsageError, BrokenPipeError):  # a closed standard output is not the pack failing
         raise
     except ValueError as error:
         raise UsageError(f"{pack}: {error}") from None

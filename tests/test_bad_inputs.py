@@ -1,7 +1,8 @@
-"""Bad inputs as a user or an attacker would try them, through the CLI: each is refused with exit 2, a message
-naming the file and the key (or the path), no traceback, and no file of the project changed.
+"""Bad inputs as a user or an attacker would try them, through the CLI: each is refused with exit 2 (1 for a program
+that fails), a message naming the file and the key (or the path), no traceback, and no file of the project changed.
 
-Rows run in process (``blueprint.cli.main``): every refusal here happens before a program runs.
+Rows run in process (``blueprint.cli.main``): every refusal here happens before a program runs, or in the program
+itself. tests/test_termination.py covers what needs a process of its own (signals, pipes).
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ STACK_FILES = [
              {"stacks/Pulumi.dev.yaml": dev_with("location: northeurope")}),
     BadInput("project-file-duplicate", PREVIEW_DEV, ["Pulumi.yaml:4: name: key 'name' given twice"],
              {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nname: other\n"}),
+    BadInput("program-exits-0-half-way", PREVIEW_DEV, ["the program of mlplatform exited (sys.exit(0)) before it finished for stack dev"],
+             {"__main__.py": "import sys\nimport pulumi\npulumi.export('half', 'way')\nsys.exit(0)\n"}, code=1),
+    BadInput("program-exits-3", PREVIEW_DEV, ["exited (sys.exit(3)) before it finished for stack dev"],
+             {"__main__.py": "raise SystemExit(3)\n"}, code=1),
 ]
 
 
