@@ -7,7 +7,8 @@ reads them the way the engine does, and refuses what it cannot read safely:
 
 - YAML 1.2 core types: only ``true``/``false`` (``True``, ``TRUE``, ...) are booleans; ``null``, ``~`` and nothing
   are null; integers and floats follow the core schema; everything else, dates included, is the string the user
-  wrote (yaml.v3 hands an untyped value the text of a timestamp).
+  wrote (yaml.v3 hands an untyped value the text of a timestamp). yaml.v3 also reads YAML 1.1's ``1_000``,
+  ``0b101`` and ``012`` as numbers; here they follow the core schema (two strings and 12).
 - A key given twice in one mapping is an error naming both lines, as yaml.v3 reports it.
 - Bounded: at most ``MAX_BYTES`` of input and ``MAX_DEPTH`` levels of nesting, and aliases may not expand beyond
   yaml.v3's own "excessive aliasing" limit. Expansion is counted, never performed, so a bomb costs nothing.
@@ -25,10 +26,9 @@ from __future__ import annotations
 import codecs
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, NoReturn, Union
 
 import yaml
 from yaml import events
@@ -184,13 +184,12 @@ def load(path: Path, shown: str) -> Any:
 class _Frame:
     """A mapping or sequence being composed: its node, where it sits, and (for a mapping) the pending key."""
 
-    __slots__ = ("node", "anchor", "key", "key_line", "seen")
+    __slots__ = ("node", "anchor", "key", "seen")
 
     def __init__(self, node: YamlMapping | YamlSequence, anchor: str | None) -> None:
         self.node = node
         self.anchor = anchor
         self.key: str | None | object = None  # a key string, _MERGE, or None while a key is expected
-        self.key_line = 0
         self.seen: dict[str, int] = {}
 
 
@@ -278,7 +277,6 @@ class _Composer:
         assert isinstance(parent, YamlMapping)
         if frame.key is None:  # this node is a key
             frame.key = self._key(frame, node, line, is_plain_merge)
-            frame.key_line = line
             return
         if frame.key is _MERGE:
             if not _is_merge_source(node):
@@ -325,7 +323,7 @@ class _Composer:
             return
         self._fail(line, f"tag {_short(tag)} is not supported in a stack file (only plain values, lists and mappings)")
 
-    def _fail(self, line: int, message: str, *, key: str | None = None) -> Any:
+    def _fail(self, line: int, message: str, *, key: str | None = None) -> NoReturn:
         path = self._path(key)
         raise UsageError(f"{self.shown}:{line}: {f'{path}: ' if path else ''}{message}")
 
@@ -417,20 +415,3 @@ def kind(node: YamlNode | None) -> str:
     if isinstance(node, YamlSequence):
         return "a list"
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}[type(node.value)]
-
-
-def walk(node: YamlNode) -> Iterator[YamlNode]:
-    """Every node under ``node`` (itself included), aliased values once each."""
-    seen: set[int] = set()
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        if isinstance(item, YamlSequence):
-            pending.extend(item.items)
-        elif isinstance(item, YamlMapping):
-            pending.extend(value for _, value in item.pairs)
-            pending.extend(item.merges)
