@@ -88,11 +88,12 @@ def child_process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
 
 
 def end_children(grace: float = 5.0) -> None:
-    """Terminate every child still running (killing those that do not stop within ``grace`` seconds) and reap them."""
+    """Interrupt every child still running, as Ctrl-C interrupts this process (so a child preview ends its own
+    children in turn), kill those still running after ``grace`` seconds, and reap them."""
     with _children_lock:
         running = [process for process in _children if process.poll() is None]
     for process in running:
-        process.terminate()
+        process.send_signal(signal.SIGINT)
     for process in running:
         try:
             process.wait(timeout=grace)

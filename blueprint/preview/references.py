@@ -17,7 +17,7 @@ from typing import Any
 
 from blueprint.errors import UsageError
 from blueprint.project import Project
-from blueprint.termination import EXIT_INTERRUPTED, child_process
+from blueprint.termination import EXIT_INTERRUPTED, child_process, stop_if_interrupted
 
 #: How long a referenced stack's preview may take.
 PREVIEW_TIMEOUT = 600
@@ -67,6 +67,7 @@ class StackOutputs:
                 stdout, stderr = process.communicate(timeout=PREVIEW_TIMEOUT)
             except subprocess.TimeoutExpired:
                 raise UsageError(f"referenced stack {stack} could not be previewed: no result within {PREVIEW_TIMEOUT} s") from None
+        stop_if_interrupted()  # this process was interrupted (and ended the child): not a failed reference
         if process.returncode in (EXIT_INTERRUPTED, -signal.SIGINT):
             raise KeyboardInterrupt  # Ctrl-C reached the child too: this run is interrupted, not failed
         if process.returncode != 0:
