@@ -1,9 +1,10 @@
 """The ``blueprint`` command line: preview, check, policies, schema, templates, fork, diff and promote.
 
-Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage or
-bad input (a short message naming the file and key, never a traceback), 130 interrupted (Ctrl-C: one line on
-standard error, no file half-written, no child process left running), 141 standard output closed by its reader
-(``blueprint policies | head -1``: the rest of the output is dropped quietly). See blueprint/termination.py.
+Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage, bad
+input or an output that cannot be written (a short message naming the file and key, or the path, never a
+traceback), 130 interrupted (Ctrl-C: one line on standard error, no file half-written, no child process left
+running), 141 standard output closed by its reader (``blueprint policies | head -1``: the rest of the output is
+dropped quietly). See blueprint/termination.py.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ output on its way out). Now:
   on regardless is stopped before it writes a file (:func:`stop_if_interrupted`) and reported interrupted at the end.
 - A closed standard output (``blueprint policies | head -1``) ends the command quietly with exit 141, as a shell
   reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed.
+- A standard output that refuses what is written for any other reason (``> /dev/full``, a full disk) is bad
+  output: exit 2 with one line, as for a ``--json PATH`` that cannot be written.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from blueprint.errors import UsageError
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141
@@ -31,12 +36,18 @@ _children_lock = threading.Lock()
 _interrupted = threading.Event()
 
 
+class OutputUnwritable(UsageError):
+    """Standard output refused what the command wrote (not a closed pipe: a full disk, an I/O error)."""
+
+
 def run_command(command: Callable[[], int]) -> int:
     """Run ``command`` (a CLI command returning its exit code) and end it as the module docstring says."""
     _interrupted.clear()
     previous = signal.signal(signal.SIGINT, _on_interrupt) if threading.current_thread() is threading.main_thread() else None
     previous_hook = sys.unraisablehook
     sys.unraisablehook = lambda unraisable: None if unraisable.exc_type is KeyboardInterrupt else previous_hook(unraisable)
+    stdout = sys.stdout
+    sys.stdout = _CheckedOutput(stdout)  # type: ignore[assignment]
     try:
         try:
             code = command()
@@ -54,7 +65,12 @@ def run_command(command: Callable[[], int]) -> int:
         end_children()
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except OutputUnwritable as error:  # at the final flush; while the command ran, the CLI reports it like any bad input
+        end_children()
+        print(f"error: {error}", file=sys.stderr)
+        return UsageError.exit_code
     finally:
+        sys.stdout = stdout
         sys.unraisablehook = previous_hook  # a Ctrl-C landing in a finalizer was recorded: its "Exception ignored" is noise
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -100,6 +116,31 @@ def end_children(grace: float = 5.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class _CheckedOutput:
+    """Standard output, with a write error other than a closed pipe turned into :class:`OutputUnwritable`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._checked(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._checked(self._stream.flush)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def _checked(self, call: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            _discard_stdout()  # what is still buffered must not fail again on the way out
+            raise OutputUnwritable(f"standard output cannot be written: {error.strerror or error}") from None
 
 
 def _discard_stdout() -> None:

@@ -1,7 +1,8 @@
 """Commands that never half-finish, run as a user runs them: a process of their own, a signal, a pipe.
 
 Ctrl-C exits 130 with one line and leaves neither a file nor a child process behind; a closed standard output
-ends the command quietly with 141; a program that exits half-way is a failure (1), never a silent success.
+ends the command quietly with 141, one that refuses writes is bad output (2); a program that exits half-way is a
+failure (1), never a silent success. Each leaves the project as it was.
 """
 
 from __future__ import annotations
@@ -96,10 +97,12 @@ def closed_pipe_run(argv: list[str], cwd: Path, buffered: bool) -> tuple[int, st
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else ("buffered" if value else "unbuffered"),
 )
-def test_a_closed_pipe_ends_the_command_quietly_with_141(argv, buffered):
+def test_a_closed_pipe_ends_the_command_quietly_with_141(project, argv, buffered):
     """``blueprint policies | head -1`` once head has gone: no traceback, no "Exception ignored", exit 141."""
-    code, err = closed_pipe_run(argv, REPO, buffered)
+    before = tree_digest(project)
+    code, err = closed_pipe_run(argv, project, buffered)
     assert (code, err) == (141, "")
+    assert tree_digest(project) == before
 
 
 def test_usage_errors_still_exit_2_when_the_output_is_closed():
@@ -108,11 +111,24 @@ def test_usage_errors_still_exit_2_when_the_output_is_closed():
     assert_no_noise(err)
 
 
+@pytest.mark.parametrize("argv", [["schema"], ["policies"], ["preview", "bootstrap", "--no-policies"]], ids=" ".join)
+def test_an_output_that_refuses_writes_is_bad_output_not_a_traceback(project, argv):
+    """Standard output on a full disk (/dev/full refuses every write): exit 2, one line naming the problem."""
+    before = tree_digest(project)
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run([sys.executable, "-m", "blueprint", *argv], cwd=project, stdout=full, stderr=subprocess.PIPE, text=True, timeout=180)
+    assert completed.returncode == 2
+    assert completed.stderr == "error: standard output cannot be written: No space left on device\n"
+    assert tree_digest(project) == before
+
+
 def test_a_program_that_exits_half_way_is_a_failure_and_writes_nothing(tmp_path):
     target = tmp_path / "plan.json"
+    before = tree_digest(EXITING)
     result = run_process(["preview", "dev", "--program", str(EXITING), "--json", str(target)], cwd=tmp_path)
     assert result.code == 1
     assert result.err.startswith("error: the program of exiting exited (sys.exit(0)) before it finished for stack dev")
     assert result.out == ""
     assert_no_noise(result.err)
     assert not target.exists()
+    assert tree_digest(EXITING) == before
