@@ -169,3 +169,13 @@ def test_pulumi_yaml_itself_is_read_the_same_way(tmp_path):
     make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\nname: other\n")
     with pytest.raises(UsageError, match="Pulumi.yaml:3: name: key 'name' given twice: here and at .*Pulumi.yaml:1"):
         load_project(tmp_path)
+
+
+def test_an_unquoted_date_in_a_shipped_stack_reads_as_the_quoted_one(project_copy):
+    """`startDate: 2026-12-01` unquoted used to be a date object and a traceback; it is the text written."""
+    project = load_project(project_copy)
+    quoted = read_stack_config(project, "dev")
+    stack_file = project_copy / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace('startDate: "2026-12-01"', "startDate: 2026-12-01"))
+    assert read_stack_config(project, "dev") == quoted
+    assert json.loads(quoted["mlplatform:budget"])["startDate"] == "2026-12-01"
