@@ -1,7 +1,10 @@
 """The ``blueprint`` command line: preview, check, policies, schema, templates, fork, diff and promote.
 
-Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage or
-bad input (a short message naming the file and key, never a traceback).
+Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage, bad
+input or an output that cannot be written (a short message naming the file and key, or the path, never a
+traceback), 130 interrupted (Ctrl-C: one line on standard error, no file half-written, no child process left
+running), 141 standard output closed by its reader (``blueprint policies | head -1``: the rest of the output is
+dropped quietly). See blueprint/termination.py.
 """
 
 from __future__ import annotations
@@ -124,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from blueprint.termination import run_command
+
+    return run_command(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "preview":
@@ -172,6 +181,10 @@ def _preview(args: argparse.Namespace) -> int:
     if args.no_policies and args.policy_pack_config is not None:
         raise UsageError("--policy-pack-config: nothing to configure with --no-policies")
     project = load_project(args.program.resolve())
+    if args.json not in (None, "-"):
+        from blueprint.output_paths import check_output_file
+
+        check_output_file(Path(args.json), project, policy_pack=args.policy_pack)
     config = read_stack_config(project, args.stack)
     plan = run_stack(project, args.stack, config)
 
@@ -248,6 +261,10 @@ def _check(args: argparse.Namespace) -> int:
     if len(formats) > 1 and args.output_dir is None:
         raise UsageError(f"--format {' --format '.join(formats)}: several reports need --output-dir DIR (one file each)")
     project = load_project(args.program.resolve())
+    if args.output_dir is not None:
+        from blueprint.output_paths import check_output_dir
+
+        check_output_dir(args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack)
     names = list(dict.fromkeys(args.stacks)) or project.stacks()
     if not names:
         raise UsageError(f"{project.stack_config_dir}: no stack files (Pulumi.<stack>.yaml) to check")
@@ -320,7 +337,7 @@ def _policies(args: argparse.Namespace) -> int:
             sys.stdout.write("\n")
         else:
             sys.stdout.write(catalog_markdown(catalog.docs, **options))
-    except UsageError:
+    except (UsageError, BrokenPipeError):  # a closed standard output is not the pack failing
         raise
     except ValueError as error:
         raise UsageError(f"{pack}: {error}") from None

@@ -11,7 +11,8 @@ would delete each other's resources).
 
 Nothing is written until the new configuration has been validated, previewed offline and checked against the
 policy pack: a fork that would fail ``pulumi up --policy-pack policies`` never reaches the disk. The file is then
-created in one step and never overwrites an existing one.
+created in one step, never overwrites an existing one, and is not created at all if the source file changed while
+the fork was being checked (the fork would no longer be of the file as it is).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from blueprint.config.schema import platform_schema
 from blueprint.errors import ProgramFailed, UsageError
-from blueprint.project import Project, display_path, load_project
-from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, write_new
+from blueprint.project import Project, display_path, is_secure, load_project
+from blueprint.stack_files import StackFile, config_key, create_from, document_config, dump_document, plain, read_stack_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -69,13 +70,14 @@ def fork_command(args: argparse.Namespace) -> int:
     project = load_project(args.program.resolve())
     target = project.stack_file(request.stack)
     shown = display_path(project, target)
-    text, changes = forked_stack_file(project, request)
+    source = read_source(project, request)
+    text, changes = fork_text(source, project.name, request)
 
     from blueprint.policy_check import plan_findings, render_findings
     from blueprint.preview.runner import run_stack  # imports pulumi: only once the inputs are known to be sane
 
     try:
-        plan = run_stack(project, request.stack, document_config(project, text))
+        plan = run_stack(project, request.stack, document_config(project, text, shown))
     except UsageError as error:
         raise UsageError(f"{error}\n(nothing written)") from None
     except ProgramFailed as error:
@@ -91,13 +93,18 @@ def fork_command(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
     summary = _summary(request, shown, changes, plan, findings)  # before writing: a failure here writes nothing
-    write_new(target, text)
+    create_from(source, target, text)  # never overwrites; refuses if the source changed since it was read
     sys.stdout.write(summary)
     return EXIT_OK
 
 
 def forked_stack_file(project: Project, request: ForkRequest) -> tuple[str, ForkChanges]:
     """The new stack file's text. Raises ``UsageError`` for a bad name, an existing target or a bad source."""
+    return fork_text(read_source(project, request), project.name, request)
+
+
+def read_source(project: Project, request: ForkRequest) -> StackFile:
+    """The source stack file, once the names are known to be good and the target free."""
     check_stack_name(request.stack)
     check_project_name(request.project)
     if request.stack == request.source:
@@ -109,9 +116,13 @@ def forked_stack_file(project: Project, request: ForkRequest) -> tuple[str, Fork
     if not source.is_file():
         known = ", ".join(project.stacks()) or "none"
         raise UsageError(f"{display_path(project, source)}: no such stack file to fork (stacks here: {known})")
-    document = load_document(source, display_path(project, source))
-    changes = apply_fork(document, project.name, request)
-    return _with_origin(dump_document(document), request.source), changes
+    return read_stack_file(source, display_path(project, source))
+
+
+def fork_text(source: StackFile, namespace: str, request: ForkRequest) -> tuple[str, ForkChanges]:
+    """The forked file's text (``source``'s document is edited in place) and what changed."""
+    changes = apply_fork(source.document, namespace, request)
+    return _with_origin(dump_document(source.document), request.source), changes
 
 
 def check_stack_name(name: str) -> None:
@@ -197,16 +208,30 @@ def _mapping(config: CommentedMap, key: str, namespace: str) -> CommentedMap:
 
 
 def _drop_secrets(node: Any, path: str) -> list[str]:
-    """Remove ``{secure: ...}`` values anywhere under ``node``; return their key paths."""
+    """Remove ``{secure: ...}`` values anywhere under ``node`` (mappings and lists); return their key paths.
+
+    A list's secrets are found first and removed afterwards, last first, so removing one never shifts another
+    (or a plain value) into its place; the paths name the positions in the source file.
+    """
     dropped: list[str] = []
-    items: list[tuple[Any, Any]] = list(node.items()) if isinstance(node, Mapping) else list(enumerate(node)) if isinstance(node, list) else []
-    for key, value in items:
-        where = f"{path}[{key}]" if isinstance(node, list) else (str(key) if ":" in str(key) else f"{path}.{key}")
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            del node[key]
-            dropped.append(where)
-        else:
-            dropped += _drop_secrets(value, where)
+    if isinstance(node, Mapping):
+        for key in list(node):
+            where = str(key) if ":" in str(key) else f"{path}.{key}"
+            if is_secure(node[key]):
+                del node[key]
+                dropped.append(where)
+            else:
+                dropped += _drop_secrets(node[key], where)
+    elif isinstance(node, list):
+        secrets = [index for index, item in enumerate(node) if is_secure(item)]
+        for index, item in enumerate(node):
+            where = f"{path}[{index}]"
+            if index in secrets:
+                dropped.append(where)
+            else:
+                dropped += _drop_secrets(item, where)
+        for index in reversed(secrets):
+            del node[index]
     return dropped
 
 

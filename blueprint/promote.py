@@ -6,7 +6,9 @@ write the new model version into the prod stack file and opens the pull request;
 
 Only that one value changes: the file keeps its comments and layout. The result is validated as a whole stack
 configuration (the model reference's form included) before the file is replaced, in one step; an unknown endpoint
-or deployment, or an invalid reference, leaves the file untouched and exits with code 2.
+or deployment, or an invalid reference, leaves the file untouched and exits with code 2. So does a file that changed
+between reading and writing (another promote, a person's edit): nothing of either change is lost, and the command
+asks to be run again on the file as it now is.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from blueprint.errors import UsageError
 from blueprint.project import Project, display_path, load_project
-from blueprint.stack_files import config_key, document_config, dump_document, load_document, plain, replace
+from blueprint.stack_files import config_key, document_config, plain, read_stack_file, replace_unchanged
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -30,14 +32,14 @@ def promote_command(args: argparse.Namespace) -> int:
     if not path.is_file():
         known = ", ".join(project.stacks()) or "none"
         raise UsageError(f"{shown}: no such stack file (stacks here: {known})")
-    document = load_document(path, shown)
-    key, old = set_deployment_model(document["config"], project.name, args.endpoint, args.deployment, args.model, shown)
+    stack_file = read_stack_file(path, shown)
+    key, old = set_deployment_model(stack_file.document["config"], project.name, args.endpoint, args.deployment, args.model, shown)
     if old == args.model:
         print(f"{shown}: {key} is already {args.model}; nothing to change")
         return EXIT_OK
-    text = dump_document(document)
+    text = stack_file.edited_text()
     validate(project, args.stack, text, shown)
-    replace(path, text)
+    replace_unchanged(stack_file, text)  # refuses (exit 2) if the file changed since it was read
     print(f"{shown}: {key}: {old} -> {args.model}")
     return EXIT_OK
 
@@ -66,7 +68,7 @@ def validate(project: Project, stack: str, text: str, shown: str) -> None:
     from blueprint.config.loader import load_platform_config
 
     try:
-        load_platform_config(document_config(project, text), project=project.name, stack=stack, source=shown)
+        load_platform_config(document_config(project, text, shown), project=project.name, stack=stack, source=shown)
     except ConfigError as error:
         raise UsageError(f"{error}\n(nothing written)") from None
 

@@ -13,9 +13,7 @@ plan does not have), which never change the verdict.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -594,20 +592,6 @@ def render(format: str, findings: Sequence[Finding], catalog: Mapping[str, Any] 
 def write_reports(reports: Mapping[str, str], directory: Path) -> list[Path]:
     """Write each ``format -> text`` to its file in ``directory``: all staged first, then each moved into place,
     so a reader (or a failure halfway) never sees a half-written report."""
-    directory.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for format, text in reports.items():
-            handle, temp = tempfile.mkstemp(prefix=f".{REPORT_FILES[format]}.", dir=directory)
-            staged.append((format, Path(temp)))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-        written = []
-        for format, temp in staged:
-            target = directory / REPORT_FILES[format]
-            os.replace(temp, target)
-            written.append(target)
-        return written
-    finally:
-        for _, temp in staged:
-            temp.unlink(missing_ok=True)
+    from blueprint.atomic_files import write_all
+
+    return write_all({directory / REPORT_FILES[format]: text for format, text in reports.items()}, create_parents=True)

@@ -685,6 +685,10 @@ def diff_command(args: argparse.Namespace) -> int:
     from blueprint.project import load_project, read_stack_config
 
     project = load_project(args.program.resolve())
+    if args.json not in (None, "-"):
+        from blueprint.output_paths import check_output_file
+
+        check_output_file(Path(args.json), project)
     configs = {stack: read_stack_config(project, stack) for stack in dict.fromkeys((args.stack_a, args.stack_b))}
     plans = {stack: run_stack(project, stack, config) for stack, config in configs.items()}
 

@@ -1,28 +1,58 @@
-"""Editing stack files the way a person would: comments, key order and quoting kept, nothing half-written.
+"""Editing stack files the way a person would: comments, key order and quoting kept, nothing half-written, nothing
+lost to a concurrent edit.
 
 ``blueprint fork`` and ``blueprint promote`` change a few values in a file that people maintain by hand, so the
 file is edited in place with a round-trip YAML parser (ruamel.yaml) rather than re-dumped, which would drop every
-comment that explains a setting. Writes go to a temporary file in the same directory first and take the target's
-place in one step, so a failure at any point leaves the old file (or no file) behind, never a truncated one.
+comment that explains a setting. The file is first read as the engine reads it (:mod:`blueprint.pulumi_yaml`), so an
+edit never starts from a file Pulumi would refuse or read differently.
+
+Writes are atomic (:mod:`blueprint.atomic_files`) and compare-and-swap: just before the new content takes the
+file's place, the file is locked (an exclusive ``flock``, which every fork and promote takes) and read again; if
+it is no longer what the command read, nothing is written and the command asks to be run again. Two concurrent
+promotes therefore never lose one of their changes.
 """
 
 from __future__ import annotations
 
+import codecs
+import fcntl
 import io
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 
+from blueprint import pulumi_yaml
+from blueprint.atomic_files import write_atomic, write_new
 from blueprint.errors import UsageError
-from blueprint.project import Project, engine_config
+from blueprint.project import Project, StackConfig, stack_config
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A stack file as a command read it: its bytes (to notice a concurrent change) and its editable document."""
+
+    path: Path
+    shown: str
+    content: bytes
+    document: CommentedMap
+
+    def edited_text(self) -> str:
+        """The (edited) document as text, with the file's byte order mark kept when it had one."""
+        text = dump_document(self.document)
+        return "\ufeff" + text if self.content.startswith(codecs.BOM_UTF8) else text
+
+
+def read_stack_file(path: Path, shown: str) -> StackFile:
+    """Read ``path`` for editing; ``shown`` is how errors name the file."""
+    content = pulumi_yaml.read_bytes(path, shown)
+    return StackFile(path, shown, content, parse_document(pulumi_yaml.decode(content, shown), shown))
 
 
 def _round_trip() -> YAML:
@@ -35,10 +65,17 @@ def _round_trip() -> YAML:
 
 def load_document(path: Path, shown: str) -> CommentedMap:
     """The stack file as an editable document; ``shown`` is how errors name the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"{shown}: cannot be read: {error.strerror}") from None
+    return read_stack_file(path, shown).document
+
+
+def parse_document(text: str, shown: str) -> CommentedMap:
+    """``text`` as an editable document, once it has passed every check the engine's reader would apply.
+
+    ruamel.yaml alone would accept what Pulumi refuses (duplicate keys in some positions, alias bombs, any tag) or
+    read it differently; composing it with :mod:`blueprint.pulumi_yaml` first means an edit never starts from a
+    file the engine could not read.
+    """
+    pulumi_yaml.compose(text, shown)
     try:
         document = _round_trip().load(text)
     except RoundTripYAMLError as error:
@@ -61,10 +98,9 @@ def dump_document(document: CommentedMap) -> str:
     return stream.getvalue()
 
 
-def document_config(project: Project, text: str) -> dict[str, str]:
-    """What the engine would hand the program for a stack file with this text."""
-    data = yaml.safe_load(text) or {}
-    return engine_config(project, data.get("config") or {})
+def document_config(project: Project, text: str, shown: str) -> StackConfig:
+    """What the engine would hand the program for a stack file with this text (read as the preview reads files)."""
+    return stack_config(project, pulumi_yaml.compose(text, shown), shown)
 
 
 def config_key(config: Mapping[str, Any], key: str, namespace: str) -> str:
@@ -81,40 +117,56 @@ def plain(value: Any) -> Any:
     return value
 
 
-def write_new(path: Path, text: str) -> None:
-    """Create ``path`` with ``text``; refuse, atomically, when it already exists."""
-    with _staged(path, text) as staged:
-        try:
-            os.link(staged, path)  # fails if path exists, even if it appeared a moment ago
-        except FileExistsError:
-            raise UsageError(f"{path.name}: already exists; refusing to overwrite it") from None
-        except OSError:  # a file system without hard links: exclusive creation, then the content
-            try:
-                with path.open("x", encoding="utf-8") as handle:
-                    handle.write(text)
-            except FileExistsError:
-                raise UsageError(f"{path.name}: already exists; refusing to overwrite it") from None
+def replace_unchanged(stack_file: StackFile, text: str) -> None:
+    """Replace the stack file with ``text`` in one step, unless it changed since ``stack_file`` was read."""
+    with unchanged_since_read(stack_file):
+        write_atomic(stack_file.path, text)
 
 
-def replace(path: Path, text: str) -> None:
-    """Replace ``path``'s content in one step (the caller was asked to change this file)."""
-    with _staged(path, text) as staged:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(staged, mode)
-        os.replace(staged, path)
+def create_from(source: StackFile, target: Path, text: str) -> None:
+    """Create ``target`` (never overwriting it) from ``source``, unless ``source`` changed since it was read."""
+    with unchanged_since_read(source):
+        write_new(target, text)
 
 
 @contextmanager
-def _staged(path: Path, text: str) -> Iterator[Path]:
-    """A complete copy of ``text`` beside ``path`` (same file system, so linking or renaming it is atomic)."""
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    staged = Path(name)
+def unchanged_since_read(stack_file: StackFile) -> Iterator[None]:
+    """Hold the stack file's exclusive lock while the block runs, after checking it still holds what was read.
+
+    Raises ``UsageError`` (exit 2, nothing written) when another command (or person) changed it meanwhile.
+    """
+    descriptor = _lock(stack_file)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(staged, 0o644)
-        yield staged
+        try:
+            with open(stack_file.path, "rb") as handle:
+                current = handle.read(len(stack_file.content) + 1)
+        except OSError:
+            current = None
+        if current != stack_file.content:
+            raise UsageError(f"{stack_file.shown} changed since it was read; nothing written, run the command again")
+        yield
     finally:
-        staged.unlink(missing_ok=True)
+        os.close(descriptor)
+
+
+def _lock(stack_file: StackFile) -> int:
+    """An exclusive flock on the file now at the path: a writer replaces the file, so a lock taken on the file it
+    replaced is dropped and taken again on the new one."""
+    while True:
+        try:
+            descriptor = os.open(stack_file.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise UsageError(f"{stack_file.shown} changed since it was read (it is gone); nothing written, run the command again") from None
+        except OSError as error:
+            raise UsageError(f"{stack_file.shown}: cannot be read: {error.strerror or error}") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            current = os.path.samestat(os.fstat(descriptor), os.stat(stack_file.path))
+        except FileNotFoundError:
+            current = False
+        except BaseException:
+            os.close(descriptor)
+            raise
+        if current:
+            return descriptor
+        os.close(descriptor)

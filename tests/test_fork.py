@@ -232,3 +232,68 @@ def test_a_region_without_prices_is_forked_and_previewed_with_a_note(project):
     preview = blueprint("preview", "fraud-staging", cwd=project)
     assert preview.returncode == 0, preview.stderr
     assert "Cost: not estimated: no prices for region 'swedencentral'" in preview.stdout
+
+
+def test_every_secret_in_lists_and_nested_mappings_is_dropped_and_plain_values_stay(tmp_path):
+    """Two secrets and a plain value in one list: both secrets go (listed by their place in the source), the plain
+    value stays; a secret inside a mapping inside a list goes too."""
+    document = _document(tmp_path, """\
+config:
+  mlplatform:keys: [{secure: v1:one}, {secure: v1:two}, plain]
+  mlplatform:monitoring:
+    webhooks:
+      - name: a
+        uri: {secure: v1:a}
+      - {secure: v1:whole}
+      - name: b
+        uri: https://b.example.com
+  mlplatform:nested: {deep: {list: [keep, {secure: v1:x}, {inner: {secure: v1:y}, also: kept}]}}
+  mlplatform:notsecret: {secure: 12}
+""")
+    changes = apply_fork(document, "mlplatform", ForkRequest(source="src", stack="new", project="fraud"))
+    config = yaml.safe_load(dump_document(document))["config"]
+    assert config["mlplatform:keys"] == ["plain"]
+    assert config["mlplatform:monitoring"]["webhooks"] == [{"name": "a"}, {"name": "b", "uri": "https://b.example.com"}]
+    assert config["mlplatform:nested"] == {"deep": {"list": ["keep", {"also": "kept"}]}}
+    assert config["mlplatform:notsecret"] == {"secure": 12}  # not a ciphertext: Pulumi would pass it on as it is
+    assert [item.split(" (")[0] for item in changes.dropped] == [
+        "mlplatform:keys[0]", "mlplatform:keys[1]", "mlplatform:monitoring.webhooks[0].uri", "mlplatform:monitoring.webhooks[1]",
+        "mlplatform:nested.deep.list[1]", "mlplatform:nested.deep.list[2].inner",
+    ]
+
+
+def test_a_fork_drops_and_lists_nested_secrets_end_to_end(project, capsys):
+    from blueprint.cli import main
+
+    source = project / "stacks" / "Pulumi.dev.yaml"
+    source.write_text(source.read_text()
+                      .replace("emails: [ml-platform-alerts@example.com]", "emails: [{secure: v1:AAAB1}, {secure: v1:AAAB2}, ml-platform-alerts@example.com]")
+                      .replace("    dataClassification: internal\n", "    dataClassification: internal\n    contact: {secure: v1:AAABContact}\n"))
+    assert main(["fork", "dev", "fraud-dev", "--project", "fraud", "--program", str(project)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    for where in ("mlplatform:tags.contact", "mlplatform:monitoring.emails[0]", "mlplatform:monitoring.emails[1]"):
+        assert f"  dropped {where} (encrypted with the source stack's key" in out
+    written = yaml.safe_load((project / "stacks" / "Pulumi.fraud-dev.yaml").read_text())["config"]
+    assert written["mlplatform:monitoring"]["emails"] == ["ml-platform-alerts@example.com"]
+    assert "contact" not in written["mlplatform:tags"]
+
+
+def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, capsys, monkeypatch):
+    """The fork is of the file as it was read: if it changed meanwhile, nothing is written and the fork says so."""
+    from blueprint import fork
+    from blueprint.cli import main
+
+    source = project / "stacks" / "Pulumi.dev.yaml"
+    summary = fork._summary
+
+    def summary_then_someone_edits(*args):
+        text = summary(*args)
+        source.write_text(source.read_text().replace("maxNodes: 2", "maxNodes: 1", 1))
+        return text
+
+    monkeypatch.setattr(fork, "_summary", summary_then_someone_edits)
+    before = listing(project / "stacks")
+    assert main(["fork", "dev", "fraud-dev", "--project", "fraud", "--program", str(project)]) == 2
+    assert capsys.readouterr().err == "error: stacks/Pulumi.dev.yaml changed since it was read; nothing written, run the command again\n"
+    after = listing(project / "stacks")
+    assert set(after) == set(before) and after["Pulumi.dev.yaml"] != before["Pulumi.dev.yaml"]

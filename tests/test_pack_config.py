@@ -13,6 +13,7 @@ import importlib
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from types import ModuleType
 
@@ -24,7 +25,8 @@ from blueprint.catalog import AREA_TITLES, catalog_json
 from blueprint.policy_check import BLOCKING_LEVELS, Finding, evaluate, load_pack_config
 from blueprint.reports import render_sarif, sarif_level
 from tests import policy_harness as harness
-from tests.badinput import assert_refused, tree_digest
+from tests.badinput import CliResult, tree_digest
+from tests.badinput import assert_refused as assert_clean_refusal
 from tests.conftest import REPO, preview_stack
 from tests.test_cli import blueprint
 
@@ -42,6 +44,11 @@ VM_SIZES = "azure-native-machinelearningservices-compute-allowed-vm-size"
 REASON = "Vault of the migration pilot, recreated after the cut-over (ticket OPS-12)."
 VAULT = "azure-native:keyvault:Vault"
 UNPROTECTED_VAULT = {"properties": {"enablePurgeProtection": False, "enableSoftDelete": True}}
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit 2 with every fragment in the one ``error:`` message, no traceback or warning noise."""
+    assert_clean_refusal(CliResult(result.returncode, result.stdout, result.stderr), fragments)
 
 
 @pytest.fixture

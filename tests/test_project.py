@@ -65,3 +65,117 @@ def test_config_must_be_a_mapping(tmp_path):
 def test_empty_stack_file_is_an_empty_config(tmp_path):
     project = load_project(make_project(tmp_path, ""))
     assert read_stack_config(project, "dev") == {}
+
+
+def test_top_level_scalars_reach_the_program_as_written(tmp_path):
+    """The Pulumi CLI reads a top-level value into a string: the text written, whatever YAML 1.1 would make of it."""
+    project = load_project(make_project(tmp_path, (
+        "config:\n"
+        "  demo:prefix: no\n"
+        "  demo:flag: True\n"
+        "  demo:hex: 0x10\n"
+        "  demo:start: 2026-12-01\n"
+        "  demo:empty:\n"
+        "  demo:tilde: ~\n"
+        "  demo:quoted: '~'\n"
+    )))
+    assert read_stack_config(project, "dev") == {
+        "demo:prefix": "no", "demo:flag": "True", "demo:hex": "0x10", "demo:start": "2026-12-01",
+        "demo:empty": "", "demo:tilde": "", "demo:quoted": "~",
+    }
+
+
+def test_nested_values_follow_yaml_1_2(tmp_path):
+    project = load_project(make_project(tmp_path, "config:\n  demo:budget: {startDate: 2026-12-01, notify: no, amount: 1e3, limit: ~}\n"))
+    assert json.loads(read_stack_config(project, "dev")["demo:budget"]) == {"startDate": "2026-12-01", "notify": "no", "amount": 1000.0, "limit": None}
+
+
+NESTED_SECRETS = (
+    "config:\n"
+    "  demo:monitoring:\n"
+    "    emails: [a@example.com]\n"
+    "    webhooks:\n"
+    "      - name: x\n"
+    "        uri: {secure: v1:abc}\n"
+    "      - name: y\n"
+    "        uri:\n"
+    "          secure: v1:def\n"
+    "  demo:keys: [{secure: v1:1}, {secure: v1:2}, plain]\n"
+    "  demo:notsecret: {secure: 12}\n"
+    "  demo:plain: {a: b}\n"
+    "  demo:password:\n"
+    "    secure: v1:top\n"
+)
+
+
+def test_nested_secure_values_become_the_placeholder_and_mark_the_key_secret(tmp_path):
+    project = load_project(make_project(tmp_path, NESTED_SECRETS))
+    config = read_stack_config(project, "dev")
+    assert json.loads(config["demo:monitoring"]) == {
+        "emails": ["a@example.com"],
+        "webhooks": [{"name": "x", "uri": SECRET_PLACEHOLDER}, {"name": "y", "uri": SECRET_PLACEHOLDER}],
+    }
+    assert json.loads(config["demo:keys"]) == [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, "plain"]
+    assert json.loads(config["demo:notsecret"]) == {"secure": 12}  # not a ciphertext: Pulumi passes it as it is
+    assert config["demo:password"] == SECRET_PLACEHOLDER
+    assert config.secret_keys == {"demo:monitoring", "demo:keys", "demo:password"}
+
+
+def test_the_program_sees_the_placeholder_and_the_key_as_secret(tmp_path):
+    """As the engine does for a stack file with nested secrets: the key is secret to the program."""
+    from blueprint.preview.runner import run_program
+
+    make_project(tmp_path, NESTED_SECRETS)
+    (tmp_path / "__main__.py").write_text(
+        "import json\n"
+        "import pulumi\n"
+        "from pulumi.runtime.config import is_config_secret\n"
+        "config = pulumi.Config()\n"
+        "pulumi.export('uri', json.loads(config.require('monitoring'))['webhooks'][0]['uri'])\n"
+        "pulumi.export('secret', [is_config_secret(f'demo:{key}') for key in ('monitoring', 'keys', 'password', 'plain', 'notsecret')])\n"
+    )
+    project = load_project(tmp_path)
+    plan = run_program(project, "dev", read_stack_config(project, "dev"))
+    assert plan.outputs == {"uri": SECRET_PLACEHOLDER, "secret": [True, True, True, False, False]}
+
+
+def test_a_key_given_bare_and_namespaced_is_refused(tmp_path):
+    project = load_project(make_project(tmp_path, "config:\n  location: a\n  demo:location: b\n"))
+    with pytest.raises(UsageError, match=r"envs/Pulumi.dev.yaml: config: location and demo:location are the same key \(demo:location\)"):
+        read_stack_config(project, "dev")
+
+
+def test_a_value_json_cannot_carry_is_refused(tmp_path):
+    project = load_project(make_project(tmp_path, "config:\n  demo:limits: [1, .inf]\n"))
+    with pytest.raises(UsageError, match=r"envs/Pulumi.dev.yaml: demo:limits: holds .nan or .inf"):
+        read_stack_config(project, "dev")
+
+
+def test_a_byte_order_mark_changes_nothing(tmp_path):
+    project = load_project(make_project(tmp_path, "config:\n  demo:a: no\n"))
+    plain = read_stack_config(project, "dev")
+    (tmp_path / "envs" / "Pulumi.dev.yaml").write_bytes(b"\xef\xbb\xbf" + b"config:\n  demo:a: no\n")
+    assert read_stack_config(project, "dev") == plain == {"demo:a": "no"}
+
+
+@pytest.mark.parametrize(("text", "found"), [("- a\n", "a list"), ("just text\n", "a string"), ("config: 3\n", "an integer")])
+def test_a_file_of_the_wrong_shape_names_what_it_found(tmp_path, text, found):
+    project = load_project(make_project(tmp_path, text))
+    with pytest.raises(UsageError, match=f"envs/Pulumi.dev.yaml: .*found {found}"):
+        read_stack_config(project, "dev")
+
+
+def test_pulumi_yaml_itself_is_read_the_same_way(tmp_path):
+    make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\nname: other\n")
+    with pytest.raises(UsageError, match="Pulumi.yaml:3: name: key 'name' given twice: here and at .*Pulumi.yaml:1"):
+        load_project(tmp_path)
+
+
+def test_an_unquoted_date_in_a_shipped_stack_reads_as_the_quoted_one(project_copy):
+    """`startDate: 2026-12-01` unquoted used to be a date object and a traceback; it is the text written."""
+    project = load_project(project_copy)
+    quoted = read_stack_config(project, "dev")
+    stack_file = project_copy / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace('startDate: "2026-12-01"', "startDate: 2026-12-01"))
+    assert read_stack_config(project, "dev") == quoted
+    assert json.loads(quoted["mlplatform:budget"])["startDate"] == "2026-12-01"

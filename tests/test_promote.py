@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,3 +61,104 @@ def test_bad_input_exits_2_and_leaves_the_file_alone(project_copy, capsys, stack
     assert main(["promote", stack, *args, "--program", str(project_copy)]) == 2
     assert message in capsys.readouterr().err
     assert {path.name: path.read_bytes() for path in (project_copy / "stacks").iterdir()} == before
+
+
+def flock_waiters(path: Path) -> int:
+    """How many processes wait for an flock on ``path`` (the ``->`` lines of /proc/locks for its inode)."""
+    inode = path.stat().st_ino
+    waiting = 0
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 6 and fields[1] == "->" and fields[2] == "FLOCK" and int(fields[6].rsplit(":", 1)[1]) == inode:
+            waiting += 1
+    return waiting
+
+
+@pytest.mark.e2e
+def test_two_concurrent_promotes_never_lose_a_change(project_copy):
+    """Both read the file and validate their change while the test holds the file's lock, then both wait for it:
+    once it is released, one writes and the other finds the file changed, writes nothing and says so."""
+    path = prod_file(project_copy)
+    original = path.read_bytes()
+    models = {7: "registry:fraud-classifier:7", 8: "registry:fraud-classifier:8"}
+    with path.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        runs = {
+            version: subprocess.Popen(
+                [sys.executable, "-m", "blueprint", "promote", "prod", *GREEN, "--model", model],
+                cwd=project_copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            for version, model in models.items()
+        }
+        deadline = time.monotonic() + 120
+        while flock_waiters(path) < 2:
+            finished = {version: run.poll() for version, run in runs.items() if run.poll() is not None}
+            assert not finished, f"a promote ended before reaching the lock: {finished} {[run.communicate() for run in runs.values()]}"
+            assert time.monotonic() < deadline, "the promotes never both waited for the lock"
+            time.sleep(0.02)
+        assert path.read_bytes() == original
+    results = {version: (run.wait(timeout=60), *run.communicate()) for version, run in runs.items()}
+
+    assert sorted(code for code, _, _ in results.values()) == [0, 2]
+    winner = next(version for version, (code, _, _) in results.items() if code == 0)
+    loser = next(version for version in models if version != winner)
+    _, out, _ = results[winner]
+    assert out.strip().endswith(f"registry:fraud-classifier:2 -> {models[winner]}")
+    _, out, err = results[loser]
+    assert out == "" and err == "error: stacks/Pulumi.prod.yaml changed since it was read; nothing written, run the command again\n"
+    after = yaml.safe_load(path.read_text())["config"]["mlplatform:endpoints"][0]["deployments"]
+    assert [d["model"] for d in after] == ["registry:fraud-classifier:1", models[winner]]
+
+    # Nothing was lost silently: the refused change applies once run again, on top of the winner's.
+    rerun = blueprint("promote", "prod", *GREEN, "--model", models[loser], cwd=project_copy)
+    assert rerun.returncode == 0 and f"{models[winner]} -> {models[loser]}" in rerun.stdout
+
+
+def test_a_file_changed_between_reading_and_writing_is_left_as_the_other_writer_left_it(project_copy, capsys, monkeypatch):
+    """The compare-and-swap, in process: another edit lands while promote validates its own."""
+    from blueprint import promote
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    validate = promote.validate
+
+    def validate_then_someone_edits(*args):
+        validate(*args)
+        path.write_text(path.read_text().replace("maxNodes: 10", "maxNodes: 9"))
+
+    monkeypatch.setattr(promote, "validate", validate_then_someone_edits)
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 2
+    assert capsys.readouterr().err == "error: stacks/Pulumi.prod.yaml changed since it was read; nothing written, run the command again\n"
+    text = path.read_text()
+    assert "maxNodes: 9" in text and "registry:fraud-classifier:7" not in text
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no staged copy left
+
+
+def test_secure_values_and_a_byte_order_mark_survive_a_promote(project_copy, capsys):
+    """Only the model line changes: nested secrets stay encrypted as they were, the BOM stays first."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    text = path.read_text().replace(
+        "    costCenter: CC-1001\n", "    costCenter: CC-1001\n    contact:\n      secure: v1:AAABAContact\n    escalation: {secure: v1:AAABAEscalation}\n"
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
+    after = path.read_bytes()
+    assert after == b"\xef\xbb\xbf" + text.replace("model: registry:fraud-classifier:2", "model: registry:fraud-classifier:7").encode()
+
+
+def test_promote_validates_nested_secrets_as_the_preview_does(project_copy, capsys):
+    """Offline, a secret is its placeholder: where the schema needs to see the value (an https:// URL), preview and
+    promote both refuse it, with the same message, rather than one of them passing what it could not check."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    path.write_text(path.read_text().replace("uri: https://alerts.example.com/azure-monitor", "uri: {secure: v1:AAABAExampleCiphertext}"))
+    before = path.read_bytes()
+    expected = 'mlplatform:monitoring.webhooks[0].uri: expected an https:// URL, found string "[secret]"'
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 2
+    assert expected in capsys.readouterr().err
+    assert main(["preview", "prod", "--program", str(project_copy)]) == 2
+    assert expected in capsys.readouterr().err
+    assert path.read_bytes() == before

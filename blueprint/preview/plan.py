@@ -5,12 +5,12 @@ CrossGuard would see. The JSON form is documented in docs/plan-format.md.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from blueprint.atomic_files import write_atomic
 
 PLAN_FORMAT_VERSION = 1
 
@@ -147,14 +147,5 @@ def _is_ancestor(urn: str, resource: PlannedResource, by_urn: dict[str, PlannedR
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:
-    """Write ``document`` atomically: a reader (or a crash) never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, sort_keys=False)
-            out.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write ``document`` atomically: a reader (or a crash, or Ctrl-C) never sees a half-written file."""
+    write_atomic(path, json.dumps(document, indent=2, sort_keys=False) + "\n", create_parents=True)

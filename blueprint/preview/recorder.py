@@ -10,6 +10,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from blueprint.preview.plan import PlannedResource
+from blueprint.termination import stop_if_interrupted
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -29,6 +30,7 @@ class PlanRecorder(MockMonitor):
         self.unknown_inputs: list[str] = []
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        stop_if_interrupted()  # Ctrl-C that the SDK swallowed stops the run at its next registration
         response = super().RegisterResource(request)
         urn = response.urn
         inputs = _plain(rpc.deserialize_properties(request.object, keep_unknowns=True), urn, self.unknown_inputs)
@@ -52,6 +54,7 @@ class PlanRecorder(MockMonitor):
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        stop_if_interrupted()
         response = super().ReadResource(request)
         urn = response.urn
         registered = self.resources[urn]

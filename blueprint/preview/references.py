@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +17,10 @@ from typing import Any
 
 from blueprint.errors import UsageError
 from blueprint.project import Project
+from blueprint.termination import EXIT_INTERRUPTED, child_process, stop_if_interrupted
+
+#: How long a referenced stack's preview may take.
+PREVIEW_TIMEOUT = 600
 
 _cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 #: One lock per referenced stack: a program referencing several stacks previews them side by side.
@@ -59,9 +64,20 @@ class StackOutputs:
             return _cache[key]
 
     def _preview(self, stack: str) -> dict[str, Any]:
+        """The referenced stack's outputs, from a child preview that Ctrl-C ends with this process."""
         command = [sys.executable, "-m", "blueprint", "preview", stack, "--program", str(self.project.directory), "--json", "--no-policies"]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        if result.returncode != 0:
-            detail = result.stderr.strip().removeprefix("error: ")
+        with child_process(command) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=PREVIEW_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise UsageError(f"referenced stack {stack} could not be previewed: no result within {PREVIEW_TIMEOUT} s") from None
+        stop_if_interrupted()  # this process was interrupted (and ended the child): not a failed reference
+        if process.returncode in (EXIT_INTERRUPTED, -signal.SIGINT):
+            raise KeyboardInterrupt  # Ctrl-C reached the child too: this run is interrupted, not failed
+        if process.returncode != 0:
+            detail = stderr.strip().removeprefix("error: ")
             raise UsageError(f"referenced stack {stack} could not be previewed: {detail}")
-        return json.loads(result.stdout)["outputs"]
+        try:
+            return json.loads(stdout)["outputs"]
+        except (ValueError, KeyError, TypeError):
+            raise UsageError(f"referenced stack {stack} could not be previewed: its preview printed no plan") from None

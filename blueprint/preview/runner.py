@@ -12,6 +12,7 @@ import contextlib
 import os
 import runpy
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -26,13 +27,16 @@ from blueprint.preview.recorder import DiagnosticsLog, PlanRecorder
 from blueprint.preview.references import StackOutputs
 from blueprint.config.errors import ConfigError
 from blueprint.errors import ProgramFailed, UsageError
-from blueprint.project import SECRET_PLACEHOLDER, Project
+from blueprint.project import SECRET_PLACEHOLDER, Project, StackConfig
+from blueprint.termination import stop_if_interrupted
 
 
 def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
     """Run ``project``'s program for ``stack`` with ``config`` and return what it would create.
 
-    Exceptions raised by the program (a ``ConfigError``, a component's ``ValueError``) propagate unchanged.
+    Exceptions raised by the program (a ``ConfigError``, a component's ``ValueError``) propagate unchanged. A program
+    that exits (``sys.exit``, with any code, 0 included, from its body or from a callback in the event loop) has not
+    produced a plan: that is a ``ProgramFailed`` naming the stack, never a silent end of the command.
     """
     references = StackOutputs(project, stack)
     with _program_context(project.main):
@@ -44,6 +48,11 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
                 config=config,
                 mocks=ArmMocks(stack_outputs=references),
             )
+        except SystemExit as exit_:
+            raise ProgramFailed(
+                f"the program of {project.name} exited (sys.exit({exit_.code!r})) before it finished for stack {stack}: "
+                "a Pulumi program must return, not exit"
+            ) from exit_
         except Exception:
             if references.failure is not None:
                 raise references.failure from None
@@ -54,11 +63,15 @@ def run_stack(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
     """``run_program`` as the commands report it: a configuration error becomes a ``UsageError`` (exit 2), anything
     else the program raises a ``ProgramFailed`` (exit 1) naming the stack, its cause kept for ``--debug``."""
     try:
-        return run_program(project, stack, config)
+        plan = run_program(project, stack, config)
     except (ConfigError, UsageError) as error:
         raise UsageError(str(error)) from None
+    except ProgramFailed:
+        raise
     except Exception as error:
         raise ProgramFailed(f"the program of {project.name} failed for stack {stack}: {type(error).__name__}: {error}") from error
+    stop_if_interrupted()  # a Ctrl-C swallowed on the way (Python raises it anywhere) still ends the command
+    return plan
 
 
 def run_under_mocks(
@@ -73,17 +86,19 @@ def run_under_mocks(
 
     Tests use this to exercise one component; :func:`run_program` uses it for whole programs.
     """
-    config = dict(config or {})
+    values = dict(config or {})
+    # A stack file says which keys hold secrets; a plain mapping (a test's) marks those set to the placeholder.
+    secret_keys = sorted(config.secret_keys) if isinstance(config, StackConfig) else [key for key, value in values.items() if value == SECRET_PLACEHOLDER]
     recorder = PlanRecorder(mocks or ArmMocks())
     diagnostics = DiagnosticsLog()
     loop = asyncio.new_event_loop()
+    finished = False
     # A failing program leaves sibling tasks failed or pending; the first error is reported by the caller, the
     # echoes of it ("exception was never retrieved") are noise.
     loop.set_exception_handler(lambda _loop, _context: None)
     asyncio.set_event_loop(loop)
     try:
-        secret_keys = [key for key, value in config.items() if value == SECRET_PLACEHOLDER]
-        runtime_config.set_all_config(config, secret_keys)
+        runtime_config.set_all_config(values, secret_keys)
         pulumi.runtime.set_mocks(
             recorder.mocks,
             project=project,
@@ -95,7 +110,12 @@ def run_under_mocks(
         # set_mocks installs a finished root stack; the program gets a fresh one, as under the engine.
         runtime_settings.ROOT.set(None)
         loop.run_until_complete(run_in_stack(body))
+        finished = True
     finally:
+        if not finished:
+            # A run stopped halfway (Ctrl-C, an exit, a failure) drops coroutines the SDK created but never started;
+            # Python warns about each as it is collected, now or at exit. They are the echo of the stop, not news.
+            warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
         _cancel_pending(loop)
         # A failed run leaves tasks of this loop in the runtime's global registries; the next run (another
         # stack, or the next test) must not inherit them.
@@ -114,13 +134,24 @@ def run_under_mocks(
     )
 
 
-def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel what a failed run left pending, so nothing runs (or complains) after the loop closes."""
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+#: How long a stopped run's tasks get to wind down, per round of cancellation.
+CANCEL_GRACE_SECONDS = 1.0
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop, rounds: int = 3) -> None:
+    """Cancel what a failed or interrupted run left pending, so nothing runs (or complains) after the loop closes.
+
+    Bounded: a run stopped at an arbitrary point (Ctrl-C lands anywhere) can leave an SDK task that swallows its
+    cancellation and waits for a result that will never come; after a few rounds it is abandoned rather than
+    waited for forever (the loop's exception handler keeps its "destroyed but pending" complaint quiet).
+    """
+    for _ in range(rounds):
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.wait(pending, timeout=CANCEL_GRACE_SECONDS))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,151 @@
+"""How a command ends when it cannot finish: Ctrl-C, or a reader that closed the pipe it prints to.
+
+Either used to end in a traceback (and, for a closed pipe, an "Exception ignored" line as Python flushed standard
+output on its way out). Now:
+
+- Ctrl-C (``KeyboardInterrupt``, SIGINT) exits 130, as a shell reports a process ended by SIGINT, with one line on
+  standard error. Files are only ever written atomically (:mod:`blueprint.atomic_files`), so none is left
+  half-written, and every child process a command started (a referenced stack's preview) is ended first. Python
+  raises ``KeyboardInterrupt`` wherever the main thread happens to be, and library code that catches everything
+  (the Pulumi SDK does, here and there) can swallow it; so the signal is also recorded, and a command that carries
+  on regardless is stopped before it writes a file (:func:`stop_if_interrupted`) and reported interrupted at the end.
+- A closed standard output (``blueprint policies | head -1``) ends the command quietly with exit 141, as a shell
+  reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed.
+- A standard output that refuses what is written for any other reason (``> /dev/full``, a full disk) is bad
+  output: exit 2 with one line, as for a ``--json PATH`` that cannot be written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+
+from blueprint.errors import UsageError
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141
+
+_children: set[subprocess.Popen[str]] = set()
+_children_lock = threading.Lock()
+_interrupted = threading.Event()
+
+
+class OutputUnwritable(UsageError):
+    """Standard output refused what the command wrote (not a closed pipe: a full disk, an I/O error)."""
+
+
+def run_command(command: Callable[[], int]) -> int:
+    """Run ``command`` (a CLI command returning its exit code) and end it as the module docstring says."""
+    _interrupted.clear()
+    previous = signal.signal(signal.SIGINT, _on_interrupt) if threading.current_thread() is threading.main_thread() else None
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None if unraisable.exc_type is KeyboardInterrupt else previous_hook(unraisable)
+    stdout = sys.stdout
+    sys.stdout = _CheckedOutput(stdout)  # type: ignore[assignment]
+    try:
+        try:
+            code = command()
+        except SystemExit as exit_:  # argparse ends --help and usage errors this way; the output still needs flushing
+            code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+        stop_if_interrupted()
+        sys.stdout.flush()  # a closed pipe shows here when the output was still buffered
+        return code
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up below is not itself interrupted
+        end_children()
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        end_children()
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except OutputUnwritable as error:  # at the final flush; while the command ran, the CLI reports it like any bad input
+        end_children()
+        print(f"error: {error}", file=sys.stderr)
+        return UsageError.exit_code
+    finally:
+        sys.stdout = stdout
+        sys.unraisablehook = previous_hook  # a Ctrl-C landing in a finalizer was recorded: its "Exception ignored" is noise
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def stop_if_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed during this command, even if something swallowed it."""
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    _interrupted.set()
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def child_process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command`` (text pipes on its standard output and error) as a child that ends when the command is
+    interrupted; it is waited for (or killed) when the block is left, whatever happened in it."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        with _children_lock:
+            _children.add(process)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+            with _children_lock:
+                _children.discard(process)
+
+
+def end_children(grace: float = 5.0) -> None:
+    """Interrupt every child still running, as Ctrl-C interrupts this process (so a child preview ends its own
+    children in turn), kill those still running after ``grace`` seconds, and reap them."""
+    with _children_lock:
+        running = [process for process in _children if process.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGINT)
+    for process in running:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class _CheckedOutput:
+    """Standard output, with a write error other than a closed pipe turned into :class:`OutputUnwritable`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._checked(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._checked(self._stream.flush)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def _checked(self, call: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            _discard_stdout()  # what is still buffered must not fail again on the way out
+            raise OutputUnwritable(f"standard output cannot be written: {error.strerror or error}") from None
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null so that Python's final flush of what is still buffered cannot fail."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -1,0 +1,182 @@
+"""Bad inputs as a user or an attacker would try them, through the CLI: each is refused with exit 2 (1 for a program
+that fails), a message naming the file and the key (or the path), no traceback, and no file of the project changed.
+
+Rows run in process (``blueprint.cli.main``): every refusal here happens before a program runs, or in the program
+itself. tests/test_termination.py covers what needs a process of its own (signals, pipes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.badinput import PROJECT, BadInput, check_bad_input
+from tests.conftest import REPO
+from tests.test_pulumi_yaml import billion_laughs
+
+DEV = (REPO / "stacks" / "Pulumi.dev.yaml").read_text()
+PROD = (REPO / "stacks" / "Pulumi.prod.yaml").read_text()
+PREVIEW_DEV = ("preview", "dev", "--program", PROJECT)
+GREEN = ("--endpoint", "fraud", "--deployment", "green", "--model", "registry:fraud-classifier:7")
+PROMOTE_PROD = ("promote", "prod", *GREEN, "--program", PROJECT)
+FORK_DEV = ("fork", "dev", "fraud-dev", "--project", "fraud", "--program", PROJECT)
+
+#: A program that fails loudly if it runs: an output path must be refused before anything runs.
+TRAP = {"__main__.py": "raise RuntimeError('the program ran: the output path was checked too late')\n"}
+
+
+def dev_with(*lines: str) -> str:
+    """The dev stack file with ``lines`` added at the end of its config."""
+    return DEV + "".join(f"  {line}\n" for line in lines)
+
+
+STACK_FILES = [
+    BadInput("duplicate-key", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "config.mlplatform:location: key 'mlplatform:location' given twice: here and at stacks/Pulumi.dev.yaml:5"],
+             {"stacks/Pulumi.dev.yaml": dev_with("mlplatform:location: northeurope")}),
+    BadInput("yes-is-not-a-boolean", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:ci.pullRequests: expected", 'found string "yes"'],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("    environments: [dev]\n", "    environments: [dev]\n    pullRequests: yes\n")}),
+    BadInput("unquoted-impossible-date", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:budget.startDate", "2026-13-45"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace('startDate: "2026-12-01"', "startDate: 2026-13-45")}),
+    BadInput("alias-bomb-2kb", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "excessive aliasing"],
+             {"stacks/Pulumi.dev.yaml": DEV + "".join(f"  {line}\n" for line in billion_laughs(38).splitlines())}),
+    BadInput("alias-bomb-huge", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "excessive aliasing"],
+             {"stacks/Pulumi.dev.yaml": DEV + "".join(f"  {line}\n" for line in billion_laughs(400).splitlines())}),
+    BadInput("deep-nesting", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "config.mlplatform:deep", "nested more than 100 levels deep"],
+             {"stacks/Pulumi.dev.yaml": dev_with("mlplatform:deep: " + "[" * 5000 + "]" * 5000)}),
+    BadInput("invalid-utf8", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:9:25: not valid UTF-8: byte 0xe9 at offset 419"],
+             {"stacks/Pulumi.dev.yaml": DEV.encode().replace(b"owner: ml-platform-team", b"owner: ml-platform-t\xe9am")}),
+    BadInput("bom-then-bad-value", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:clusters[0].maxNodes: expected an integer from 1 to 100, found integer 500"],
+             {"stacks/Pulumi.dev.yaml": b"\xef\xbb\xbf" + DEV.replace("maxNodes: 2", "maxNodes: 500", 1).encode()}),
+    BadInput("utf16", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: encoded as UTF-16 or UTF-32; save it as UTF-8"],
+             {"stacks/Pulumi.dev.yaml": DEV.encode("utf-16")}),
+    BadInput("tab-indent", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:6:1: not valid YAML"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("  mlplatform:namingPrefix", "\tmlplatform:namingPrefix")}),
+    BadInput("empty-file", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:location", "nothing (the key is required)"],
+             {"stacks/Pulumi.dev.yaml": ""}),
+    BadInput("list-at-top", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: expected a mapping with a config key, found a list"],
+             {"stacks/Pulumi.dev.yaml": "- config\n- mlplatform:location\n"}),
+    BadInput("config-is-a-list", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: config: expected a mapping of keys to values, found a list"],
+             {"stacks/Pulumi.dev.yaml": "config:\n  - mlplatform:location: westeurope\n"}),
+    BadInput("huge-file", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: larger than 1024 KB"],
+             {"stacks/Pulumi.dev.yaml": DEV + "# " + "x" * (1024 * 1024) + "\n"}),
+    BadInput("two-documents", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "a second YAML document"],
+             {"stacks/Pulumi.dev.yaml": DEV + "---\nconfig:\n  mlplatform:location: northeurope\n"}),
+    BadInput("python-tag", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "config.mlplatform:namingPrefix: tag !!python/object/apply:os.system is not supported"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("mlplatform:namingPrefix: mlp", "mlplatform:namingPrefix: !!python/object/apply:os.system [echo]")}),
+    BadInput("bare-and-namespaced-key", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: config: mlplatform:location and location are the same key"],
+             {"stacks/Pulumi.dev.yaml": dev_with("location: northeurope")}),
+    BadInput("project-file-duplicate", PREVIEW_DEV, ["Pulumi.yaml:4: name: key 'name' given twice"],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nname: other\n"}),
+    BadInput("program-exits-0-half-way", PREVIEW_DEV, ["the program of mlplatform exited (sys.exit(0)) before it finished for stack dev"],
+             {"__main__.py": "import sys\nimport pulumi\npulumi.export('half', 'way')\nsys.exit(0)\n"}, code=1),
+    BadInput("program-exits-3", PREVIEW_DEV, ["exited (sys.exit(3)) before it finished for stack dev"],
+             {"__main__.py": "raise SystemExit(3)\n"}, code=1),
+]
+
+
+@pytest.mark.parametrize("row", [row.param() for row in STACK_FILES])
+def test_a_bad_stack_file_is_refused_cleanly(project_copy, capsys, row):
+    check_bad_input(row, project_copy, capsys)
+
+
+OUTPUT_PATHS = [
+    BadInput("json-onto-a-stack-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.dev.yaml"),
+             [f"--json {PROJECT}/stacks/Pulumi.dev.yaml: it is a stack file", "nothing was run"], TRAP),
+    BadInput("json-creating-a-stack-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.new.yaml"),
+             ["stacks/Pulumi.new.yaml: it is a stack file"], TRAP),
+    BadInput("json-onto-pulumi-yaml", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.yaml"),
+             [f"--json {PROJECT}/Pulumi.yaml: it is the project file Pulumi.yaml"], TRAP),
+    BadInput("json-onto-the-program", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/__main__.py"),
+             [f"--json {PROJECT}/__main__.py: it is a Python source of the program"], TRAP),
+    BadInput("json-into-the-policy-pack", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/policies/config/dev.json"),
+             ["policies/config/dev.json: it is inside the policy pack"], {**TRAP, "policies/config/dev.json": "{}\n"}),
+    BadInput("json-into-another-policy-pack", ("preview", "dev", "--program", PROJECT, "--policy-pack", f"{PROJECT}/pack", "--json", f"{PROJECT}/pack/x.json"),
+             ["pack/x.json: it is inside the policy pack"], TRAP),
+    BadInput("json-into-ml-templates", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/ml_templates/plan.json"),
+             ["ml_templates/plan.json: it is inside ml_templates/"], TRAP),
+    BadInput("json-onto-a-directory", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks"),
+             [f"--json {PROJECT}/stacks: is a directory"], TRAP),
+    BadInput("json-under-a-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/README/plan.json"),
+             [f"its parent {PROJECT}/README is a file, not a directory"], {**TRAP, "README": "notes\n"}),
+    BadInput("json-far-under-a-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/README/a/b/plan.json"),
+             [f"its parent {PROJECT}/README is a file, not a directory"], {**TRAP, "README": "notes\n"}),
+    BadInput("json-onto-a-device", ("preview", "dev", "--program", PROJECT, "--json", "/dev/zero"),
+             ["--json /dev/zero: is not a regular file"], TRAP),
+    # /sys refuses new files even to root (a permission test that holds whoever runs the suite).
+    BadInput("json-without-permission", ("preview", "dev", "--program", PROJECT, "--json", "/sys/plan.json"),
+             ["--json /sys/plan.json: cannot write in /sys: Permission denied"], TRAP),
+    BadInput("diff-json-onto-a-stack-file", ("diff", "dev", "staging", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.staging.yaml"),
+             ["stacks/Pulumi.staging.yaml: it is a stack file"], TRAP),
+    BadInput("diff-json-onto-a-directory", ("diff", "dev", "staging", "--program", PROJECT, "--json", PROJECT),
+             [f"--json {PROJECT}: is a directory"], TRAP),
+    BadInput("check-into-the-policy-pack", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/policies"),
+             [f"--output-dir {PROJECT}/policies: cannot write check.txt there: it is inside the policy pack"], TRAP),
+    BadInput("check-into-a-file", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/__main__.py"),
+             [f"--output-dir {PROJECT}/__main__.py: is a file, not a directory"], TRAP),
+    BadInput("check-report-onto-a-directory", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/out"),
+             [f"--output-dir {PROJECT}/out: cannot write check.sarif there: is a directory"], {**TRAP, "out/check.sarif/keep": ""}),
+    BadInput("check-without-permission", ("check", "dev", "--program", PROJECT, "--output-dir", "/sys/reports"),
+             ["--output-dir /sys/reports: cannot write check.txt there: cannot write in /sys: Permission denied"], TRAP),
+]
+
+
+@pytest.mark.parametrize("row", [row.param() for row in OUTPUT_PATHS])
+def test_an_output_path_that_cannot_or_must_not_be_written_is_refused_before_anything_runs(project_copy, capsys, row):
+    check_bad_input(row, project_copy, capsys)
+
+
+def test_a_symbolic_link_to_a_stack_file_is_the_stack_file(project_copy, capsys):
+    link = project_copy / "plan.json"
+    link.symlink_to(project_copy / "stacks" / "Pulumi.dev.yaml")
+    row = BadInput("link", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/plan.json"), ["plan.json: it is a stack file"], TRAP)
+    check_bad_input(row, project_copy, capsys)
+
+
+EDITS = [
+    BadInput("promote-duplicate-key", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "key 'mlplatform:protect' given twice: here and at stacks/Pulumi.prod.yaml:10"],
+             {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:protect: false\n"}),
+    BadInput("promote-duplicate-deployment-key", PROMOTE_PROD, ["config.mlplatform:endpoints[0].deployments[1].model: key 'model' given twice"],
+             {"stacks/Pulumi.prod.yaml": PROD.replace("          model: registry:fraud-classifier:2\n", "          model: registry:fraud-classifier:2\n          model: registry:fraud-classifier:3\n")}),
+    BadInput("promote-alias-bomb", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "excessive aliasing"],
+             {"stacks/Pulumi.prod.yaml": PROD + "".join(f"  {line}\n" for line in billion_laughs(38).splitlines())}),
+    BadInput("promote-python-tag", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "tag !!python/name:os.system is not supported"],
+             {"stacks/Pulumi.prod.yaml": PROD.replace("mlplatform:protect: true", "mlplatform:protect: !!python/name:os.system ''")}),
+    BadInput("promote-invalid-utf8", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "not valid UTF-8"],
+             {"stacks/Pulumi.prod.yaml": PROD.encode().replace(b"owner: ml-platform-team", b"owner: \xff")}),
+    BadInput("promote-deep-nesting", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "nested more than 100 levels deep"],
+             {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:x: " + "[" * 200 + "]" * 200 + "\n"}),
+    BadInput("promote-unknown-stack", ("promote", "nope", *GREEN, "--program", PROJECT), ["stacks/Pulumi.nope.yaml: no such stack file"]),
+    BadInput("promote-a-directory", ("promote", "dir", *GREEN, "--program", PROJECT), ["stacks/Pulumi.dir.yaml: no such stack file"],
+             {"stacks/Pulumi.dir.yaml/keep": ""}),
+    BadInput("fork-duplicate-key", FORK_DEV, ["stacks/Pulumi.dev.yaml:", "given twice"],
+             {"stacks/Pulumi.dev.yaml": dev_with("mlplatform:namingPrefix: other")}),
+    BadInput("fork-huge-source", FORK_DEV, ["stacks/Pulumi.dev.yaml: larger than 1024 KB"],
+             {"stacks/Pulumi.dev.yaml": DEV + "# " + "x" * (1024 * 1024) + "\n"}),
+    BadInput("fork-alias-bomb", FORK_DEV, ["stacks/Pulumi.dev.yaml:", "excessive aliasing"],
+             {"stacks/Pulumi.dev.yaml": DEV + "".join(f"  {line}\n" for line in billion_laughs(38).splitlines())}),
+    BadInput("fork-yes-is-not-a-boolean", FORK_DEV, ["stacks/Pulumi.fraud-dev.yaml: invalid stack configuration", 'mlplatform:ci.pullRequests', 'found string "yes"', "(nothing written)"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("    environments: [dev]\n", "    environments: [dev]\n    pullRequests: yes\n")}),
+]
+
+
+@pytest.mark.parametrize("row", [row.param() for row in EDITS])
+def test_fork_and_promote_refuse_what_the_engine_would_not_read(project_copy, capsys, row):
+    check_bad_input(row, project_copy, capsys)
+    assert not (project_copy / "stacks" / "Pulumi.fraud-dev.yaml").exists()
+
+
+def test_an_unwritable_plan_path_costs_no_preview_even_when_the_program_is_fine(project_copy, capsys):
+    """The trap rows prove the order; this one proves a good program is not run either (nothing is printed)."""
+    row = BadInput("plain", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.dev.yaml"), ["it is a stack file"])
+    result = check_bad_input(row, project_copy, capsys)
+    assert result.out == ""
+
+
+def test_a_missing_parent_directory_is_still_created(project_copy, capsys, tmp_path: Path):
+    from tests.badinput import run_in_process
+
+    target = tmp_path / "reports" / "deep" / "plan.json"
+    result = run_in_process(["preview", "bootstrap", "--program", str(project_copy), "--no-policies", "--json", str(target)], capsys)
+    assert result.code == 0, result.err
+    assert target.is_file() and [path.name for path in target.parent.iterdir()] == ["plan.json"]
