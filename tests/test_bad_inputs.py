@@ -34,8 +34,8 @@ def dev_with(*lines: str) -> str:
 STACK_FILES = [
     BadInput("duplicate-key", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "config.mlplatform:location: key 'mlplatform:location' given twice: here and at stacks/Pulumi.dev.yaml:5"],
              {"stacks/Pulumi.dev.yaml": dev_with("mlplatform:location: northeurope")}),
-    BadInput("yes-is-not-a-boolean", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:ci.pullRequests: expected", 'found string "yes"'],
-             {"stacks/Pulumi.dev.yaml": DEV.replace("    environments: [dev]\n", "    environments: [dev]\n    pullRequests: yes\n")}),
+    BadInput("yes-is-not-a-boolean", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:protect: expected", 'found string "yes"'],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("  mlplatform:namingPrefix: mlp\n", "  mlplatform:namingPrefix: mlp\n  mlplatform:protect: yes\n")}),
     BadInput("unquoted-impossible-date", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:budget.startDate", "2026-13-45"],
              {"stacks/Pulumi.dev.yaml": DEV.replace('startDate: "2026-12-01"', "startDate: 2026-13-45")}),
     BadInput("alias-bomb-2kb", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:", "excessive aliasing"],
@@ -155,8 +155,8 @@ EDITS = [
              {"stacks/Pulumi.dev.yaml": DEV + "# " + "x" * (1024 * 1024) + "\n"}),
     BadInput("fork-alias-bomb", FORK_DEV, ["stacks/Pulumi.dev.yaml:", "excessive aliasing"],
              {"stacks/Pulumi.dev.yaml": DEV + "".join(f"  {line}\n" for line in billion_laughs(38).splitlines())}),
-    BadInput("fork-yes-is-not-a-boolean", FORK_DEV, ["stacks/Pulumi.fraud-dev.yaml: invalid stack configuration", 'mlplatform:ci.pullRequests', 'found string "yes"', "(nothing written)"],
-             {"stacks/Pulumi.dev.yaml": DEV.replace("    environments: [dev]\n", "    environments: [dev]\n    pullRequests: yes\n")}),
+    BadInput("fork-yes-is-not-a-boolean", FORK_DEV, ["stacks/Pulumi.fraud-dev.yaml: invalid stack configuration", 'mlplatform:protect', 'found string "yes"', "(nothing written)"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("  mlplatform:namingPrefix: mlp\n", "  mlplatform:namingPrefix: mlp\n  mlplatform:protect: yes\n")}),
 ]
 
 
@@ -176,7 +176,12 @@ def test_an_unwritable_plan_path_costs_no_preview_even_when_the_program_is_fine(
 def test_a_missing_parent_directory_is_still_created(project_copy, capsys, tmp_path: Path):
     from tests.badinput import run_in_process
 
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "ml_templates", project_copy / "ml_templates")  # dev reads the shared stack, which publishes them
     target = tmp_path / "reports" / "deep" / "plan.json"
-    result = run_in_process(["preview", "bootstrap", "--program", str(project_copy), "--no-policies", "--json", str(target)], capsys)
+    result = run_in_process(["preview", "dev", "--program", str(project_copy), "--no-policies", "--json", str(target)], capsys)
     assert result.code == 0, result.err
     assert target.is_file() and [path.name for path in target.parent.iterdir()] == ["plan.json"]
