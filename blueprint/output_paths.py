@@ -21,11 +21,12 @@ from blueprint.project import PROJECT_FILE, Project
 TEMPLATES_DIR = "ml_templates"
 
 
-def check_output_file(path: Path, project: Project, *, policy_pack: Path | None = None, option: str = "--json") -> Path:
-    """``path`` when the command may write a file there; ``UsageError`` naming it and the reason otherwise."""
+def check_output_file(path: Path, project: Project, *, policy_pack: Path | None = None) -> Path:
+    """``path`` (given as ``--json PATH``) when the command may write a file there; ``UsageError`` naming it and the
+    reason otherwise."""
     reason = _input_reason(path, project, policy_pack) or _unwritable_reason(path)
     if reason:
-        raise UsageError(f"{option} {path}: {reason}; nothing was run")
+        raise UsageError(f"--json {path}: {reason}; nothing was run")
     return path
 
 
