@@ -10,6 +10,7 @@ Standard library only: the preview imports it.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -44,8 +45,27 @@ def staged(path: Path, text: str) -> Iterator[Path]:
         copy.unlink(missing_ok=True)
 
 
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` is a character device or a pipe (``/dev/null``, ``/dev/stdout``): written through, never
+    replaced, since replacing ``/dev/null`` with a file would break every program on the machine."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 def write_atomic(path: Path, text: str, *, create_parents: bool = False) -> None:
-    """Create or replace ``path`` with ``text`` in one step (the caller was asked to write this file)."""
+    """Create or replace ``path`` with ``text`` in one step (the caller was asked to write this file); a stream is
+    written to as it is."""
+    if is_stream(path):
+        stop_if_interrupted()
+        try:
+            with path.open("w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise _cannot_write(path, error) from None
+        return
     if create_parents:
         _make_parent(path)
     with staged(path, text) as copy:

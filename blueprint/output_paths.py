@@ -1,7 +1,7 @@
 """Where a command may write its output, checked before it does any work.
 
 ``preview --json PATH``, ``diff --json PATH`` and ``check --output-dir DIR`` write files a user named. A path that
-cannot be written (its parent is a file, no permission, it is a directory or a device) would otherwise fail only
+cannot be written (its parent is a file, no permission, it is a directory or a block device) would otherwise fail only
 after the previews ran, with a traceback; a path that is one of the project's own inputs (a stack file,
 ``Pulumi.yaml``, the program's Python sources, anything in the policy pack or in ``ml_templates/``) would be
 replaced by a plan. Both are refused up front, exit 2, naming the path and why. A missing parent directory is
@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from blueprint.atomic_files import is_stream
 from blueprint.errors import UsageError
 from blueprint.project import PROJECT_FILE, Project
 
@@ -67,6 +68,8 @@ def _unwritable_reason(path: Path) -> str | None:
     """Why no file can be created or replaced at ``path``, or ``None``."""
     if path.is_dir():
         return "is a directory (give a file name)"
+    if is_stream(path):  # /dev/null, a named pipe: written through as it is
+        return None if os.access(path, os.W_OK) else "cannot be written (no permission)"
     if path.exists() and not path.is_file():
         return "is not a regular file (to print the output, leave PATH out)"
     existing = path.parent

@@ -101,8 +101,6 @@ OUTPUT_PATHS = [
              [f"its parent {PROJECT}/README is a file, not a directory"], {**TRAP, "README": "notes\n"}),
     BadInput("json-far-under-a-file", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/README/a/b/plan.json"),
              [f"its parent {PROJECT}/README is a file, not a directory"], {**TRAP, "README": "notes\n"}),
-    BadInput("json-onto-a-device", ("preview", "dev", "--program", PROJECT, "--json", "/dev/zero"),
-             ["--json /dev/zero: is not a regular file"], TRAP),
     # /sys refuses new files even to root (a permission test that holds whoever runs the suite).
     BadInput("json-without-permission", ("preview", "dev", "--program", PROJECT, "--json", "/sys/plan.json"),
              ["--json /sys/plan.json: cannot write in /sys: Permission denied"], TRAP),
@@ -171,6 +169,30 @@ def test_an_unwritable_plan_path_costs_no_preview_even_when_the_program_is_fine(
     row = BadInput("plain", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/stacks/Pulumi.dev.yaml"), ["it is a stack file"])
     result = check_bad_input(row, project_copy, capsys)
     assert result.out == ""
+
+
+def test_a_socket_is_not_a_place_for_a_plan(project_copy, capsys, tmp_path: Path):
+    import socket
+
+    path = tmp_path / "listener.sock"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        row = BadInput("json-onto-a-socket", ("preview", "dev", "--program", PROJECT, "--json", str(path)),
+                       [f"--json {path}: is not a regular file"], TRAP)
+        check_bad_input(row, project_copy, capsys)
+
+
+def test_dev_null_takes_a_plan_and_stays_a_device(capsys):
+    """Writing to /dev/null discards the plan: it is written through, never replaced by a file (replacing it, as
+    root, breaks every program on the machine)."""
+    import stat
+
+    from tests.badinput import run_in_process
+    from tests.conftest import REPO
+
+    result = run_in_process(["preview", "dev", "--program", str(REPO), "--no-policies", "--json", "/dev/null"], capsys)
+    assert result.code == 0, result.err
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
 
 
 def test_a_missing_parent_directory_is_still_created(project_copy, capsys, tmp_path: Path):
