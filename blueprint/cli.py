@@ -176,7 +176,7 @@ def _preview(args: argparse.Namespace) -> int:
     from blueprint.preview.render import render_plan
     from blueprint.policy_check import plan_evaluation
     from blueprint.preview.runner import run_stack  # imports pulumi: only for commands that run programs
-    from blueprint.project import load_project, read_stack_config
+    from blueprint.project import SECRET_PLACEHOLDER, load_project, read_stack_config
 
     if args.no_policies and args.policy_pack_config is not None:
         raise UsageError("--policy-pack-config: nothing to configure with --no-policies")
@@ -215,6 +215,11 @@ def _preview(args: argparse.Namespace) -> int:
         from blueprint.policy_check import render_findings
 
         sys.stdout.write("\n" + render_findings(evaluation.findings, plan.stack, evaluation.warnings))
+    if config.secret_keys:
+        sys.stdout.write(
+            f"\nSecrets: {', '.join(sorted(config.secret_keys))} hold encrypted values, {SECRET_PLACEHOLDER} offline: what they "
+            "contain is checked only where the engine decrypts them (pulumi preview with the stack's secrets provider).\n"
+        )
     if args.json:
         path = Path(args.json)
         write_json(document, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import shutil
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import REPO
 from tests.test_cli import blueprint
 
 GREEN = ("--endpoint", "fraud", "--deployment", "green")
@@ -140,7 +142,8 @@ def test_secure_values_and_a_byte_order_mark_survive_a_promote(project_copy, cap
 
     path = prod_file(project_copy)
     text = path.read_text().replace(
-        "    costCenter: CC-1001\n", "    costCenter: CC-1001\n    contact:\n      secure: v1:AAABAContact\n    escalation: {secure: v1:AAABAEscalation}\n"
+        "        uri: https://alerts.example.com/azure-monitor\n",
+        "        uri:\n          secure: v1:AAABAIncident\n      - name: escalation\n        uri: {secure: v1:AAABAEscalation}\n",
     )
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
@@ -149,16 +152,31 @@ def test_secure_values_and_a_byte_order_mark_survive_a_promote(project_copy, cap
 
 
 def test_promote_validates_nested_secrets_as_the_preview_does(project_copy, capsys):
-    """Offline, a secret is its placeholder: where the schema needs to see the value (an https:// URL), preview and
-    promote both refuse it, with the same message, rather than one of them passing what it could not check."""
+    """Offline, a secret is its placeholder: where the schema would need to see the value (an https:// URL), preview
+    and promote both accept the placeholder, the same way, and the preview names the key whose content only the
+    engine (which can decrypt it) checks."""
     from blueprint.cli import main
 
     path = prod_file(project_copy)
     path.write_text(path.read_text().replace("uri: https://alerts.example.com/azure-monitor", "uri: {secure: v1:AAABAExampleCiphertext}"))
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0
+    capsys.readouterr()
+    shutil.copytree(REPO / "ml_templates", project_copy / "ml_templates")  # prod reads the shared stack, which publishes them
+    assert main(["preview", "prod", "--program", str(project_copy), "--no-policies"]) == 0
+    out = capsys.readouterr().out
+    assert "Secrets: mlplatform:monitoring hold encrypted values, [secret] offline" in out
+    text = path.read_text()
+    assert "uri: {secure: v1:AAABAExampleCiphertext}" in text and "registry:fraud-classifier:7" in text
+
+
+def test_a_secret_does_not_hide_other_mistakes(project_copy, capsys):
+    """Only the placeholder itself is exempt: a wrong value next to it is still refused."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    path.write_text(path.read_text().replace("uri: https://alerts.example.com/azure-monitor", "uri: {secure: v1:AAABAExampleCiphertext}")
+                    .replace("latencyMs: 800", "latencyMs: fast"))
     before = path.read_bytes()
-    expected = 'mlplatform:monitoring.webhooks[0].uri: expected an https:// URL, found string "[secret]"'
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 2
-    assert expected in capsys.readouterr().err
-    assert main(["preview", "prod", "--program", str(project_copy)]) == 2
-    assert expected in capsys.readouterr().err
+    assert 'mlplatform:monitoring.latencyMs: expected' in capsys.readouterr().err
     assert path.read_bytes() == before

@@ -35,7 +35,7 @@ from blueprint.config.model import (
     default_log_retention_days,
     default_network_mode,
 )
-from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues
+from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues, secret_placeholder_issues
 from components import regions, vm_sizes
 from components.cron import validate_cron
 from components.firewall import allow_list_problems
@@ -60,6 +60,7 @@ def load_platform_config(
     values, coerce_issues = coerce(project, own)
     issues += coerce_issues
     if not coerce_issues:
+        issues += secret_placeholder_issues(project, values)
         issues += schema_issues(project, values)
     if not issues:
         issues += _semantic_issues(project, values)

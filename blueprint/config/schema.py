@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from blueprint.config.errors import ConfigIssue, describe
+from blueprint.project import SECRET_PLACEHOLDER
 
 SCHEMA_PATH = Path(__file__).with_name("platform.schema.json")
 
@@ -77,6 +78,57 @@ def coerce(namespace: str, raw: Mapping[str, str]) -> tuple[dict[str, Any], list
     return values, issues
 
 
+def secret_placeholder_issues(namespace: str, values: dict[str, Any]) -> list[ConfigIssue]:
+    """Stand-ins for the values the offline preview cannot decrypt, and the places no secret may go.
+
+    Offline, an encrypted (``secure:``) value reaches the program as :data:`SECRET_PLACEHOLDER`. Where the schema
+    says a secret may stand (``x-secret-placeholder``: a webhook URI, which the platform hands to Azure as a Pulumi
+    secret), the placeholder is replaced, in place, by a value of the right form, so the rest of the stack is
+    previewed and checked. Anywhere else it is an issue: the platform would pass the decrypted value to a resource
+    as plain text, and Pulumi would store it unencrypted in the stack's state. The engine decrypts every value, so
+    under ``pulumi up`` there is nothing to replace.
+    """
+    issues: list[ConfigIssue] = []
+    allowed = sorted(_secret_capable_paths(platform_schema()))
+
+    def visit(value: Any, spec: Mapping[str, Any], path: list[Any], parent: Any, key: Any) -> None:
+        if value == SECRET_PLACEHOLDER:
+            if "x-secret-placeholder" in spec:
+                parent[key] = spec["x-secret-placeholder"]
+            else:
+                issues.append(ConfigIssue(
+                    key_path(namespace, path),
+                    f"a plain value (only {', '.join(allowed)} may be encrypted: elsewhere the decrypted value would be "
+                    "stored unencrypted in the stack's state)",
+                    "an encrypted (secure:) value",
+                ))
+        elif isinstance(value, dict):
+            properties = spec.get("properties", {})
+            extra = spec.get("additionalProperties")
+            for name, item in list(value.items()):
+                child = properties.get(name, extra if isinstance(extra, Mapping) else {})
+                visit(item, child, [*path, name], value, name)
+        elif isinstance(value, list):
+            items = spec.get("items", {})
+            for index, item in enumerate(value):
+                visit(item, items if isinstance(items, Mapping) else {}, [*path, index], value, index)
+
+    properties = platform_schema()["properties"]
+    for name in list(values):
+        visit(values[name], properties.get(name, {}), [name], values, name)
+    return issues
+
+
+def _secret_capable_paths(spec: Mapping[str, Any], path: str = "") -> Iterator[str]:
+    if "x-secret-placeholder" in spec:
+        yield path
+    for name, child in spec.get("properties", {}).items():
+        yield from _secret_capable_paths(child, f"{path}.{name}" if path else name)
+    items = spec.get("items")
+    if isinstance(items, Mapping):
+        yield from _secret_capable_paths(items, f"{path}[]")
+
+
 def schema_issues(namespace: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
     """Every schema violation in ``values``, as issues with full key paths."""
     from jsonschema import Draft202012Validator  # deferred: only paid when config is validated
@@ -84,6 +136,8 @@ def schema_issues(namespace: str, values: Mapping[str, Any]) -> list[ConfigIssue
     validator = Draft202012Validator(platform_schema())
     issues: list[ConfigIssue] = []
     for error in sorted(validator.iter_errors(dict(values)), key=lambda e: [str(p) for p in e.absolute_path]):
+        if error.instance == SECRET_PLACEHOLDER:
+            continue  # reported by secret_placeholder_issues
         issues.extend(_issues_from(namespace, error))
     return issues
 

@@ -109,8 +109,13 @@ def run_under_mocks(
         )
         # set_mocks installs a finished root stack; the program gets a fresh one, as under the engine.
         runtime_settings.ROOT.set(None)
-        loop.run_until_complete(run_in_stack(body))
+        # Warnings raised while the program runs are held back: after a stop halfway they are only its echo
+        # ("coroutine ... was never awaited" for every task the failure dropped), after a clean run they are news.
+        with warnings.catch_warnings(record=True) as held:
+            loop.run_until_complete(run_in_stack(body))
         finished = True
+        for warning in held:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno, warning.file, warning.line)
     finally:
         if not finished:
             # A run stopped halfway (Ctrl-C, an exit, a failure) drops coroutines the SDK created but never started;
