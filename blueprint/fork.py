@@ -273,9 +273,12 @@ def _next_steps(request: ForkRequest, shown: str, environment: str | None) -> li
         "budget; a private network's addressSpace must not overlap a network it will be peered with.",
         f"Compare it with its source: blueprint diff {request.source} {stack}",
         "Log in to the state backend (the bootstrap stack's outputs): pulumi login 'azblob://<container>?storage_account=<account>'",
-        f"Create the stack with the Key Vault secrets provider: pulumi stack init {stack} --secrets-provider 'azurekeyvault://<vault>.vault.azure.net/keys/<key>'",
+        f"Create the stack with its environment's Key Vault key (the bootstrap stack's secretsProviders.{environment or '<environment>'}): "
+        f"pulumi stack init {stack} --secrets-provider 'azurekeyvault://<vault>.vault.azure.net/keys/<key>'",
         f"Deploy: pulumi up --stack {stack} --policy-pack policies --policy-pack-config {pack_config}",
-        "Let CI deploy it: add the stack to .github/workflows/infrastructure.yml and create its GitHub environment (docs/ci-cd.md).",
+        f"Give its CI identities their state: list {stack} under stateBackend.environments.{environment or '<environment>'}.stacks in "
+        "stacks/Pulumi.bootstrap.yaml and update the bootstrap stack (docs/state-backend.md).",
+        "Let CI deploy it: add the stack to .github/workflows/infrastructure.yml and create its GitHub environments (docs/ci-cd.md).",
     ]
     return ["\nNext steps:"] + [f"  {number}. {step}" for number, step in enumerate(steps, start=1)]
 
