@@ -149,12 +149,16 @@ def write_ranges(project_copy, stack: str, ranges: list[str]) -> None:
 @pytest.mark.e2e
 @pytest.mark.parametrize(("ranges", "message"), BAD_ALLOW_LISTS, ids=[", ".join(r) for r, _ in BAD_ALLOW_LISTS])
 def test_cli_refuses_a_bad_dev_allow_list(project_copy, ranges, message):
+    from tests.badinput import tree_digest
+
     write_ranges(project_copy, "dev", ranges)
+    before = tree_digest(project_copy)
     result = blueprint("preview", "dev", cwd=project_copy)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error: stacks/Pulumi.dev.yaml: invalid stack configuration")
     assert message in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+    assert tree_digest(project_copy) == before
 
 
 @pytest.mark.e2e

@@ -213,3 +213,17 @@ def test_a_missing_parent_directory_is_still_created(project_copy, capsys, tmp_p
     result = run_in_process(["preview", "dev", "--program", str(project_copy), "--no-policies", "--json", str(target)], capsys)
     assert result.code == 0, result.err
     assert target.is_file() and [path.name for path in target.parent.iterdir()] == ["plan.json"]
+
+
+def test_the_tables_of_bad_inputs_cover_every_kind_and_are_long_enough():
+    """The issue's floor: at least 80 bad inputs across stack files, CLI paths and flags, pack configs, waivers, fork
+    and promote, each run end to end with its exit code, message, no traceback and the project tree unchanged."""
+    from tests.test_allow_lists import BAD_ALLOW_LISTS
+    from tests.test_pack_config import BAD_CONFIGS
+
+    tables = {"stack files": STACK_FILES, "output paths": OUTPUT_PATHS, "fork and promote": EDITS,
+              "pack configs and waivers": BAD_CONFIGS, "allow-lists": BAD_ALLOW_LISTS}
+    assert all(len(rows) >= 10 for rows in tables.values()), {kind: len(rows) for kind, rows in tables.items()}
+    assert sum(len(rows) for rows in tables.values()) >= 80
+    assert any("waiver" in str(row).lower() for row in BAD_CONFIGS)
+    assert {row.argv[0] for row in EDITS} == {"fork", "promote"}
