@@ -41,6 +41,10 @@ def test_fork_prod_creates_a_stack_whose_preview_passes_the_policy_pack(project)
     assert "policy pack: no mandatory violation" in result.stdout
     assert "pulumi stack init fraud-prod --secrets-provider" in result.stdout
     assert "--policy-pack-config policies/config/prod.json" in result.stdout
+    # The README shows this very command's output: it must stay what the command prints.
+    readme = (REPO / "README.md").read_text()
+    shown = readme.split("```\nForked stack prod into", 1)[1].split("```", 1)[0]
+    assert ("Forked stack prod into" + shown).strip() in result.stdout
 
     written = project / "stacks" / "Pulumi.fraud-prod.yaml"
     config = yaml.safe_load(written.read_text())["config"]
