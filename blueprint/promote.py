@@ -68,7 +68,8 @@ def validate(project: Project, stack: str, text: str, shown: str) -> None:
     from blueprint.config.loader import load_platform_config
 
     try:
-        load_platform_config(document_config(project, text, shown), project=project.name, stack=stack, source=shown)
+        config = document_config(project, text, shown)
+        load_platform_config(config, project=project.name, stack=stack, source=shown, secret_keys=config.secret_keys)
     except ConfigError as error:
         raise UsageError(f"{error}\n(nothing written)") from None
 

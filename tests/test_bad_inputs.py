@@ -78,7 +78,63 @@ STACK_FILES = [
              {"__main__.py": "import sys\nimport pulumi\npulumi.export('half', 'way')\nsys.exit(0)\n"}, code=1),
     BadInput("program-exits-3", PREVIEW_DEV, ["exited (sys.exit(3)) before it finished for stack dev"],
              {"__main__.py": "raise SystemExit(3)\n"}, code=1),
+    BadInput("a-component-refuses-a-value", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: refused by the platform: state paths: invalid project name"],
+             {"__main__.py": "from components.state_access import stack_paths\nstack_paths('no such project!', 'dev')\n"}),
+    BadInput("the-program-itself-raises", PREVIEW_DEV, ["the program of mlplatform failed for stack dev: ValueError: invalid literal"],
+             {"__main__.py": "int('not a number')\n"}, code=1),
 ]
+
+
+def prod_with(old: str, new: str) -> dict[str, str]:
+    assert old in PROD, old
+    return {"stacks/Pulumi.prod.yaml": PROD.replace(old, new, 1)}
+
+
+def dev_replacing(old: str, new: str) -> dict[str, str]:
+    assert old in DEV, old
+    return {"stacks/Pulumi.dev.yaml": DEV.replace(old, new, 1)}
+
+
+PREVIEW_PROD = ("preview", "prod", "--program", PROJECT, "--no-policies")
+#: Values the schema's shape admits but Azure, GitHub or Entra would refuse or silently merge.
+VALUES = [
+    BadInput("trailing-newline-in-a-name", PREVIEW_DEV, ["mlplatform:batchEndpoints[0].name: expected", r'found string "fraud-batch\n"'],
+             dev_replacing("- name: fraud-batch", '- name: "fraud-batch\\n"')),
+    BadInput("trailing-newline-in-a-model", PREVIEW_DEV, ["mlplatform:batchEndpoints[0].model: expected registry:<model>:<version>"],
+             dev_replacing("model: registry:fraud-classifier:1", 'model: "registry:fraud-classifier:1\\n"')),
+    BadInput("bare-azureml-model", PREVIEW_DEV, ["mlplatform:batchEndpoints[0].model: expected", 'found string "azureml:"'],
+             dev_replacing("model: registry:fraud-classifier:1", 'model: "azureml:"')),
+    BadInput("duplicate-batch-endpoint", PREVIEW_DEV, ["mlplatform:batchEndpoints[1]: expected a name not used by another batch endpoint"],
+             dev_replacing("      cluster: cpu-small\n", "      cluster: cpu-small\n    - {name: fraud-batch, model: 'registry:fraud-classifier:2', cluster: cpu-small}\n")),
+    BadInput("environment-twice-in-other-case", PREVIEW_DEV, ["mlplatform:ci.environments[1]: expected a GitHub environment listed once", 'found string "DEV"'],
+             dev_replacing("environments: [dev]", "environments: [dev, DEV]")),
+    BadInput("environment-listed-twice", PREVIEW_DEV, ["mlplatform:ci.environments: expected each item once", 'found string "dev" twice'],
+             dev_replacing("environments: [dev]", "environments: [dev, dev]")),
+    BadInput("webhook-without-host", PREVIEW_DEV, ["mlplatform:monitoring.webhooks[0].uri: expected an https:// URL with a host name"],
+             dev_replacing("    emails: [ml-platform-alerts@example.com]\n", "    emails: [ml-platform-alerts@example.com]\n    webhooks: [{name: h, uri: 'https://'}]\n")),
+    BadInput("webhook-twice", PREVIEW_DEV, ["mlplatform:monitoring.webhooks[1]: expected a webhook name not used by another"],
+             dev_replacing("    emails: [ml-platform-alerts@example.com]\n",
+                           "    emails: [ml-platform-alerts@example.com]\n    webhooks: [{name: h, uri: 'https://a.example.com'}, {name: H, uri: 'https://b.example.com'}]\n")),
+    BadInput("plain-text-that-reads-secret", PREVIEW_DEV, ["mlplatform:monitoring.webhooks[0].uri: expected an https:// URL", 'found string "[secret]"'],
+             dev_replacing("    emails: [ml-platform-alerts@example.com]\n", "    emails: [ml-platform-alerts@example.com]\n    webhooks: [{name: h, uri: '[secret]'}]\n")),
+    BadInput("tag-names-differing-in-case", PREVIEW_DEV, ["mlplatform:tags.Owner: expected a tag name used once (Azure tag names ignore case)"],
+             dev_replacing("    owner: ml-platform-team\n", "    owner: ml-platform-team\n    Owner: someone-else\n")),
+    BadInput("fifty-one-tags", PREVIEW_DEV, ["mlplatform:tags: expected"],
+             dev_replacing("    owner: ml-platform-team\n", "    owner: ml-platform-team\n" + "".join(f"    extra{i}: x\n" for i in range(47)))),
+    BadInput("address-space-with-host-bits", PREVIEW_PROD, ["mlplatform:network.addressSpace: expected a network address without host bits, such as 10.60.0.0/22"],
+             prod_with("addressSpace: 10.60.0.0/22", "addressSpace: 10.60.1.0/22")),
+    BadInput("port-out-of-range", PREVIEW_PROD, ["mlplatform:network.outboundRules.monitor.portRanges: expected ports from 1 to 65535"],
+             prod_with("      pypi:\n", "      monitor: {serviceTag: AzureMonitor, portRanges: '99999'}\n      pypi:\n")),
+    BadInput("budget-before-azure-budgets", PREVIEW_PROD, ["mlplatform:budget.startDate: expected the first of a month from 2017-06-01 on", 'found string "2001-01-01"'],
+             prod_with('startDate: "2026-12-01"', 'startDate: "2001-01-01"')),
+    BadInput("endpoint-twice", PREVIEW_PROD, ["mlplatform:endpoints[1]: expected a name not used by another online endpoint"],
+             prod_with("  mlplatform:drift:\n", "    - name: fraud\n      deployments: [{name: blue, model: 'registry:fraud-classifier:1', instanceType: Standard_DS3_v2, maxInstances: 1}]\n  mlplatform:drift:\n")),
+]
+
+
+@pytest.mark.parametrize("row", [row.param() for row in VALUES])
+def test_a_value_azure_would_refuse_or_merge_is_refused_cleanly(project_copy, capsys, row):
+    check_bad_input(row, project_copy, capsys)
 
 
 @pytest.mark.parametrize("row", [row.param() for row in STACK_FILES])
@@ -221,7 +277,7 @@ def test_the_tables_of_bad_inputs_cover_every_kind_and_are_long_enough():
     from tests.test_allow_lists import BAD_ALLOW_LISTS
     from tests.test_pack_config import BAD_CONFIGS
 
-    tables = {"stack files": STACK_FILES, "output paths": OUTPUT_PATHS, "fork and promote": EDITS,
+    tables = {"stack files": STACK_FILES, "values": VALUES, "output paths": OUTPUT_PATHS, "fork and promote": EDITS,
               "pack configs and waivers": BAD_CONFIGS, "allow-lists": BAD_ALLOW_LISTS}
     assert all(len(rows) >= 10 for rows in tables.values()), {kind: len(rows) for kind, rows in tables.items()}
     assert sum(len(rows) for rows in tables.values()) >= 80

@@ -43,7 +43,10 @@ def describe(value: Any) -> str:
     kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "mapping"}.get(
         type(value), type(value).__name__
     )
-    text = json.dumps(value, default=str)
+    try:
+        text = json.dumps(value, default=str)
+    except (ValueError, RecursionError):  # an integer longer than Python converts to text, a too deep structure
+        return f"{kind} too large to show"
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{kind} {text}"

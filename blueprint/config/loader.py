@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
-from collections.abc import Mapping, Sequence
+import ipaddress
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from blueprint.config.errors import ConfigError, ConfigIssue, describe
@@ -37,6 +38,7 @@ from blueprint.config.model import (
 )
 from blueprint.config.schema import PROVIDER_NAMESPACES, coerce, key_path, schema_issues, secret_placeholder_issues
 from components import regions, vm_sizes
+from components.budget import EARLIEST_START
 from components.cron import validate_cron
 from components.firewall import allow_list_problems
 from components.naming import RULES, ResourceKind, validate_name
@@ -50,18 +52,21 @@ def load_platform_config(
     project: str,
     stack: str,
     source: str,
+    secret_keys: Collection[str] = (),
 ) -> PlatformConfig:
     """Build the platform config from a stack's whole config map (``"<namespace>:<key>" -> string``).
 
-    ``project`` is the config namespace; ``source`` names the stack file in error messages. Raises
+    ``project`` is the config namespace; ``source`` names the stack file in error messages; ``secret_keys`` are the
+    full keys whose values the stack file encrypts (where the offline preview's placeholder may stand). Raises
     :class:`ConfigError` listing every problem.
     """
     own, issues = _split_namespaces(raw, project)
     values, coerce_issues = coerce(project, own)
     issues += coerce_issues
     if not coerce_issues:
-        issues += secret_placeholder_issues(project, values)
-        issues += schema_issues(project, values)
+        secret = {key.partition(":")[2] for key in secret_keys if key.startswith(f"{project}:")}
+        issues += secret_placeholder_issues(project, values, secret)
+        issues += schema_issues(project, values, secret)
     if not issues:
         issues += _semantic_issues(project, values)
     if issues:
@@ -110,6 +115,9 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
     if "ci" in values:
         issues += _ci_issues(project, values["ci"], environment)
 
+    issues += _duplicate_issues(project, values)
+    issues += _value_issues(project, values)
+
     seen: set[str] = set()
     for index, cluster in enumerate(values.get("clusters", ())):
         name = cluster["name"]
@@ -127,6 +135,82 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         if min_nodes > cluster["maxNodes"]:
             issues.append(ConfigIssue(key_path(project, ["clusters", index, "minNodes"]), f"at most maxNodes ({cluster['maxNodes']})", describe(min_nodes)))
     return issues
+
+
+def _duplicate_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Names Azure (or GitHub, or Entra) tells apart less finely than the schema's uniqueItems: two of them would
+    collide as one resource, or one would silently replace the other in the plan."""
+    issues: list[ConfigIssue] = []
+
+    def once(path: list[Any], items: list[tuple[Any, str]], expected: str) -> None:
+        seen: dict[str, Any] = {}
+        for index, key in items:
+            if key in seen:
+                issues.append(ConfigIssue(key_path(project, [*path, index]), f"{expected} (it repeats item {seen[key]})", describe(_at(values, [*path, index]))))
+            else:
+                seen[key] = index
+
+    def named(path: list[Any], field: str = "name") -> list[tuple[Any, str]]:
+        return [(index, str(item.get(field, "")).casefold()) for index, item in enumerate(_at(values, path) or []) if isinstance(item, Mapping)]
+
+    once(["endpoints"], named(["endpoints"]), "a name not used by another online endpoint of the stack")
+    once(["batchEndpoints"], named(["batchEndpoints"]), "a name not used by another batch endpoint of the stack")
+    once(["monitoring", "webhooks"], named(["monitoring", "webhooks"]), "a webhook name not used by another (names are case-insensitive)")
+    ci = values.get("ci") or {}
+    once(["ci", "environments"], [(i, str(e).casefold()) for i, e in enumerate(ci.get("environments", []))],
+         "a GitHub environment listed once (GitHub environment names ignore case)")
+    grants = (values.get("access") or {}).get("extraRoleAssignments", [])
+    once(["access", "extraRoleAssignments"],
+         [(i, "|".join(str(g.get(k, "")).casefold() for k in ("principalId", "role", "scope"))) for i, g in enumerate(grants)],
+         "a grant not given twice (same principal, role and scope)")
+    regions_path = ["registry", "replicationRegions"]
+    once(regions_path, [(i, _region_key(r)) for i, r in enumerate(_at(values, regions_path) or [])], "a region listed once")
+    tags = values.get("tags") or {}
+    once(["tags"], [(name, name.casefold()) for name in tags], "a tag name used once (Azure tag names ignore case)")
+    return issues
+
+
+def _value_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Values the schema's patterns admit but Azure refuses."""
+    issues: list[ConfigIssue] = []
+    space = (values.get("network") or {}).get("addressSpace")
+    if isinstance(space, str):
+        try:
+            ipaddress.ip_network(space, strict=True)
+        except ValueError:
+            base = ipaddress.ip_network(space, strict=False)
+            issues.append(ConfigIssue(key_path(project, ["network", "addressSpace"]), f"a network address without host bits, such as {base}", describe(space)))
+    for name, rule in ((values.get("network") or {}).get("outboundRules") or {}).items():
+        ports = rule.get("portRanges") if isinstance(rule, Mapping) else None
+        if isinstance(ports, str) and ports != "*":
+            for part in ports.split(","):
+                low, _, high = part.partition("-")
+                if not 1 <= int(low) <= int(high or low) <= 65535:
+                    issues.append(ConfigIssue(key_path(project, ["network", "outboundRules", name, "portRanges"]), "ports from 1 to 65535, each range low to high", describe(ports)))
+                    break
+    start = (values.get("budget") or {}).get("startDate")
+    if isinstance(start, str) and start < EARLIEST_START.isoformat():
+        issues.append(ConfigIssue(key_path(project, ["budget", "startDate"]), f"the first of a month from {EARLIEST_START.isoformat()} on (Azure budgets track nothing earlier)", describe(start)))
+    return issues
+
+
+def _at(values: Mapping[str, Any], path: list[Any]) -> Any:
+    node: Any = values
+    for part in path:
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _region_key(region: Any) -> str:
+    try:
+        return regions.normalize_location(region)
+    except (regions.UnknownRegionError, TypeError, AttributeError):
+        return str(region)
 
 
 #: Keys that belong to environment stacks only, to the shared stack only, and to the bootstrap stack only.

@@ -35,4 +35,6 @@ def load_stack_config(project_dir: Path) -> PlatformConfig:
         source = str(path.relative_to(project_dir))
     except ValueError:
         source = str(path)
-    return load_platform_config(all_config(), project=project, stack=stack, source=source)
+    values = all_config()
+    secret_keys = [key for key in values if runtime_config.is_config_secret(key)]
+    return load_platform_config(values, project=project, stack=stack, source=source, secret_keys=secret_keys)

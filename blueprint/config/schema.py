@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from blueprint.config.errors import ConfigIssue, describe
 from blueprint.project import SECRET_PLACEHOLDER
+from components.schema_patterns import with_engine_patterns
 
 SCHEMA_PATH = Path(__file__).with_name("platform.schema.json")
 
@@ -75,18 +76,21 @@ def coerce(namespace: str, raw: Mapping[str, str]) -> tuple[dict[str, Any], list
             values[key] = json.loads(text)
         except json.JSONDecodeError:
             issues.append(ConfigIssue(f"{namespace}:{key}", _expected_of(spec), describe(text)))
+        except (ValueError, RecursionError):  # an integer longer than Python converts, nesting deeper than it parses
+            issues.append(ConfigIssue(f"{namespace}:{key}", _expected_of(spec), "a value too large or too deeply nested to read"))
     return values, issues
 
 
-def secret_placeholder_issues(namespace: str, values: dict[str, Any]) -> list[ConfigIssue]:
+def secret_placeholder_issues(namespace: str, values: dict[str, Any], secret_keys: Collection[str]) -> list[ConfigIssue]:
     """Stand-ins for the values the offline preview cannot decrypt, and the places no secret may go.
 
     Offline, an encrypted (``secure:``) value reaches the program as :data:`SECRET_PLACEHOLDER`. Where the schema
     says a secret may stand (``x-secret-placeholder``: a webhook URI, which the platform hands to Azure as a Pulumi
     secret), the placeholder is replaced, in place, by a value of the right form, so the rest of the stack is
     previewed and checked. Anywhere else it is an issue: the platform would pass the decrypted value to a resource
-    as plain text, and Pulumi would store it unencrypted in the stack's state. The engine decrypts every value, so
-    under ``pulumi up`` there is nothing to replace.
+    as plain text, and Pulumi would store it unencrypted in the stack's state. Only keys the stack file encrypts
+    (``secret_keys``, bare names) are looked at: a plain value that happens to read ``[secret]`` is validated like any
+    other. The engine decrypts every value, so under ``pulumi up`` there is nothing to replace.
     """
     issues: list[ConfigIssue] = []
     allowed = sorted(_secret_capable_paths(platform_schema()))
@@ -114,7 +118,7 @@ def secret_placeholder_issues(namespace: str, values: dict[str, Any]) -> list[Co
                 visit(item, items if isinstance(items, Mapping) else {}, [*path, index], value, index)
 
     properties = platform_schema()["properties"]
-    for name in list(values):
+    for name in [key for key in values if key in secret_keys]:
         visit(values[name], properties.get(name, {}), [name], values, name)
     return issues
 
@@ -129,14 +133,16 @@ def _secret_capable_paths(spec: Mapping[str, Any], path: str = "") -> Iterator[s
         yield from _secret_capable_paths(items, f"{path}[]")
 
 
-def schema_issues(namespace: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
-    """Every schema violation in ``values``, as issues with full key paths."""
+def schema_issues(namespace: str, values: Mapping[str, Any], secret_keys: Collection[str] = ()) -> list[ConfigIssue]:
+    """Every schema violation in ``values``, as issues with full key paths (an encrypted value's placeholder in one
+    of ``secret_keys`` is :func:`secret_placeholder_issues`' to report)."""
     from jsonschema import Draft202012Validator  # deferred: only paid when config is validated
 
-    validator = Draft202012Validator(platform_schema())
+    validator = with_engine_patterns(Draft202012Validator)(platform_schema())
     issues: list[ConfigIssue] = []
     for error in sorted(validator.iter_errors(dict(values)), key=lambda e: [str(p) for p in e.absolute_path]):
-        if error.instance == SECRET_PLACEHOLDER:
+        path = list(error.absolute_path)
+        if error.instance == SECRET_PLACEHOLDER and path and path[0] in secret_keys:
             continue  # reported by secret_placeholder_issues
         issues.extend(_issues_from(namespace, error))
     return issues
@@ -162,6 +168,13 @@ def _issues_from(namespace: str, error: Any) -> Iterator[ConfigIssue]:
                 f"one of the known keys {', '.join(known)}",
                 f"an unknown key{hint}",
             )
+    elif keyword == "uniqueItems":
+        items = list(error.instance)
+        repeated = next(item for index, item in enumerate(items) if item in items[:index])
+        yield ConfigIssue(key_path(namespace, path), "each item once", f"{describe(repeated)} twice")
+    elif keyword == "minProperties":
+        expected = schema.get("x-expected") or f"a mapping of at least {error.validator_value} key{'s' if error.validator_value != 1 else ''}"
+        yield ConfigIssue(key_path(namespace, path), expected, describe(error.instance))
     elif keyword == "propertyNames":
         yield ConfigIssue(key_path(namespace, path), _expected_of(schema["propertyNames"]), f"a key {describe(error.instance)}")
     else:

@@ -21,13 +21,15 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_in_stack
 
+import components
+
 from blueprint.preview.arm import ArmMocks
 from blueprint.preview.plan import Plan, in_dependency_order
 from blueprint.preview.recorder import DiagnosticsLog, PlanRecorder
 from blueprint.preview.references import StackOutputs
 from blueprint.config.errors import ConfigError
 from blueprint.errors import ProgramFailed, UsageError
-from blueprint.project import SECRET_PLACEHOLDER, Project, StackConfig
+from blueprint.project import SECRET_PLACEHOLDER, Project, StackConfig, display_path
 from blueprint.termination import stop_if_interrupted
 
 
@@ -68,10 +70,28 @@ def run_stack(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
         raise UsageError(str(error)) from None
     except ProgramFailed:
         raise
+    except ValueError as error:
+        if _raised_by_a_component(error):  # a component refused a value the stack file gave it: bad input, exit 2
+            raise UsageError(f"{display_path(project, project.stack_file(stack))}: refused by the platform: {error}") from None
+        raise ProgramFailed(f"the program of {project.name} failed for stack {stack}: {type(error).__name__}: {error}") from error
     except Exception as error:
         raise ProgramFailed(f"the program of {project.name} failed for stack {stack}: {type(error).__name__}: {error}") from error
     stop_if_interrupted()  # a Ctrl-C swallowed on the way (Python raises it anywhere) still ends the command
     return plan
+
+
+#: Where the platform's components live: a ValueError raised there is a component refusing its arguments.
+_COMPONENTS_DIR = Path(components.__file__).resolve().parent
+
+
+def _raised_by_a_component(error: BaseException) -> bool:
+    """Whether ``error`` was raised by code of the ``components`` package (the last frame of its traceback)."""
+    frame = error.__traceback__
+    if frame is None:
+        return False
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    return Path(frame.tb_frame.f_code.co_filename).resolve().is_relative_to(_COMPONENTS_DIR)
 
 
 def run_under_mocks(

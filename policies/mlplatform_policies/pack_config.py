@@ -49,10 +49,12 @@ REASON_MIN_CHARACTERS = 20
 REASON_MIN_WORDS = 4
 #: JSON Schema patterns, written for both regex engines (Go's RE2 in the engine, Python's ``re`` offline).
 _REASON_PATTERN = r"^\s*\S+(\s+\S+){%d}" % (REASON_MIN_WORDS - 1)
+#: At least REASON_MIN_CHARACTERS characters that are not spaces: padding does not make a sentence.
+_REASON_CHARACTERS_PATTERN = r"^\s*(\S\s*){%d}" % REASON_MIN_CHARACTERS
 _DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-_REASON_RULE = f"a reason of at least a sentence ({REASON_MIN_CHARACTERS} characters and {REASON_MIN_WORDS} words)"
+_REASON_RULE = f"a reason of at least a sentence ({REASON_MIN_CHARACTERS} characters besides spaces, and {REASON_MIN_WORDS} words)"
 _DATE_RULE = "a date YYYY-MM-DD"
 
 WAIVER_ITEM_SCHEMA: dict[str, Any] = {
@@ -70,6 +72,7 @@ WAIVER_ITEM_SCHEMA: dict[str, Any] = {
             "type": "string",
             "minLength": REASON_MIN_CHARACTERS,
             "pattern": _REASON_PATTERN,
+            "allOf": [{"pattern": _REASON_CHARACTERS_PATTERN, "x-expected": _REASON_RULE}],
             "description": "Why the resource is exempt; every report shows it.",
             "x-expected": _REASON_RULE,
         },
@@ -239,10 +242,17 @@ def parse(text: str, source: str) -> Any:
         duplicated.extend(key for index, key in enumerate(keys) if key in keys[:index])
         return dict(pairs)
 
+    def refuse_constant(name: str) -> Any:
+        raise PackConfigError(source, [f"not valid JSON: {name} is not a JSON number (the engine cannot read it)"])
+
     try:
-        document = json.loads(text, object_pairs_hook=unique_keys)
+        document = json.loads(text, object_pairs_hook=unique_keys, parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         raise PackConfigError(source, [f"not valid JSON: {error.msg}"], line=error.lineno, column=error.colno) from None
+    except RecursionError:
+        raise PackConfigError(source, ["nested too deeply to read; expected a pack config (a few levels of objects)"]) from None
+    except ValueError as error:  # a number too long to convert (Python's integer string limit)
+        raise PackConfigError(source, [f"not readable: {error}"]) from None
     if duplicated:
         key, position = _first_duplicate_key(text)
         line, column = _line_and_column(text, position)
@@ -327,7 +337,13 @@ def validate(document: Any, policies: Sequence[Any], source: str) -> PackConfig:
                             f"policy name{hint}; the Pulumi engine would ignore it silently")
     if problems:
         raise PackConfigError(source, list(dict.fromkeys(problems)))  # a too short reason breaks two rules: say it once
-    return PackConfig(source, document)
+    config = PackConfig(source, document)
+    if all(config.level(policy.name) == "disabled" for policy in policies):
+        raise PackConfigError(source, [
+            f"every policy of the pack is disabled, so nothing would be checked and every stack would pass; expected "
+            f"at least one policy enabled (\"{ALL_POLICIES}\": \"mandatory\" with the exceptions named)"
+        ])
+    return config
 
 
 def engine_schema(config_schema: Any) -> dict[str, Any]:
@@ -397,7 +413,9 @@ def _schema_problems(name: str, properties: Mapping[str, Any], config_schema: An
     """The problems the engine would find with the policy's properties (its JSON Schema), in file order."""
     from jsonschema import Draft7Validator  # deferred: only validation needs it, never the engine's pack
 
-    validator = Draft7Validator(engine_schema(config_schema))
+    from components.schema_patterns import with_engine_patterns  # RE2's `$` and `\s`, as the engine reads them
+
+    validator = with_engine_patterns(Draft7Validator)(engine_schema(config_schema))
     problems: list[str] = []
     for error in sorted(validator.iter_errors(dict(properties)), key=lambda e: [str(p) for p in e.absolute_path]):
         path = _key_path(name, error.absolute_path)
