@@ -23,7 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
 
 from blueprint.errors import UsageError
@@ -88,10 +88,11 @@ def _on_interrupt(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def child_process(command: list[str]) -> Iterator[subprocess.Popen[str]]:
-    """Start ``command`` (text pipes on its standard output and error) as a child that ends when the command is
-    interrupted; it is waited for (or killed) when the block is left, whatever happened in it."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+def child_process(command: list[str], env: Mapping[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command`` (text pipes on its standard output and error; ``env``, or this process's environment) as a
+    child that ends when the command is interrupted; it is waited for (or killed) when the block is left, whatever
+    happened in it."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         with _children_lock:
             _children.add(process)
         try:
