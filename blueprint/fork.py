@@ -114,8 +114,7 @@ def read_source(project: Project, request: ForkRequest) -> StackFile:
         raise UsageError(f"{display_path(project, target)}: already exists; refusing to overwrite it (choose another stack name, or delete the file first)")
     source = project.stack_file(request.source)
     if not source.is_file():
-        known = ", ".join(project.stacks()) or "none"
-        raise UsageError(f"{display_path(project, source)}: no such stack file to fork (stacks here: {known})")
+        raise UsageError(f"{display_path(project, source)}: no such stack file to fork (stacks here: {project.known_stacks()})")
     return read_stack_file(source, display_path(project, source))
 
 

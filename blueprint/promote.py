@@ -30,8 +30,7 @@ def promote_command(args: argparse.Namespace) -> int:
     path = project.stack_file(args.stack)
     shown = display_path(project, path)
     if not path.is_file():
-        known = ", ".join(project.stacks()) or "none"
-        raise UsageError(f"{shown}: no such stack file (stacks here: {known})")
+        raise UsageError(f"{shown}: no such stack file (stacks here: {project.known_stacks()})")
     stack_file = read_stack_file(path, shown)
     key, old = set_deployment_model(stack_file.document["config"], project.name, args.endpoint, args.deployment, args.model, shown)
     if old == args.model:

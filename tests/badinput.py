@@ -47,12 +47,16 @@ class BadInput:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Every file under ``root`` (hidden ones and linked directories too; bytecode caches aside) -> its SHA-256."""
+    """Every file under ``root`` (hidden ones and linked directories too; bytecode caches aside) -> its SHA-256 (a link
+    that leads nowhere -> where it points)."""
     digest: dict[str, str] = {}
     for directory, subdirectories, files in os.walk(root, followlinks=True):
         subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
         for name in files:
             path = Path(directory, name)
+            if path.is_symlink() and not path.exists():  # dangling, or a loop: the link itself is what is there
+                digest[path.relative_to(root).as_posix()] = f"link to {os.readlink(path)}"
+                continue
             digest[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digest
 

@@ -68,6 +68,18 @@ STACK_FILES = [
              {"stacks/Pulumi.dev.yaml": dev_with("location: northeurope")}),
     BadInput("project-file-duplicate", PREVIEW_DEV, ["Pulumi.yaml:4: name: key 'name' given twice"],
              {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nname: other\n"}),
+    BadInput("project-level-config", PREVIEW_DEV, ["Pulumi.yaml: config: project-level config is not read by this project's tools; put the keys in the stack files"],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nconfig:\n  mlplatform:location: northeurope\n"}),
+    BadInput("stack-config-dir-a-list", PREVIEW_DEV, ['Pulumi.yaml: stackConfigDir: expected a directory path (a string), found list ["stacks"]'],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: [stacks]\n"}),
+    BadInput("stack-config-dir-null", PREVIEW_DEV, ["Pulumi.yaml: stackConfigDir: expected a directory path (a string), found nothing"],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: ~\n"}),
+    BadInput("main-a-list", PREVIEW_DEV, ['Pulumi.yaml: main: expected a path to the program (a string), found list ["x"]'],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nmain: [x]\n"}),
+    BadInput("json-project-file-read-first", PREVIEW_DEV, ["Pulumi.json: the Pulumi CLI reads this project file (before any Pulumi.yaml)"],
+             {"Pulumi.json": '{"name": "mlplatform", "runtime": "python"}\n'}),
+    BadInput("check-every-stack-with-a-directory-among-them", ("check", "--program", PROJECT), ["stacks/Pulumi.uat.yaml: is a directory, not a file"],
+             {"stacks/Pulumi.uat.yaml/keep": ""}),
     BadInput("secret-where-it-would-leak", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration",
              "mlplatform:tags.owner: expected a plain value (only monitoring.webhooks[].uri may be encrypted", "found an encrypted (secure:) value"],
              {"stacks/Pulumi.dev.yaml": DEV.replace("owner: ml-platform-team", "owner: {secure: v1:AAABAOwner}")}),
@@ -144,6 +156,17 @@ def test_a_symbolic_link_to_a_stack_file_is_the_stack_file(project_copy, capsys)
     link.symlink_to(project_copy / "stacks" / "Pulumi.dev.yaml")
     row = BadInput("link", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/plan.json"), ["plan.json: it is a stack file"], TRAP)
     check_bad_input(row, project_copy, capsys)
+
+
+@pytest.mark.parametrize(("links", "message"), [
+    ({"Pulumi.qa.yaml": "Pulumi.gone.yaml"}, "stacks/Pulumi.qa.yaml: a symbolic link to Pulumi.gone.yaml, which does not exist"),
+    ({"Pulumi.loop1.yaml": "Pulumi.loop2.yaml", "Pulumi.loop2.yaml": "Pulumi.loop1.yaml"}, "stacks/Pulumi.loop1.yaml: a symbolic link loop"),
+], ids=["dangling", "loop"])
+def test_check_of_every_stack_refuses_a_stack_file_it_cannot_read(project_copy, capsys, links, message):
+    """``blueprint check`` with no names checks every stack: one it cannot read is an error, never skipped."""
+    for name, target in links.items():
+        (project_copy / "stacks" / name).symlink_to(target)
+    check_bad_input(BadInput("unreadable", ("check", "--program", PROJECT), [message]), project_copy, capsys)
 
 
 EDITS = [
