@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="load every Azure ML template with azure-ai-ml, offline, and report what it refuses",
         description="Load every YAML file with a $schema under DIR with the azure-ai-ml loader for its kind, as "
-        "'az ml ... create' would, without a workspace. Needs requirements-ml.txt. Exit 0 when all load, 2 otherwise.",
+        "'az ml ... create' would, without a workspace. Needs requirements-ml.txt. Exit 0 when all load, 2 otherwise (or when DIR holds none).",
     )
     validate.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="project directory (default: the current directory)")
     validate.add_argument("--path", type=Path, metavar="DIR", help="templates directory (default: ml_templates in the project directory)")
@@ -244,6 +244,8 @@ def _templates_validate(args: argparse.Namespace) -> int:
 
     root = args.path if args.path is not None else args.program / "ml_templates"
     report = check_templates(root)
+    if not report.checked:  # "0 templates load" would report success about nothing
+        raise UsageError(f"{root}: no Azure ML templates here (YAML files with a $schema); nothing was checked")
     for problem in report.problems:
         print(problem)
     checked = len(report.checked)
