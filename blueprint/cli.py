@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _resolve_path_options(args)
         if args.command == "preview":
             return _preview(args)
         if args.command == "schema":
@@ -170,6 +171,26 @@ def _main(argv: Sequence[str] | None) -> int:
     return EXIT_USAGE
 
 
+#: Options naming a path that is read, and how messages name them; ``--json`` and ``--output-dir`` are checked where
+#: the output paths are (blueprint/output_paths.py), with the same helper.
+_PATH_OPTIONS = {"program": "--program", "policy_pack": "--policy-pack", "policy_pack_config": "--policy-pack-config", "path": "--path"}
+
+
+def _resolve_path_options(args: argparse.Namespace) -> None:
+    """Resolve every path option once, here, so that a link loop is bad input naming the option rather than a
+    traceback from whichever command resolves it first. The project directory and the pack are used resolved; the
+    pack config and the templates directory keep the form given, for messages."""
+    from blueprint.user_paths import resolved
+
+    for dest, option in _PATH_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        real = resolved(value, option)
+        if dest in ("program", "policy_pack"):
+            setattr(args, dest, real)
+
+
 def _preview(args: argparse.Namespace) -> int:
     from blueprint.cost import UnpricedRegionError, estimate_plan, estimate_to_json, render_estimate
     from blueprint.preview.plan import write_json
@@ -184,7 +205,7 @@ def _preview(args: argparse.Namespace) -> int:
     if args.json not in (None, "-"):
         from blueprint.output_paths import check_output_file
 
-        check_output_file(Path(args.json), project, policy_pack=args.policy_pack)
+        check_output_file(Path(args.json), project, policy_pack=args.policy_pack, policy_pack_config=args.policy_pack_config)
     config = read_stack_config(project, args.stack)
     plan = run_stack(project, args.stack, config)
 
@@ -263,6 +284,7 @@ def _check(args: argparse.Namespace) -> int:
     from blueprint.preview.runner import run_stack
     from blueprint.project import load_project, read_stack_config
     from blueprint.reports import REPORT_FILES, CheckedStack, render, write_reports
+    from blueprint.user_paths import resolved
 
     formats = list(dict.fromkeys(args.formats or (REPORT_FILES if args.output_dir else ["text"])))
     if len(formats) > 1 and args.output_dir is None:
@@ -271,12 +293,14 @@ def _check(args: argparse.Namespace) -> int:
     if args.output_dir is not None:
         from blueprint.output_paths import check_output_dir
 
-        check_output_dir(args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack)
+        check_output_dir(
+            args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack, policy_pack_config=args.policy_pack_config
+        )
     names = list(dict.fromkeys(args.stacks)) or project.stacks()
     if not names:
         raise UsageError(f"{project.stack_config_dir}: no stack files (Pulumi.<stack>.yaml) to check")
     stack_configs = {name: read_stack_config(project, name) for name in names}  # every stack file is read before any runs
-    pack = (args.policy_pack or project.directory / "policies").resolve()
+    pack = resolved(args.policy_pack or project.directory / "policies", "--policy-pack")
     try:
         policies = load_policies(pack)
         catalog = load_catalog(pack)  # validates every config/<environment>.json of the pack, before any preview
@@ -334,8 +358,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _policies(args: argparse.Namespace) -> int:
     from blueprint.catalog import catalog_json, catalog_markdown, load_catalog
+    from blueprint.user_paths import resolved
 
-    pack = (args.policy_pack or Path.cwd() / "policies").resolve()
+    pack = resolved(args.policy_pack or Path.cwd() / "policies", "--policy-pack")
     try:
         catalog = load_catalog(pack)
         options = {"areas": catalog.areas, "configs": catalog.configs, "pack": catalog.name}

@@ -141,6 +141,22 @@ OUTPUT_PATHS = [
              [f"--output-dir {PROJECT}/__main__.py: is a file, not a directory"], TRAP),
     BadInput("check-report-onto-a-directory", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/out"),
              [f"--output-dir {PROJECT}/out: cannot write check.sarif there: is a directory"], {**TRAP, "out/check.sarif/keep": ""}),
+    BadInput("json-onto-the-pack-config", ("preview", "dev", "--program", PROJECT, "--policy-pack-config", f"{PROJECT}/c.json", "--json", f"{PROJECT}/c.json"),
+             [f"--json {PROJECT}/c.json: it is the pack config given to --policy-pack-config, an input of the command"], {**TRAP, "c.json": "{}\n"}),
+    BadInput("check-onto-the-pack-config", ("check", "dev", "--program", PROJECT, "--policy-pack-config", f"{PROJECT}/od/check.json", "--output-dir", f"{PROJECT}/od"),
+             [f"--output-dir {PROJECT}/od: cannot write check.json there: it is the pack config given to --policy-pack-config"], {**TRAP, "od/check.json": "{}\n"}),
+    BadInput("json-onto-package-data", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/components/data/vm_sizes.json"),
+             ["components/data/vm_sizes.json: it is inside components/, a Python package of the program"],
+             {**TRAP, "components/__init__.py": "", "components/data/vm_sizes.json": "{}\n"}),
+    BadInput("json-into-a-nested-package", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/blueprint/config/platform.schema.json"),
+             ["blueprint/config/platform.schema.json: it is inside blueprint/, a Python package of the program"],
+             {**TRAP, "blueprint/__init__.py": "", "blueprint/config/__init__.py": "", "blueprint/config/platform.schema.json": "{}\n"}),
+    BadInput("json-into-the-editor-schema", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/schema/stack-file.schema.json"),
+             ["schema/stack-file.schema.json: it is inside schema/, the editor schema"], {**TRAP, "schema/stack-file.schema.json": "{}\n"}),
+    BadInput("json-onto-pulumi-yml", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.yml"),
+             [f"--json {PROJECT}/Pulumi.yml: the Pulumi CLI would read it as the project file (Pulumi.yml)"], TRAP),
+    BadInput("json-onto-pulumi-json", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.json"),
+             [f"--json {PROJECT}/Pulumi.json: the Pulumi CLI would read it as the project file (Pulumi.json)"], TRAP),
     BadInput("check-without-permission", ("check", "dev", "--program", PROJECT, "--output-dir", "/sys/reports"),
              ["--output-dir /sys/reports: cannot write check.txt there: cannot write in /sys: Permission denied"], TRAP),
 ]
@@ -149,6 +165,45 @@ OUTPUT_PATHS = [
 @pytest.mark.parametrize("row", [row.param() for row in OUTPUT_PATHS])
 def test_an_output_path_that_cannot_or_must_not_be_written_is_refused_before_anything_runs(project_copy, capsys, row):
     check_bad_input(row, project_copy, capsys)
+
+
+@pytest.mark.parametrize(("argv", "option"), [
+    (("preview", "dev", "--program", f"{PROJECT}/loop1"), "--program"),
+    (("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/loop1"), "--json"),
+    (("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/loop1/plan.json"), "--json"),
+    (("preview", "dev", "--program", PROJECT, "--policy-pack", f"{PROJECT}/loop1"), "--policy-pack"),
+    (("preview", "dev", "--program", PROJECT, "--policy-pack-config", f"{PROJECT}/loop1"), "--policy-pack-config"),
+    (("diff", "dev", "staging", "--program", PROJECT, "--json", f"{PROJECT}/loop1"), "--json"),
+    (("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/loop1"), "--output-dir"),
+    (("check", "dev", "--program", PROJECT, "--policy-pack", f"{PROJECT}/loop1"), "--policy-pack"),
+    (("policies", "--policy-pack", f"{PROJECT}/loop1"), "--policy-pack"),
+    (("templates", "validate", "--path", f"{PROJECT}/loop1"), "--path"),
+    (("promote", "prod", *GREEN, "--program", f"{PROJECT}/loop1"), "--program"),
+], ids=lambda value: value if isinstance(value, str) else " ".join(value[:1] + value[-2:-1]))
+def test_a_symbolic_link_loop_given_as_a_path_is_refused_naming_it(project_copy, capsys, argv, option):
+    (project_copy / "loop1").symlink_to("loop2")
+    (project_copy / "loop2").symlink_to("loop1")
+    given = next(argument for argument in argv if "loop1" in argument)
+    row = BadInput("loop", argv, [f"{option} {given}: a symbolic link loop"], TRAP)
+    check_bad_input(row, project_copy, capsys)
+
+
+def test_a_check_report_name_that_is_a_link_loop_is_refused(project_copy, capsys):
+    (project_copy / "out").mkdir()
+    (project_copy / "out" / "check.txt").symlink_to("check.txt")
+    row = BadInput("loop", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/out"), [f"--output-dir {PROJECT}/out/check.txt: a symbolic link loop"], TRAP)
+    check_bad_input(row, project_copy, capsys)
+
+
+def test_a_plan_in_the_project_directory_is_still_fine_beside_packages(project_copy):
+    from blueprint.output_paths import check_output_file
+    from blueprint.project import load_project
+
+    (project_copy / "components").mkdir()
+    (project_copy / "components" / "__init__.py").write_text("")
+    project = load_project(project_copy)
+    for name in ("plan.json", "reports/plan.json"):
+        assert check_output_file(project_copy / name, project) == project_copy / name
 
 
 def test_a_symbolic_link_to_a_stack_file_is_the_stack_file(project_copy, capsys):
