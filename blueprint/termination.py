@@ -10,7 +10,8 @@ output on its way out). Now:
   (the Pulumi SDK does, here and there) can swallow it; so the signal is also recorded, and a command that carries
   on regardless is stopped before it writes a file (:func:`stop_if_interrupted`) and reported interrupted at the end.
 - A closed standard output (``blueprint policies | head -1``) ends the command quietly with exit 141, as a shell
-  reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed.
+  reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed. Unbuffered
+  (``PYTHONUNBUFFERED=1``) too: every write to standard output is complete or fails, never cut short silently.
 - A standard output that refuses what is written for any other reason (``> /dev/full``, a full disk) is bad
   output: exit 2 with one line, as for a ``--json PATH`` that cannot be written.
 """
@@ -18,7 +19,9 @@ output on its way out). Now:
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -120,13 +123,25 @@ def end_children(grace: float = 5.0) -> None:
 
 
 class _CheckedOutput:
-    """Standard output, with a write error other than a closed pipe turned into :class:`OutputUnwritable`."""
+    """Standard output, with a write error other than a closed pipe turned into :class:`OutputUnwritable`, and every
+    write complete.
+
+    Unbuffered (``PYTHONUNBUFFERED=1``, ``python -u``), the text layer writes straight to the raw file, whose
+    ``write`` may take only part of the bytes (a pipe whose reader left after 64 KB of 128 KB) and is not retried: the
+    rest was dropped silently and the closed pipe never showed. Such writes go to the raw file here, in a loop until
+    every byte is taken or the write fails (a closed pipe: ``BrokenPipeError``, exit 141).
+    """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        return self._checked(self._stream.write, text)
+        raw = getattr(self._stream, "buffer", None)
+        if not isinstance(raw, io.RawIOBase):  # buffered: the buffer's own write loops until complete
+            return self._checked(self._stream.write, text)
+        self._checked(self._stream.flush)  # whatever the text layer holds goes first
+        self._checked(_write_all, raw, text.encode(self._stream.encoding, self._stream.errors or "strict"))
+        return len(text)
 
     def flush(self) -> None:
         self._checked(self._stream.flush)
@@ -142,6 +157,17 @@ class _CheckedOutput:
         except OSError as error:
             _discard_stdout()  # what is still buffered must not fail again on the way out
             raise OutputUnwritable(f"standard output cannot be written: {error.strerror or error}") from None
+
+
+def _write_all(raw: io.RawIOBase, data: bytes) -> None:
+    """Write all of ``data`` to ``raw``, however many calls its ``write`` needs (a raw write may take part of it)."""
+    view = memoryview(data)
+    while view:
+        written = raw.write(view)
+        if written is None:  # non-blocking and full: wait until it can take more
+            select.select([], [raw], [])
+            continue
+        view = view[written:]
 
 
 def _discard_stdout() -> None:

@@ -105,6 +105,51 @@ def test_a_closed_pipe_ends_the_command_quietly_with_141(project, argv, buffered
     assert tree_digest(project) == before
 
 
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_reader_that_leaves_half_way_ends_the_command_with_141(project, buffered):
+    """``blueprint policies | head -1``: the reader takes a line of the 128 KB catalog and goes. Unbuffered, the raw
+    write took only what the pipe held and the rest was dropped with exit 0; every write is now complete or fails."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen([sys.executable, "-m", "blueprint", "policies"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert (process.wait(timeout=180), err, first) == (141, b"", b"# Policy catalog\n")
+
+
+def test_an_unbuffered_output_gets_every_byte_of_writes_the_raw_file_takes_in_parts():
+    """A raw file may take part of a write (a pipe, a signal); the text layer of an unbuffered standard output does
+    not retry, so the output does."""
+    import io
+
+    from blueprint.termination import _CheckedOutput
+
+    class Trickle(io.RawIOBase):
+        """Takes at most 1000 bytes a call, as a pipe nearly full would."""
+
+        def __init__(self) -> None:
+            self.received = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:  # type: ignore[no-untyped-def,override]
+            taken = bytes(data[:1000])
+            self.received += taken
+            return len(taken)
+
+    raw = Trickle()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)  # type: ignore[arg-type]
+    output = _CheckedOutput(stream)
+    text = "".join(f"line {number} with a non-ASCII character: é\n" for number in range(5000))
+    output.write(text)
+    output.write("the end\n")
+    assert raw.received.decode() == text + "the end\n"
+
+
 def test_usage_errors_still_exit_2_when_the_output_is_closed():
     code, err = closed_pipe_run(["preview"], REPO, buffered=True)
     assert code == 2 and "the following arguments are required: stack" in err
