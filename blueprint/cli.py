@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from blueprint.errors import ProgramFailed, UsageError
 
@@ -127,9 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in this process and return its exit code (tests call it; the process itself is :func:`run`)."""
     from blueprint.termination import run_command
 
     return run_command(lambda: _main(argv))
+
+
+def run() -> NoReturn:
+    """The ``blueprint`` command and ``python -m blueprint``: the CLI as the whole process, which ends with its exit
+    code as soon as the command is done (blueprint/termination.py: a late Ctrl-C is still reported)."""
+    from blueprint.termination import run_as_process
+
+    run_as_process(lambda: _main(None))
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -388,4 +397,4 @@ def _pack_failed(args: argparse.Namespace, pack: Path, error: Exception) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

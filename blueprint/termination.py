@@ -9,6 +9,8 @@ output on its way out). Now:
   raises ``KeyboardInterrupt`` wherever the main thread happens to be, and library code that catches everything
   (the Pulumi SDK does, here and there) can swallow it; so the signal is also recorded, and a command that carries
   on regardless is stopped before it writes a file (:func:`stop_if_interrupted`) and reported interrupted at the end.
+  As a process (:func:`run_as_process`), the CLI ends as soon as its command is done, so no Ctrl-C lands in the
+  interpreter's shutdown, where Python would let SIGINT end the process without a word.
 - A closed standard output (``blueprint policies | head -1``) ends the command quietly with exit 141, as a shell
   reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed. Unbuffered
   (``PYTHONUNBUFFERED=1``) too: every write to standard output is complete or fails, never cut short silently.
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from blueprint.errors import UsageError
 
@@ -37,15 +39,22 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141
 _children: set[subprocess.Popen[str]] = set()
 _children_lock = threading.Lock()
 _interrupted = threading.Event()
+#: Set once the command is over (its output flushed): a Ctrl-C from then on is recorded, not raised.
+_finished = threading.Event()
 
 
 class OutputUnwritable(UsageError):
     """Standard output refused what the command wrote (not a closed pipe: a full disk, an I/O error)."""
 
 
-def run_command(command: Callable[[], int]) -> int:
-    """Run ``command`` (a CLI command returning its exit code) and end it as the module docstring says."""
+def run_command(command: Callable[[], int], *, whole_process: bool = False) -> int:
+    """Run ``command`` (a CLI command returning its exit code) and end it as the module docstring says.
+
+    ``whole_process``: the command is the process (:func:`run_as_process`), so SIGINT's handler is kept after it
+    returns, recording a late Ctrl-C for the process's exit instead of raising it where nothing catches it.
+    """
     _interrupted.clear()
+    _finished.clear()
     previous = signal.signal(signal.SIGINT, _on_interrupt) if threading.current_thread() is threading.main_thread() else None
     previous_hook = sys.unraisablehook
     sys.unraisablehook = lambda unraisable: None if unraisable.exc_type is KeyboardInterrupt else previous_hook(unraisable)
@@ -58,6 +67,7 @@ def run_command(command: Callable[[], int]) -> int:
             code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
         stop_if_interrupted()
         sys.stdout.flush()  # a closed pipe shows here when the output was still buffered
+        _finished.set()
         return code
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up below is not itself interrupted
@@ -65,18 +75,41 @@ def run_command(command: Callable[[], int]) -> int:
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        _finished.set()
         end_children()
         _discard_stdout()
         return EXIT_BROKEN_PIPE
     except OutputUnwritable as error:  # at the final flush; while the command ran, the CLI reports it like any bad input
+        _finished.set()
         end_children()
         print(f"error: {error}", file=sys.stderr)
         return UsageError.exit_code
     finally:
+        _finished.set()
         sys.stdout = stdout
         sys.unraisablehook = previous_hook  # a Ctrl-C landing in a finalizer was recorded: its "Exception ignored" is noise
-        if previous is not None:
+        if previous is not None and not whole_process:
             signal.signal(signal.SIGINT, previous)
+
+
+def run_as_process(command: Callable[[], int]) -> NoReturn:
+    """Run ``command`` as the whole process (``blueprint``, ``python -m blueprint``) and end the process with its code.
+
+    Once a preview has run, the interpreter's own shutdown takes about half a second (the Pulumi SDK's modules and
+    threads), and Python gives SIGINT its default action back as it finalises: a Ctrl-C then ended the process with
+    130 and nothing on standard error, right after "Plan written to ...". So the process ends here instead, as soon
+    as the command is done and its output flushed (nothing of the command is left: files are written and closed,
+    child processes ended), and a Ctrl-C that came after the command finished is still reported, with one line.
+    """
+    code = run_command(command, whole_process=True)
+    if _interrupted.is_set() and code != EXIT_INTERRUPTED:
+        with contextlib.suppress(OSError, ValueError):
+            print("error: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def stop_if_interrupted() -> None:
@@ -87,7 +120,8 @@ def stop_if_interrupted() -> None:
 
 def _on_interrupt(signum: int, frame: object) -> None:
     _interrupted.set()
-    raise KeyboardInterrupt
+    if not _finished.is_set():  # once the command is over, the process's end reports it (run_as_process)
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

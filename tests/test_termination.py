@@ -7,6 +7,7 @@ failure (1), never a silent success. Each leaves the project as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -68,6 +69,49 @@ def test_ctrl_c_exits_130_with_one_line_no_file_and_no_child_left(project, tmp_p
         with pytest.raises(ProcessLookupError):
             os.kill(child, 0)
     assert tree_digest(project) == before
+
+
+LATE_CTRL_C = """
+import os, signal
+from blueprint import termination
+
+command_ran = termination.run_command
+
+def then_ctrl_c(command, **options):
+    code = command_ran(command, **options)
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C once the command is done, before the process has ended
+    return code
+
+termination.run_command = then_ctrl_c
+termination.run_as_process(lambda: print("done") or 0)
+"""
+
+
+def test_a_ctrl_c_after_the_command_finished_is_still_reported_with_one_line():
+    """The process used to spend half a second shutting down after a preview, and a Ctrl-C then ended it with 130 and
+    nothing on standard error (Python gives SIGINT its default action back as it finalises)."""
+    completed = subprocess.run([sys.executable, "-c", LATE_CTRL_C], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (130, "done\n", "error: interrupted\n")
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.005, 0.05])
+def test_ctrl_c_just_after_the_plan_is_written_is_never_silent(project, tmp_path, delay):
+    """``timeout -s INT`` landing right after "Plan written to ...": the process has either ended (0) or reports the
+    interrupt with its one line (130); never ended by the signal with nothing said."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "blueprint", "preview", "dev", "--no-policies", "--json", str(tmp_path / "plan.json")],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Plan written to"):
+            time.sleep(delay)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGINT)
+            break
+    _, err = process.communicate(timeout=60)
+    assert (process.returncode, err) in ((0, ""), (130, "error: interrupted\n"))
+    assert (tmp_path / "plan.json").is_file()
 
 
 def closed_pipe_run(argv: list[str], cwd: Path, buffered: bool) -> tuple[int, str]:
