@@ -124,7 +124,7 @@ def read_source(project: Project, request: ForkRequest) -> StackFile:
 def fork_text(source: StackFile, namespace: str, request: ForkRequest) -> tuple[str, ForkChanges]:
     """The forked file's text (``source``'s document is edited in place) and what changed."""
     changes = apply_fork(source.document, namespace, request)
-    return _with_origin(dump_document(source.document), request.source), changes
+    return source.with_line_endings(_with_origin(dump_document(source.document), request.source)), changes
 
 
 def check_stack_name(name: str) -> None:

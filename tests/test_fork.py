@@ -326,3 +326,13 @@ def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, caps
     assert capsys.readouterr().err == "error: stacks/Pulumi.dev.yaml changed since it was read; nothing written, run the command again\n"
     after = listing(project / "stacks")
     assert set(after) == set(before) and after["Pulumi.dev.yaml"] != before["Pulumi.dev.yaml"]
+
+
+def test_a_fork_of_a_crlf_stack_file_is_crlf_throughout(project, capsys):
+    from blueprint.cli import main
+
+    source = project / "stacks" / "Pulumi.dev.yaml"
+    source.write_bytes(source.read_bytes().replace(b"\n", b"\r\n"))
+    assert main(["fork", "dev", "fraud-dev", "--project", "fraud", "--program", str(project)]) == 0, capsys.readouterr().err
+    written = (project / "stacks" / "Pulumi.fraud-dev.yaml").read_bytes()
+    assert written.count(b"\n") == written.count(b"\r\n") == written.count(b"\r") > 30

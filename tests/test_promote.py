@@ -180,3 +180,16 @@ def test_a_secret_does_not_hide_other_mistakes(project_copy, capsys):
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 2
     assert 'mlplatform:monitoring.latencyMs: expected' in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("ending", [b"\r\n", b"\n"], ids=["crlf", "lf"])
+def test_a_promote_keeps_the_files_line_endings(project_copy, capsys, ending):
+    """A CRLF file stays CRLF (it used to come back LF, with only its comment lines still ending in CR)."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    before = path.read_bytes().replace(b"\n", ending)
+    path.write_bytes(before)
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
+    assert path.read_bytes() == before.replace(b"model: registry:fraud-classifier:2", b"model: registry:fraud-classifier:7")
+
