@@ -4,8 +4,8 @@ Promotion changes what serves traffic, so it goes through the same path as any o
 stack file in git, a pull request, the policy pack and ``pulumi up``. The models workflow calls this command to
 write the new model version into the prod stack file and opens the pull request; a person can run it just as well.
 
-Only that one value changes: the file keeps its comments, layout and line endings. The result is validated as a whole stack
-configuration (the model reference's form included) before the file is replaced, in one step; an unknown endpoint
+Only that one value changes: the file keeps its comments, layout and line endings. The result is validated as a
+whole stack configuration (the model reference's form included) before the file is replaced, in one step; an unknown endpoint
 or deployment, or an invalid reference, leaves the file untouched and exits with code 2. So does a file that changed
 between reading and writing (another promote, a person's edit): nothing of either change is lost, and the command
 asks to be run again on the file as it now is.
