@@ -243,6 +243,15 @@ EDITS = [
              {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:x: " + "[" * 200 + "]" * 200 + "\n"}),
     BadInput("promote-integer-of-5000-digits", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "an integer too large to read"],
              {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:x: " + "9" * 5000 + "\n"}),
+    BadInput("promote-through-an-alias", PROMOTE_PROD,
+             ["stacks/Pulumi.prod.yaml: mlplatform:endpoints[0].deployments is shared through the YAML anchor &fraud_deployments with "
+              "mlplatform:endpoints[1].deployments: promoting here would change both", "(nothing written)"],
+             {"stacks/Pulumi.prod.yaml": PROD.replace("      deployments:\n        - name: blue\n", "      deployments: &fraud_deployments\n        - name: blue\n", 1)
+              .replace("  mlplatform:drift:\n", "    - {name: fraud-shadow, deployments: *fraud_deployments}\n  mlplatform:drift:\n", 1)}),
+    BadInput("promote-a-merge-source", ("promote", "prod", "--endpoint", "fraud", "--deployment", "blue", "--model", "registry:fraud-classifier:7", "--program", PROJECT),
+             ["mlplatform:endpoints[0].deployments[0] is shared through the YAML anchor &blue with mlplatform:endpoints[0].deployments[1] (merging it with <<)"],
+             {"stacks/Pulumi.prod.yaml": PROD.replace("        - name: blue\n", "        - &blue\n          name: blue\n", 1)
+              .replace("        - name: green\n          model: registry:fraud-classifier:2\n", "        - <<: *blue\n          name: green\n", 1)}),
     BadInput("promote-unknown-stack", ("promote", "nope", *GREEN, "--program", PROJECT), ["stacks/Pulumi.nope.yaml: no such stack file"]),
     BadInput("promote-a-directory", ("promote", "dir", *GREEN, "--program", PROJECT), ["stacks/Pulumi.dir.yaml: no such stack file"],
              {"stacks/Pulumi.dir.yaml/keep": ""}),

@@ -193,3 +193,16 @@ def test_a_promote_keeps_the_files_line_endings(project_copy, capsys, ending):
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
     assert path.read_bytes() == before.replace(b"model: registry:fraud-classifier:2", b"model: registry:fraud-classifier:7")
 
+
+
+def test_a_deployment_merging_another_gets_its_own_model_and_the_other_keeps_its(project_copy, capsys):
+    """``<<: *blue`` in green: promoting green writes green's own model; blue, the merge source, is not touched."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    text = (path.read_text().replace("        - name: blue\n", "        - &blue\n          name: blue\n", 1)
+            .replace("        - name: green\n          model: registry:fraud-classifier:2\n", "        - <<: *blue\n          name: green\n", 1))
+    path.write_text(text)
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
+    deployments = yaml.safe_load(path.read_text())["config"]["mlplatform:endpoints"][0]["deployments"]
+    assert [(d["name"], d["model"]) for d in deployments] == [("blue", "registry:fraud-classifier:1"), ("green", "registry:fraud-classifier:7")]
