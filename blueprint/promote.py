@@ -5,10 +5,12 @@ stack file in git, a pull request, the policy pack and ``pulumi up``. The models
 write the new model version into the prod stack file and opens the pull request; a person can run it just as well.
 
 Only that one value changes: the file keeps its comments, layout and line endings. The result is validated as a
-whole stack configuration (the model reference's form included) before the file is replaced, in one step; an unknown endpoint
-or deployment, or an invalid reference, leaves the file untouched and exits with code 2. So does a file that changed
-between reading and writing (another promote, a person's edit): nothing of either change is lost, and the command
-asks to be run again on the file as it now is.
+whole stack configuration (the model reference's form included) before the file is replaced, in one step; an
+unknown endpoint or deployment, or an invalid reference, leaves the file untouched and exits with code 2. So does a
+file that changed between reading and writing (another promote, a person's edit): nothing of either change is lost,
+and the command asks to be run again on the file as it now is. A stack file that is a symbolic link stays one: the
+file it leads to is the one updated.
+
 A deployment reached through a node the file shares with another place (an anchor and its alias, or a mapping
 merged with ``<<``) is refused too: the change would reach both, so the shared part has to be written out first.
 """

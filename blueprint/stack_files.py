@@ -125,9 +125,13 @@ def plain(value: Any) -> Any:
 
 
 def replace_unchanged(stack_file: StackFile, text: str) -> None:
-    """Replace the stack file with ``text`` in one step, unless it changed since ``stack_file`` was read."""
+    """Replace the stack file with ``text`` in one step, unless it changed since ``stack_file`` was read.
+
+    A stack file that is a symbolic link stays one: the file it leads to is the one replaced (the lock and the
+    comparison are on that file already, since opening the link opens it).
+    """
     with unchanged_since_read(stack_file):
-        write_atomic(stack_file.path, text)
+        write_atomic(Path(os.path.realpath(stack_file.path)), text)
 
 
 def create_from(source: StackFile, target: Path, text: str) -> None:
