@@ -159,11 +159,11 @@ def _read_project(directory: Path) -> tuple[Project, dict[str, Any]]:
         raise UsageError(f"{path}: expected a mapping with name and runtime, found {type(data).__name__}")
     name = data.get("name")
     if not isinstance(name, str) or not name:
-        raise UsageError(f"{path}: name: expected the project name, found {name!r}")
+        raise UsageError(f"{path}: name: expected the project name, found {_found(name)}")
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise UsageError(f"{path}: runtime: expected python (the offline preview runs Python programs), found {runtime_name!r}")
+        raise UsageError(f"{path}: runtime: expected python (the offline preview runs Python programs), found {_found(runtime_name)}")
     main = directory / _path_value(data, "main", "a path to the program (a string)", path)
     if main.is_dir():
         main = main / "__main__.py"
@@ -180,10 +180,15 @@ def _path_value(data: dict[str, Any], key: str, expected: str, path: Path) -> st
         return "."
     value = data[key]
     if not isinstance(value, str):
-        from blueprint.config.errors import describe
-
-        raise UsageError(f"{path}: {key}: expected {expected}, found {describe(value)}")
+        raise UsageError(f"{path}: {key}: expected {expected}, found {_found(value)}")
     return value
+
+
+def _found(value: Any) -> str:
+    """A project file's value as messages show what was found (``list ["a"]``, ``nothing``), as config errors do."""
+    from blueprint.config.errors import describe  # blueprint.config imports this module: imported when needed
+
+    return describe(value)
 
 
 def stack_file_path(project_dir: Path, stack: str) -> Path:

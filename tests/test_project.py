@@ -245,3 +245,13 @@ def test_the_program_under_the_engine_still_finds_its_stack_file_with_project_le
 
     make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\nstackConfigDir: envs\nconfig:\n  demo:a: b\n")
     assert stack_file_path(tmp_path, "dev") == tmp_path / "envs" / "Pulumi.dev.yaml"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name: [a]\nruntime: python\n", 'name: expected the project name, found list ["a"]'),
+    ("name: demo\nruntime: ~\n", "runtime: expected python (the offline preview runs Python programs), found nothing"),
+])
+def test_name_and_runtime_name_what_was_found_as_written(tmp_path, text, message):
+    make_project(tmp_path, "config: {}\n", text)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        load_project(tmp_path)
