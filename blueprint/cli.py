@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from blueprint.errors import ProgramFailed, UsageError
 
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="load every Azure ML template with azure-ai-ml, offline, and report what it refuses",
         description="Load every YAML file with a $schema under DIR with the azure-ai-ml loader for its kind, as "
-        "'az ml ... create' would, without a workspace. Needs requirements-ml.txt. Exit 0 when all load, 2 otherwise.",
+        "'az ml ... create' would, without a workspace. Needs requirements-ml.txt. Exit 0 when all load, 2 otherwise (or when DIR holds none).",
     )
     validate.add_argument("--program", type=Path, default=Path.cwd(), metavar="DIR", help="project directory (default: the current directory)")
     validate.add_argument("--path", type=Path, metavar="DIR", help="templates directory (default: ml_templates in the project directory)")
@@ -127,14 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in this process and return its exit code (tests call it; the process itself is :func:`run`)."""
     from blueprint.termination import run_command
 
     return run_command(lambda: _main(argv))
 
 
+def run() -> NoReturn:
+    """The ``blueprint`` command and ``python -m blueprint``: the CLI as the whole process, which ends with its exit
+    code as soon as the command is done (blueprint/termination.py: a late Ctrl-C is still reported)."""
+    from blueprint.termination import run_as_process
+
+    run_as_process(lambda: _main(None))
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _resolve_path_options(args)
         if args.command == "preview":
             return _preview(args)
         if args.command == "schema":
@@ -170,6 +180,26 @@ def _main(argv: Sequence[str] | None) -> int:
     return EXIT_USAGE
 
 
+#: Options naming a path that is read, and how messages name them; ``--json`` and ``--output-dir`` are checked where
+#: the output paths are (blueprint/output_paths.py), with the same helper.
+_PATH_OPTIONS = {"program": "--program", "policy_pack": "--policy-pack", "policy_pack_config": "--policy-pack-config", "path": "--path"}
+
+
+def _resolve_path_options(args: argparse.Namespace) -> None:
+    """Resolve every path option once, here, so that a link loop is bad input naming the option rather than a
+    traceback from whichever command resolves it first. The project directory and the pack are used resolved; the
+    pack config and the templates directory keep the form given, for messages."""
+    from blueprint.user_paths import resolved
+
+    for dest, option in _PATH_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        real = resolved(value, option)
+        if dest in ("program", "policy_pack"):
+            setattr(args, dest, real)
+
+
 def _preview(args: argparse.Namespace) -> int:
     from blueprint.cost import UnpricedRegionError, estimate_plan, estimate_to_json, render_estimate
     from blueprint.preview.plan import write_json
@@ -184,7 +214,7 @@ def _preview(args: argparse.Namespace) -> int:
     if args.json not in (None, "-"):
         from blueprint.output_paths import check_output_file
 
-        check_output_file(Path(args.json), project, policy_pack=args.policy_pack)
+        check_output_file(Path(args.json), project, policy_pack=args.policy_pack, policy_pack_config=args.policy_pack_config)
     config = read_stack_config(project, args.stack)
     plan = run_stack(project, args.stack, config)
 
@@ -244,6 +274,8 @@ def _templates_validate(args: argparse.Namespace) -> int:
 
     root = args.path if args.path is not None else args.program / "ml_templates"
     report = check_templates(root)
+    if not report.checked:  # "0 templates load" would report success about nothing
+        raise UsageError(f"{root}: no Azure ML templates here (YAML files with a $schema); nothing was checked")
     for problem in report.problems:
         print(problem)
     checked = len(report.checked)
@@ -261,6 +293,7 @@ def _check(args: argparse.Namespace) -> int:
     from blueprint.preview.runner import run_stack
     from blueprint.project import load_project, read_stack_config
     from blueprint.reports import REPORT_FILES, CheckedStack, render, write_reports
+    from blueprint.user_paths import resolved
 
     formats = list(dict.fromkeys(args.formats or (REPORT_FILES if args.output_dir else ["text"])))
     if len(formats) > 1 and args.output_dir is None:
@@ -269,12 +302,14 @@ def _check(args: argparse.Namespace) -> int:
     if args.output_dir is not None:
         from blueprint.output_paths import check_output_dir
 
-        check_output_dir(args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack)
+        check_output_dir(
+            args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack, policy_pack_config=args.policy_pack_config
+        )
     names = list(dict.fromkeys(args.stacks)) or project.stacks()
     if not names:
         raise UsageError(f"{project.stack_config_dir}: no stack files (Pulumi.<stack>.yaml) to check")
     stack_configs = {name: read_stack_config(project, name) for name in names}  # every stack file is read before any runs
-    pack = (args.policy_pack or project.directory / "policies").resolve()
+    pack = resolved(args.policy_pack or project.directory / "policies", "--policy-pack")
     try:
         policies = load_policies(pack)
         catalog = load_catalog(pack)  # validates every config/<environment>.json of the pack, before any preview
@@ -332,8 +367,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _policies(args: argparse.Namespace) -> int:
     from blueprint.catalog import catalog_json, catalog_markdown, load_catalog
+    from blueprint.user_paths import resolved
 
-    pack = (args.policy_pack or Path.cwd() / "policies").resolve()
+    pack = resolved(args.policy_pack or Path.cwd() / "policies", "--policy-pack")
     try:
         catalog = load_catalog(pack)
         options = {"areas": catalog.areas, "configs": catalog.configs, "pack": catalog.name}
@@ -361,4 +397,4 @@ def _pack_failed(args: argparse.Namespace, pack: Path, error: Exception) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -6,7 +6,8 @@ unique name), the ``project``, ``owner`` and ``costCenter`` tags, the region and
 A fork deployed from the source's repository gets GitHub environments of its own, named after the stack (the
 source's environments already hold the source's identities: ``<stack>``, ``<stack>-preview``, ``<stack>-models``);
 a fork in a repository of its own keeps the environment names. What cannot carry over is dropped and listed: the source's secrets provider and its encrypted
-values (they only decrypt with the source stack's key) and a fixed resource group name (two stacks in one group
+values (they only decrypt with the source stack's key; a list item holding one, such as a webhook with an encrypted
+uri, is dropped whole, with the commands that add it again) and a fixed resource group name (two stacks in one group
 would delete each other's resources).
 
 Nothing is written until the new configuration has been validated, previewed offline and checked against the
@@ -18,7 +19,9 @@ the fork was being checked (the fork would no longer be of the file as it is).
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -114,15 +117,14 @@ def read_source(project: Project, request: ForkRequest) -> StackFile:
         raise UsageError(f"{display_path(project, target)}: already exists; refusing to overwrite it (choose another stack name, or delete the file first)")
     source = project.stack_file(request.source)
     if not source.is_file():
-        known = ", ".join(project.stacks()) or "none"
-        raise UsageError(f"{display_path(project, source)}: no such stack file to fork (stacks here: {known})")
+        raise UsageError(f"{display_path(project, source)}: no such stack file to fork (stacks here: {project.known_stacks()})")
     return read_stack_file(source, display_path(project, source))
 
 
 def fork_text(source: StackFile, namespace: str, request: ForkRequest) -> tuple[str, ForkChanges]:
     """The forked file's text (``source``'s document is edited in place) and what changed."""
     changes = apply_fork(source.document, namespace, request)
-    return _with_origin(dump_document(source.document), request.source), changes
+    return source.with_line_endings(_with_origin(dump_document(source.document), request.source)), changes
 
 
 def check_stack_name(name: str) -> None:
@@ -151,7 +153,7 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
         if key in document:
             del document[key]
             changes.dropped.append(f"{key} (the source stack's secrets provider; `pulumi stack init` sets the new one)")
-    changes.dropped += [f"{path} (encrypted with the source stack's key; set it again with `pulumi config set --secret`)" for path in _drop_secrets(config, namespace)]
+    changes.dropped += _drop_secrets(config, namespace, request.stack)
 
     def put(key: str, value: Any, parent: CommentedMap | None = None, label: str | None = None) -> None:
         target = config if parent is None else parent
@@ -207,11 +209,15 @@ def _mapping(config: CommentedMap, key: str, namespace: str) -> CommentedMap:
     return value
 
 
-def _drop_secrets(node: Any, path: str) -> list[str]:
-    """Remove ``{secure: ...}`` values anywhere under ``node`` (mappings and lists); return their key paths.
+def _drop_secrets(node: Any, path: str, stack: str) -> list[str]:
+    """Remove ``{secure: ...}`` values anywhere under ``node`` (mappings and lists); return what was dropped, each
+    with how to set it again.
 
-    A list's secrets are found first and removed afterwards, last first, so removing one never shifts another
-    (or a plain value) into its place; the paths name the positions in the source file.
+    A secret in a mapping drops its key. A list item that is a secret, or a mapping holding one (a webhook whose
+    ``uri`` is encrypted), is dropped whole: the item without its secret would not be valid (a webhook needs its
+    uri), and ``pulumi config set --secret --path`` puts it back. A list's items are removed after it has been
+    scanned, last first, so removing one never shifts another into its place; the paths name the positions in the
+    source file, the commands the positions in the fork (after the items kept).
     """
     dropped: list[str] = []
     if isinstance(node, Mapping):
@@ -219,20 +225,49 @@ def _drop_secrets(node: Any, path: str) -> list[str]:
             where = str(key) if ":" in str(key) else f"{path}.{key}"
             if is_secure(node[key]):
                 del node[key]
-                dropped.append(where)
+                dropped.append(f"{where} (encrypted with the source stack's key; set it again with `pulumi config set --secret`)")
             else:
-                dropped += _drop_secrets(node[key], where)
+                dropped += _drop_secrets(node[key], where, stack)
     elif isinstance(node, list):
-        secrets = [index for index, item in enumerate(node) if is_secure(item)]
+        doomed = [index for index, item in enumerate(node) if _holds_secret(item)]
+        position = len(node) - len(doomed)  # where the first item set again lands in the fork: after those kept
         for index, item in enumerate(node):
             where = f"{path}[{index}]"
-            if index in secrets:
-                dropped.append(where)
+            if index not in doomed:
+                dropped += _drop_secrets(item, where, stack)
+            elif is_secure(item):
+                dropped.append(f"{where} (encrypted with the source stack's key; set it again with `pulumi config set --secret`)")
+                position += 1
             else:
-                dropped += _drop_secrets(item, where)
-        for index in reversed(secrets):
+                commands = "\n".join(f"      {command}" for command in _set_again(f"{path}[{position}]", item, stack))
+                dropped.append(f"{where} (it holds a value encrypted with the source stack's key, and is not valid without it; after "
+                               f"`pulumi stack init`, add it again with:\n{commands})")
+                position += 1
+        for index in reversed(doomed):
             del node[index]
     return dropped
+
+
+def _holds_secret(item: Any) -> bool:
+    """Whether a list item is a secret, or a mapping holding one (a list inside it handles its own items)."""
+    if is_secure(item):
+        return True
+    return isinstance(item, Mapping) and any(_holds_secret(value) for value in item.values())
+
+
+def _set_again(key_path: str, value: Any, stack: str) -> list[str]:
+    """``pulumi config set --path`` commands that put ``value`` back at ``key_path`` of ``stack``: plain values as
+    they are, each secret with ``--secret`` and a placeholder for what only the source's key can decrypt."""
+    command = f"pulumi config set --stack {shlex.quote(stack)}"
+    if is_secure(value):
+        placeholder = key_path.rsplit(".", 1)[-1] if not key_path.endswith("]") else "value"
+        return [f"{command} --secret --path {shlex.quote(key_path)} '<{placeholder}>'"]
+    if isinstance(value, Mapping):
+        return [line for key, item in value.items() for line in _set_again(f"{key_path}.{key}", item, stack)]
+    if isinstance(value, list):
+        return [line for index, item in enumerate(value) for line in _set_again(f"{key_path}[{index}]", item, stack)]
+    text = value if isinstance(value, str) else json.dumps(plain(value))
+    return [f"{command} --path {shlex.quote(key_path)} {shlex.quote(text)}"]
 
 
 def _with_origin(text: str, source: str) -> str:

@@ -7,7 +7,10 @@ them for the engine.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,9 @@ from blueprint.errors import UsageError
 from blueprint.pulumi_yaml import YamlMapping, YamlNode, YamlScalar
 
 PROJECT_FILE = "Pulumi.yaml"
+#: Every project file the Pulumi CLI reads, in the order it looks for them: the first that is a file wins, and its
+#: extension is the stack files' (a ``Pulumi.yml`` project keeps its stacks in ``Pulumi.<stack>.yml``).
+PROJECT_FILES = ("Pulumi.json", PROJECT_FILE, "Pulumi.yml")
 
 #: What the preview hands the program for a value encrypted with the stack's secrets provider: offline, there
 #: is no key to decrypt it, and no platform setting depends on a secret's content.
@@ -34,50 +40,161 @@ class StackConfig(dict[str, str]):
 
 @dataclass(frozen=True)
 class Project:
-    """The parts of ``Pulumi.yaml`` the preview needs."""
+    """The parts of the project file (``Pulumi.yaml`` or ``Pulumi.yml``) the preview needs."""
 
     directory: Path
     name: str
     runtime: str
     main: Path
     stack_config_dir: Path
+    #: The project file read (``Pulumi.yaml`` or ``Pulumi.yml``): its extension is the stack files'.
+    file: Path
+
+    @property
+    def stack_suffix(self) -> str:
+        return self.file.suffix
 
     def stack_file(self, stack: str) -> Path:
-        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
+        return self.stack_config_dir / f"Pulumi.{stack}{self.stack_suffix}"
 
     def stacks(self) -> list[str]:
-        """Stack names that have a stack file, sorted."""
-        names = [p.name[len("Pulumi.") : -len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml") if p.is_file()]
+        """Every stack of the project (a ``Pulumi.<stack>.yaml`` in the stack config directory), sorted.
+
+        An entry of that name that is not a readable file (a dangling link, a link loop, a directory) is a stack no
+        command can read: an error naming it, never a stack silently left out of "every stack".
+        """
+        names = []
+        for path in sorted(self._stack_entries(strict=True)):
+            reason = not_a_file(path)
+            if reason is not None:
+                raise UsageError(f"{display_path(self, path)}: {reason}")
+            names.append(self._stack_name(path))
         return sorted(names)
+
+    def known_stacks(self) -> str:
+        """The stacks whose files can be read, for messages about another one: ``"dev, prod"`` or ``"none"``."""
+        names = sorted(self._stack_name(path) for path in self._stack_entries(strict=False) if not_a_file(path) is None)
+        return ", ".join(names) or "none"
+
+    def _stack_name(self, path: Path) -> str:
+        return path.name[len("Pulumi.") : -len(self.stack_suffix)]
+
+    def _stack_entries(self, *, strict: bool) -> list[Path]:
+        """Entries named ``Pulumi.<stack><suffix>``, whatever they are; a directory that cannot be listed is an error
+        when ``strict`` (and nothing otherwise); a missing one holds no stacks."""
+        try:
+            names = os.listdir(self.stack_config_dir)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as error:
+            if not strict:
+                return []
+            raise UsageError(f"{display_path(self, self.stack_config_dir)}: the stack config directory cannot be read: {error.strerror or error}") from None
+        suffix = self.stack_suffix
+        return [
+            self.stack_config_dir / name
+            for name in names
+            if name.startswith("Pulumi.") and name.endswith(suffix) and len(name) > len("Pulumi.") + len(suffix)
+        ]
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a regular file that can be opened (links followed), or ``None`` when it is one."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        return "no such file"
+    except OSError as error:
+        if path.is_symlink() and error.errno == errno.ELOOP:
+            return "a symbolic link loop (the links lead back to each other)"
+        return f"cannot be read: {error.strerror or error}"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file"
+    return None
+
+
+def find_project_file(directory: Path) -> Path:
+    """The project file the Pulumi CLI would read in ``directory`` (``PROJECT_FILES``, first one that is a file)."""
+    for name in PROJECT_FILES:
+        path = directory / name
+        if path.is_file():
+            if path.suffix == ".json":
+                raise UsageError(
+                    f"{path}: the Pulumi CLI reads this project file (before any Pulumi.yaml), and this project's tools "
+                    f"read YAML project files only; write it as {PROJECT_FILE}"
+                )
+            return path
+    expected = directory / PROJECT_FILE
+    reason = not_a_file(expected) if os.path.lexists(expected) else None
+    if reason is not None:
+        raise UsageError(f"{expected}: {reason}")
+    raise UsageError(f"{expected}: no Pulumi project here (expected a {PROJECT_FILE}; pass --program DIR)")
 
 
 def load_project(directory: Path) -> Project:
-    """Read ``Pulumi.yaml`` in ``directory``."""
-    path = directory / PROJECT_FILE
-    if not path.is_file():
-        raise UsageError(f"{path}: no Pulumi project here (expected a {PROJECT_FILE}; pass --program DIR)")
+    """Read the project file in ``directory`` for the offline tools.
+
+    Project-level ``config:`` is refused: the engine hands it to the program, but the preview, ``check``, ``fork``
+    and ``promote`` read a stack's config from its stack file alone, so they would show what the engine would not do.
+    """
+    project, data = _read_project(directory)
+    config = data.get("config")
+    if config not in (None, {}):
+        raise UsageError(
+            f"{project.file}: config: project-level config is not read by this project's tools; put the keys in the "
+            "stack files"
+        )
+    return project
+
+
+def _read_project(directory: Path) -> tuple[Project, dict[str, Any]]:
+    """The project file in ``directory`` as a ``Project``, and its data."""
+    path = find_project_file(directory)
     data = pulumi_yaml.load(path, str(path))
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a mapping with name and runtime, found {type(data).__name__}")
     name = data.get("name")
     if not isinstance(name, str) or not name:
-        raise UsageError(f"{path}: name: expected the project name, found {name!r}")
+        raise UsageError(f"{path}: name: expected the project name, found {_found(name)}")
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise UsageError(f"{path}: runtime: expected python (the offline preview runs Python programs), found {runtime_name!r}")
-    main = directory / str(data.get("main", "."))
+        raise UsageError(f"{path}: runtime: expected python (the offline preview runs Python programs), found {_found(runtime_name)}")
+    main = directory / _path_value(data, "main", "a path to the program (a string)", path)
     if main.is_dir():
         main = main / "__main__.py"
     if not main.is_file():
         raise UsageError(f"{path}: main: expected a Python program, found no file at {main}")
-    config_dir = directory / str(data.get("stackConfigDir", "."))
-    return Project(directory=directory, name=name, runtime="python", main=main, stack_config_dir=config_dir)
+    config_dir = directory / _path_value(data, "stackConfigDir", "a directory path (a string)", path)
+    project = Project(directory=directory, name=name, runtime="python", main=main, stack_config_dir=config_dir, file=path)
+    return project, data
+
+
+def _path_value(data: dict[str, Any], key: str, expected: str, path: Path) -> str:
+    """``data[key]`` when it is a path (a string); the project directory (``"."``) when the key is absent."""
+    if key not in data:
+        return "."
+    value = data[key]
+    if not isinstance(value, str):
+        raise UsageError(f"{path}: {key}: expected {expected}, found {_found(value)}")
+    return value
+
+
+def _found(value: Any) -> str:
+    """A project file's value as messages show what was found (``list ["a"]``, ``nothing``), as config errors do."""
+    from blueprint.config.errors import describe  # blueprint.config imports this module: imported when needed
+
+    return describe(value)
 
 
 def stack_file_path(project_dir: Path, stack: str) -> Path:
-    """Where ``stack``'s config lives, honouring ``stackConfigDir``."""
-    return load_project(project_dir).stack_file(stack)
+    """Where ``stack``'s config lives, honouring ``stackConfigDir`` (the program asks, under the engine too: there,
+    project-level config reaches the program, so it is not refused)."""
+    return _read_project(project_dir)[0].stack_file(stack)
 
 
 def read_stack_config(project: Project, stack: str) -> StackConfig:
@@ -85,8 +202,9 @@ def read_stack_config(project: Project, stack: str) -> StackConfig:
     path = project.stack_file(stack)
     shown = display_path(project, path)
     if not path.is_file():
-        known = ", ".join(project.stacks()) or "none"
-        raise UsageError(f"{shown}: no such stack file (stacks here: {known})")
+        if os.path.lexists(path):
+            raise UsageError(f"{shown}: {not_a_file(path)}")
+        raise UsageError(f"{shown}: no such stack file (stacks here: {project.known_stacks()})")
     return stack_config(project, pulumi_yaml.load_file(path, shown), shown)
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import codecs
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, Union
@@ -305,18 +306,29 @@ class _Composer:
         tag = event.tag
         if tag is None or tag == "!":
             plain = not event.style and tag is None
-            return YamlScalar(_resolve(text) if plain else text, text, line)
+            return YamlScalar(self._resolve(text, line) if plain else text, text, line)
         wanted = _SCALAR_TAGS.get(tag)
         if wanted is None:
             self._fail(line, f"tag {_short(tag)} is not supported in a stack file (only plain values, lists and mappings)")
         if wanted is str:
             return YamlScalar(text, text, line)
-        value = _resolve(text)
+        value = self._resolve(text, line)
         if wanted is float and type(value) is int:
             value = float(value)
         if type(value) is not wanted:
             self._fail(line, f"{_short(tag)} {text!r}: the value is not of that type")
         return YamlScalar(value, text, line)
+
+    def _resolve(self, text: str, line: int) -> Any:
+        """``_resolve``, with an integer Python will not convert to or from decimal text (more than
+        ``sys.get_int_max_str_digits()`` digits: a ``ValueError`` anywhere it is printed or sent as JSON) refused here."""
+        try:
+            value = _resolve(text)
+            if type(value) is int:
+                str(value)  # the program receives it as text: it must convert
+        except ValueError:
+            self._fail(line, f"an integer too large to read ({len(text):,} characters; integers of more than {sys.get_int_max_str_digits():,} digits are refused)")
+        return value
 
     def _check_collection_tag(self, tag: str | None, is_mapping: bool, line: int) -> None:
         if tag in (None, "!", f"{_CORE}map" if is_mapping else f"{_CORE}seq"):

@@ -44,9 +44,16 @@ class StackFile:
     document: CommentedMap
 
     def edited_text(self) -> str:
-        """The (edited) document as text, with the file's byte order mark kept when it had one."""
-        text = dump_document(self.document)
+        """The (edited) document as text, with the file's line endings and byte order mark kept."""
+        text = self.with_line_endings(dump_document(self.document))
         return "\ufeff" + text if self.content.startswith(codecs.BOM_UTF8) else text
+
+    def with_line_endings(self, text: str) -> str:
+        """``text`` (as ruamel.yaml writes it: ``\n``, except comments, which keep a ``\r`` they were read with)
+        with the file's line endings: CRLF when most of its lines end so, LF otherwise."""
+        text = text.replace("\r\n", "\n")
+        crlf = self.content.count(b"\r\n")
+        return text.replace("\n", "\r\n") if crlf and 2 * crlf >= self.content.count(b"\n") else text
 
 
 def read_stack_file(path: Path, shown: str) -> StackFile:
@@ -118,9 +125,13 @@ def plain(value: Any) -> Any:
 
 
 def replace_unchanged(stack_file: StackFile, text: str) -> None:
-    """Replace the stack file with ``text`` in one step, unless it changed since ``stack_file`` was read."""
+    """Replace the stack file with ``text`` in one step, unless it changed since ``stack_file`` was read.
+
+    A stack file that is a symbolic link stays one: the file it leads to is the one replaced (the lock and the
+    comparison are on that file already, since opening the link opens it).
+    """
     with unchanged_since_read(stack_file):
-        write_atomic(stack_file.path, text)
+        write_atomic(Path(os.path.realpath(stack_file.path)), text)
 
 
 def create_from(source: StackFile, target: Path, text: str) -> None:

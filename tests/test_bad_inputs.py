@@ -68,12 +68,37 @@ STACK_FILES = [
              {"stacks/Pulumi.dev.yaml": dev_with("location: northeurope")}),
     BadInput("project-file-duplicate", PREVIEW_DEV, ["Pulumi.yaml:4: name: key 'name' given twice"],
              {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nname: other\n"}),
+    BadInput("integer-of-5000-digits", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:23: config.mlplatform:clusters[0].maxNodes: an integer too large to read (5,000 characters"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("maxNodes: 2", "maxNodes: " + "1" * 5000, 1)}),
+    BadInput("hex-integer-too-large-to-print", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml:23: config.mlplatform:clusters[0].maxNodes: an integer too large to read"],
+             {"stacks/Pulumi.dev.yaml": DEV.replace("maxNodes: 2", "maxNodes: 0x" + "f" * 5000, 1)}),
+    BadInput("project-level-config", PREVIEW_DEV, ["Pulumi.yaml: config: project-level config is not read by this project's tools; put the keys in the stack files"],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nconfig:\n  mlplatform:location: northeurope\n"}),
+    BadInput("stack-config-dir-a-list", PREVIEW_DEV, ['Pulumi.yaml: stackConfigDir: expected a directory path (a string), found list ["stacks"]'],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: [stacks]\n"}),
+    BadInput("stack-config-dir-null", PREVIEW_DEV, ["Pulumi.yaml: stackConfigDir: expected a directory path (a string), found nothing"],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: ~\n"}),
+    BadInput("main-a-list", PREVIEW_DEV, ['Pulumi.yaml: main: expected a path to the program (a string), found list ["x"]'],
+             {"Pulumi.yaml": "name: mlplatform\nruntime: python\nstackConfigDir: stacks\nmain: [x]\n"}),
+    BadInput("json-project-file-read-first", PREVIEW_DEV, ["Pulumi.json: the Pulumi CLI reads this project file (before any Pulumi.yaml)"],
+             {"Pulumi.json": '{"name": "mlplatform", "runtime": "python"}\n'}),
+    BadInput("check-every-stack-with-a-directory-among-them", ("check", "--program", PROJECT), ["stacks/Pulumi.uat.yaml: is a directory, not a file"],
+             {"stacks/Pulumi.uat.yaml/keep": ""}),
     BadInput("secret-where-it-would-leak", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration",
              "mlplatform:tags.owner: expected a plain value (only monitoring.webhooks[].uri may be encrypted", "found an encrypted (secure:) value"],
              {"stacks/Pulumi.dev.yaml": DEV.replace("owner: ml-platform-team", "owner: {secure: v1:AAABAOwner}")}),
     BadInput("whole-key-encrypted", PREVIEW_DEV, ["stacks/Pulumi.dev.yaml: invalid stack configuration", "mlplatform:monitoring: expected", 'found string "[secret]"'],
              {"stacks/Pulumi.dev.yaml": DEV.replace("  mlplatform:monitoring:\n    emails: [ml-platform-alerts@example.com]\n",
                                                     "  mlplatform:monitoring:\n    secure: v1:AAABAMonitoring\n")}),
+    BadInput("stacks-reference-each-other", ("preview", "x", "--program", PROJECT),
+             ["referenced stack y could not be previewed: StackReference 'x': stacks reference each other in a cycle (x -> y -> x)"],
+             {"stacks/Pulumi.x.yaml": DEV.replace("sharedStack: shared", "sharedStack: y"),
+              "stacks/Pulumi.y.yaml": DEV.replace("sharedStack: shared", "sharedStack: x")}),
+    BadInput("a-cycle-below-the-stack-previewed", ("preview", "w", "--program", PROJECT),
+             ["referenced stack x could not be previewed: referenced stack y could not be previewed:", "in a cycle (x -> y -> x)"],
+             {"stacks/Pulumi.w.yaml": DEV.replace("sharedStack: shared", "sharedStack: x"),
+              "stacks/Pulumi.x.yaml": DEV.replace("sharedStack: shared", "sharedStack: y"),
+              "stacks/Pulumi.y.yaml": DEV.replace("sharedStack: shared", "sharedStack: x")}),
     BadInput("program-exits-0-half-way", PREVIEW_DEV, ["the program of mlplatform exited (sys.exit(0)) before it finished for stack dev"],
              {"__main__.py": "import sys\nimport pulumi\npulumi.export('half', 'way')\nsys.exit(0)\n"}, code=1),
     BadInput("program-exits-3", PREVIEW_DEV, ["exited (sys.exit(3)) before it finished for stack dev"],
@@ -176,6 +201,22 @@ OUTPUT_PATHS = [
              [f"--output-dir {PROJECT}/__main__.py: is a file, not a directory"], TRAP),
     BadInput("check-report-onto-a-directory", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/out"),
              [f"--output-dir {PROJECT}/out: cannot write check.sarif there: is a directory"], {**TRAP, "out/check.sarif/keep": ""}),
+    BadInput("json-onto-the-pack-config", ("preview", "dev", "--program", PROJECT, "--policy-pack-config", f"{PROJECT}/c.json", "--json", f"{PROJECT}/c.json"),
+             [f"--json {PROJECT}/c.json: it is the pack config given to --policy-pack-config, an input of the command"], {**TRAP, "c.json": "{}\n"}),
+    BadInput("check-onto-the-pack-config", ("check", "dev", "--program", PROJECT, "--policy-pack-config", f"{PROJECT}/od/check.json", "--output-dir", f"{PROJECT}/od"),
+             [f"--output-dir {PROJECT}/od: cannot write check.json there: it is the pack config given to --policy-pack-config"], {**TRAP, "od/check.json": "{}\n"}),
+    BadInput("json-onto-package-data", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/components/data/vm_sizes.json"),
+             ["components/data/vm_sizes.json: it is inside components/, a Python package of the program"],
+             {**TRAP, "components/__init__.py": "", "components/data/vm_sizes.json": "{}\n"}),
+    BadInput("json-into-a-nested-package", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/blueprint/config/platform.schema.json"),
+             ["blueprint/config/platform.schema.json: it is inside blueprint/, a Python package of the program"],
+             {**TRAP, "blueprint/__init__.py": "", "blueprint/config/__init__.py": "", "blueprint/config/platform.schema.json": "{}\n"}),
+    BadInput("json-into-the-editor-schema", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/schema/stack-file.schema.json"),
+             ["schema/stack-file.schema.json: it is inside schema/, the editor schema"], {**TRAP, "schema/stack-file.schema.json": "{}\n"}),
+    BadInput("json-onto-pulumi-yml", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.yml"),
+             [f"--json {PROJECT}/Pulumi.yml: the Pulumi CLI would read it as the project file (Pulumi.yml)"], TRAP),
+    BadInput("json-onto-pulumi-json", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.json"),
+             [f"--json {PROJECT}/Pulumi.json: the Pulumi CLI would read it as the project file (Pulumi.json)"], TRAP),
     BadInput("check-without-permission", ("check", "dev", "--program", PROJECT, "--output-dir", "/sys/reports"),
              ["--output-dir /sys/reports: cannot write check.txt there: cannot write in /sys: Permission denied"], TRAP),
 ]
@@ -186,11 +227,61 @@ def test_an_output_path_that_cannot_or_must_not_be_written_is_refused_before_any
     check_bad_input(row, project_copy, capsys)
 
 
+@pytest.mark.parametrize(("argv", "option"), [
+    (("preview", "dev", "--program", f"{PROJECT}/loop1"), "--program"),
+    (("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/loop1"), "--json"),
+    (("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/loop1/plan.json"), "--json"),
+    (("preview", "dev", "--program", PROJECT, "--policy-pack", f"{PROJECT}/loop1"), "--policy-pack"),
+    (("preview", "dev", "--program", PROJECT, "--policy-pack-config", f"{PROJECT}/loop1"), "--policy-pack-config"),
+    (("diff", "dev", "staging", "--program", PROJECT, "--json", f"{PROJECT}/loop1"), "--json"),
+    (("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/loop1"), "--output-dir"),
+    (("check", "dev", "--program", PROJECT, "--policy-pack", f"{PROJECT}/loop1"), "--policy-pack"),
+    (("policies", "--policy-pack", f"{PROJECT}/loop1"), "--policy-pack"),
+    (("templates", "validate", "--path", f"{PROJECT}/loop1"), "--path"),
+    (("promote", "prod", *GREEN, "--program", f"{PROJECT}/loop1"), "--program"),
+], ids=lambda value: value if isinstance(value, str) else " ".join(value[:1] + value[-2:-1]))
+def test_a_symbolic_link_loop_given_as_a_path_is_refused_naming_it(project_copy, capsys, argv, option):
+    (project_copy / "loop1").symlink_to("loop2")
+    (project_copy / "loop2").symlink_to("loop1")
+    given = next(argument for argument in argv if "loop1" in argument)
+    row = BadInput("loop", argv, [f"{option} {given}: a symbolic link loop"], TRAP)
+    check_bad_input(row, project_copy, capsys)
+
+
+def test_a_check_report_name_that_is_a_link_loop_is_refused(project_copy, capsys):
+    (project_copy / "out").mkdir()
+    (project_copy / "out" / "check.txt").symlink_to("check.txt")
+    row = BadInput("loop", ("check", "dev", "--program", PROJECT, "--output-dir", f"{PROJECT}/out"), [f"--output-dir {PROJECT}/out/check.txt: a symbolic link loop"], TRAP)
+    check_bad_input(row, project_copy, capsys)
+
+
+def test_a_plan_in_the_project_directory_is_still_fine_beside_packages(project_copy):
+    from blueprint.output_paths import check_output_file
+    from blueprint.project import load_project
+
+    (project_copy / "components").mkdir()
+    (project_copy / "components" / "__init__.py").write_text("")
+    project = load_project(project_copy)
+    for name in ("plan.json", "reports/plan.json"):
+        assert check_output_file(project_copy / name, project) == project_copy / name
+
+
 def test_a_symbolic_link_to_a_stack_file_is_the_stack_file(project_copy, capsys):
     link = project_copy / "plan.json"
     link.symlink_to(project_copy / "stacks" / "Pulumi.dev.yaml")
     row = BadInput("link", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/plan.json"), ["plan.json: it is a stack file"], TRAP)
     check_bad_input(row, project_copy, capsys)
+
+
+@pytest.mark.parametrize(("links", "message"), [
+    ({"Pulumi.qa.yaml": "Pulumi.gone.yaml"}, "stacks/Pulumi.qa.yaml: a symbolic link to Pulumi.gone.yaml, which does not exist"),
+    ({"Pulumi.loop1.yaml": "Pulumi.loop2.yaml", "Pulumi.loop2.yaml": "Pulumi.loop1.yaml"}, "stacks/Pulumi.loop1.yaml: a symbolic link loop"),
+], ids=["dangling", "loop"])
+def test_check_of_every_stack_refuses_a_stack_file_it_cannot_read(project_copy, capsys, links, message):
+    """``blueprint check`` with no names checks every stack: one it cannot read is an error, never skipped."""
+    for name, target in links.items():
+        (project_copy / "stacks" / name).symlink_to(target)
+    check_bad_input(BadInput("unreadable", ("check", "--program", PROJECT), [message]), project_copy, capsys)
 
 
 EDITS = [
@@ -206,6 +297,17 @@ EDITS = [
              {"stacks/Pulumi.prod.yaml": PROD.encode().replace(b"owner: ml-platform-team", b"owner: \xff")}),
     BadInput("promote-deep-nesting", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "nested more than 100 levels deep"],
              {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:x: " + "[" * 200 + "]" * 200 + "\n"}),
+    BadInput("promote-integer-of-5000-digits", PROMOTE_PROD, ["stacks/Pulumi.prod.yaml:", "an integer too large to read"],
+             {"stacks/Pulumi.prod.yaml": PROD + "  mlplatform:x: " + "9" * 5000 + "\n"}),
+    BadInput("promote-through-an-alias", PROMOTE_PROD,
+             ["stacks/Pulumi.prod.yaml: mlplatform:endpoints[0].deployments is shared through the YAML anchor &fraud_deployments with "
+              "mlplatform:endpoints[1].deployments: promoting here would change both", "(nothing written)"],
+             {"stacks/Pulumi.prod.yaml": PROD.replace("      deployments:\n        - name: blue\n", "      deployments: &fraud_deployments\n        - name: blue\n", 1)
+              .replace("  mlplatform:drift:\n", "    - {name: fraud-shadow, deployments: *fraud_deployments}\n  mlplatform:drift:\n", 1)}),
+    BadInput("promote-a-merge-source", ("promote", "prod", "--endpoint", "fraud", "--deployment", "blue", "--model", "registry:fraud-classifier:7", "--program", PROJECT),
+             ["mlplatform:endpoints[0].deployments[0] is shared through the YAML anchor &blue with mlplatform:endpoints[0].deployments[1] (merging it with <<)"],
+             {"stacks/Pulumi.prod.yaml": PROD.replace("        - name: blue\n", "        - &blue\n          name: blue\n", 1)
+              .replace("        - name: green\n          model: registry:fraud-classifier:2\n", "        - <<: *blue\n          name: green\n", 1)}),
     BadInput("promote-unknown-stack", ("promote", "nope", *GREEN, "--program", PROJECT), ["stacks/Pulumi.nope.yaml: no such stack file"]),
     BadInput("promote-a-directory", ("promote", "dir", *GREEN, "--program", PROJECT), ["stacks/Pulumi.dir.yaml: no such stack file"],
              {"stacks/Pulumi.dir.yaml/keep": ""}),

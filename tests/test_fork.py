@@ -188,7 +188,7 @@ config:
     text = dump_document(document)
     assert "secretsprovider" not in text and "encryptedkey" not in text and "secure" not in text
     assert "rg-shared-by-hand" not in text
-    assert any(item.startswith("mlplatform:monitoring.webhooks[0].uri (encrypted") for item in changes.dropped)
+    assert any(item.startswith("mlplatform:monitoring.webhooks[0] (it holds a value encrypted") for item in changes.dropped)
     assert any(item.startswith("other:token (encrypted") for item in changes.dropped)
     assert any("resourceGroupName 'rg-shared-by-hand'" in item for item in changes.dropped)
     assert any(item.startswith("secretsprovider") for item in changes.dropped)
@@ -240,7 +240,8 @@ def test_a_region_without_prices_is_forked_and_previewed_with_a_note(project):
 
 def test_every_secret_in_lists_and_nested_mappings_is_dropped_and_plain_values_stay(tmp_path):
     """Two secrets and a plain value in one list: both secrets go (listed by their place in the source), the plain
-    value stays; a secret inside a mapping inside a list goes too."""
+    value stays; a list item holding a secret goes whole (without it, a webhook has no uri), and a list inside a kept
+    item drops its own items only."""
     document = _document(tmp_path, """\
 config:
   mlplatform:keys: [{secure: v1:one}, {secure: v1:two}, plain]
@@ -253,17 +254,23 @@ config:
         uri: https://b.example.com
   mlplatform:nested: {deep: {list: [keep, {secure: v1:x}, {inner: {secure: v1:y}, also: kept}]}}
   mlplatform:notsecret: {secure: 12}
+  mlplatform:outer: [{name: kept, inner: [plain, {secure: v1:z}]}]
 """)
     changes = apply_fork(document, "mlplatform", ForkRequest(source="src", stack="new", project="fraud"))
     config = yaml.safe_load(dump_document(document))["config"]
     assert config["mlplatform:keys"] == ["plain"]
-    assert config["mlplatform:monitoring"]["webhooks"] == [{"name": "a"}, {"name": "b", "uri": "https://b.example.com"}]
-    assert config["mlplatform:nested"] == {"deep": {"list": ["keep", {"also": "kept"}]}}
+    assert config["mlplatform:monitoring"]["webhooks"] == [{"name": "b", "uri": "https://b.example.com"}]
+    assert config["mlplatform:nested"] == {"deep": {"list": ["keep"]}}
+    assert config["mlplatform:outer"] == [{"name": "kept", "inner": ["plain"]}]
     assert config["mlplatform:notsecret"] == {"secure": 12}  # not a ciphertext: Pulumi would pass it on as it is
     assert [item.split(" (")[0] for item in changes.dropped] == [
-        "mlplatform:keys[0]", "mlplatform:keys[1]", "mlplatform:monitoring.webhooks[0].uri", "mlplatform:monitoring.webhooks[1]",
-        "mlplatform:nested.deep.list[1]", "mlplatform:nested.deep.list[2].inner",
+        "mlplatform:keys[0]", "mlplatform:keys[1]", "mlplatform:monitoring.webhooks[0]", "mlplatform:monitoring.webhooks[1]",
+        "mlplatform:nested.deep.list[1]", "mlplatform:nested.deep.list[2]", "mlplatform:outer[0].inner[1]",
     ]
+    webhook = changes.dropped[2]
+    assert "after `pulumi stack init`, add it again with:\n" in webhook  # at the end of the fork's list: after b
+    assert "pulumi config set --stack new --path 'mlplatform:monitoring.webhooks[1].name' a\n" in webhook
+    assert webhook.endswith("pulumi config set --stack new --secret --path 'mlplatform:monitoring.webhooks[1].uri' '<uri>')")
 
 
 def test_a_fork_drops_and_lists_nested_secrets_end_to_end(project, capsys):
@@ -280,6 +287,24 @@ def test_a_fork_drops_and_lists_nested_secrets_end_to_end(project, capsys):
     written = yaml.safe_load((project / "stacks" / "Pulumi.fraud-dev.yaml").read_text())["config"]
     assert written["mlplatform:monitoring"]["emails"] == ["ml-platform-alerts@example.com"]
     assert "contact" not in written["mlplatform:tags"]
+
+
+def test_a_prod_fork_with_an_encrypted_webhook_uri_drops_the_webhook_and_says_how_to_add_it(project, capsys):
+    """The one place a secret is allowed: the fork used to keep the webhook without its uri and fail validation."""
+    from blueprint.cli import main
+
+    source = project / "stacks" / "Pulumi.prod.yaml"
+    source.write_text(source.read_text().replace("        uri: https://alerts.example.com/azure-monitor\n", "        uri: {secure: AAEAAQ==}\n"))
+    assert main(["fork", "prod", "fraud-prod", "--project", "fraud", "--program", str(project)]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert (
+        "  dropped mlplatform:monitoring.webhooks[0] (it holds a value encrypted with the source stack's key, and is not valid without it; "
+        "after `pulumi stack init`, add it again with:\n"
+        "      pulumi config set --stack fraud-prod --path 'mlplatform:monitoring.webhooks[0].name' incident-hook\n"
+        "      pulumi config set --stack fraud-prod --secret --path 'mlplatform:monitoring.webhooks[0].uri' '<uri>')\n"
+    ) in out
+    written = yaml.safe_load((project / "stacks" / "Pulumi.fraud-prod.yaml").read_text())["config"]
+    assert written["mlplatform:monitoring"]["webhooks"] == []
 
 
 def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, capsys, monkeypatch):
@@ -301,3 +326,13 @@ def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, caps
     assert capsys.readouterr().err == "error: stacks/Pulumi.dev.yaml changed since it was read; nothing written, run the command again\n"
     after = listing(project / "stacks")
     assert set(after) == set(before) and after["Pulumi.dev.yaml"] != before["Pulumi.dev.yaml"]
+
+
+def test_a_fork_of_a_crlf_stack_file_is_crlf_throughout(project, capsys):
+    from blueprint.cli import main
+
+    source = project / "stacks" / "Pulumi.dev.yaml"
+    source.write_bytes(source.read_bytes().replace(b"\n", b"\r\n"))
+    assert main(["fork", "dev", "fraud-dev", "--project", "fraud", "--program", str(project)]) == 0, capsys.readouterr().err
+    written = (project / "stacks" / "Pulumi.fraud-dev.yaml").read_bytes()
+    assert written.count(b"\n") == written.count(b"\r\n") == written.count(b"\r") > 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,78 @@ def test_an_unquoted_date_in_a_shipped_stack_reads_as_the_quoted_one(project_cop
     stack_file.write_text(stack_file.read_text().replace('startDate: "2026-12-01"', "startDate: 2026-12-01"))
     assert read_stack_config(project, "dev") == quoted
     assert json.loads(quoted["mlplatform:budget"])["startDate"] == "2026-12-01"
+
+
+def test_a_pulumi_yml_project_keeps_its_stacks_in_yml_files(tmp_path):
+    """The Pulumi CLI reads Pulumi.yml as the project file too, and names the stack files after its extension."""
+    (tmp_path / "Pulumi.yml").write_text("name: demo\nruntime: python\nstackConfigDir: envs\n")
+    (tmp_path / "__main__.py").write_text("")
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "Pulumi.dev.yml").write_text("config:\n  demo:a: b\n")
+    (tmp_path / "envs" / "Pulumi.other.yaml").write_text("config: {}\n")  # not a stack of a Pulumi.yml project
+    project = load_project(tmp_path)
+    assert project.file == tmp_path / "Pulumi.yml"
+    assert project.stack_file("dev") == tmp_path / "envs" / "Pulumi.dev.yml"
+    assert project.stacks() == ["dev"]
+    assert read_stack_config(project, "dev") == {"demo:a": "b"}
+
+
+def test_a_json_project_file_the_cli_would_read_first_is_refused(tmp_path):
+    make_project(tmp_path, "config: {}\n")
+    (tmp_path / "Pulumi.json").write_text('{"name": "other", "runtime": "python"}\n')
+    with pytest.raises(UsageError, match=r"Pulumi.json: the Pulumi CLI reads this project file \(before any Pulumi.yaml\)"):
+        load_project(tmp_path)
+
+
+def test_every_stack_file_of_the_project_must_be_readable(tmp_path):
+    """A dangling link, a link loop or a directory named like a stack file is a stack no command can read."""
+    make_project(tmp_path, "config: {}\n")
+    envs = tmp_path / "envs"
+    cases = {
+        "qa": (lambda path: path.symlink_to("nowhere"), "envs/Pulumi.qa.yaml: a symbolic link to nowhere, which does not exist"),
+        "uat": (lambda path: path.mkdir(), "envs/Pulumi.uat.yaml: is a directory, not a file"),
+        "loop": (lambda path: (path.symlink_to("Pulumi.loop2.yaml"), (envs / "Pulumi.loop2.yaml").symlink_to(path.name)),
+                 "envs/Pulumi.loop.yaml: a symbolic link loop"),
+    }
+    project = load_project(tmp_path)
+    for stack, (make, message) in cases.items():
+        make(envs / f"Pulumi.{stack}.yaml")
+        with pytest.raises(UsageError, match=re.escape(message)):
+            project.stacks()
+        with pytest.raises(UsageError, match=re.escape(message)):
+            read_stack_config(project, stack)
+        assert project.known_stacks() == "dev"  # messages about another stack list the readable ones
+        for path in envs.iterdir():
+            if path.name != "Pulumi.dev.yaml":
+                path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("stackConfigDir: [a]\n", 'stackConfigDir: expected a directory path (a string), found list ["a"]'),
+    ("stackConfigDir: ~\n", "stackConfigDir: expected a directory path (a string), found nothing"),
+    ("main: [x]\n", 'main: expected a path to the program (a string), found list ["x"]'),
+    ("main: 3\n", "main: expected a path to the program (a string), found integer 3"),
+    ("config:\n  demo:a: b\n", "config: project-level config is not read by this project's tools; put the keys in the stack files"),
+])
+def test_project_file_keys_of_the_wrong_type_or_unread_are_refused(tmp_path, text, message):
+    make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\n" + text)
+    with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'Pulumi.yaml'}: {message}")):
+        load_project(tmp_path)
+
+
+def test_the_program_under_the_engine_still_finds_its_stack_file_with_project_level_config(tmp_path):
+    """Under the engine project-level config reaches the program; only the offline tools refuse it."""
+    from blueprint.project import stack_file_path
+
+    make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\nstackConfigDir: envs\nconfig:\n  demo:a: b\n")
+    assert stack_file_path(tmp_path, "dev") == tmp_path / "envs" / "Pulumi.dev.yaml"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name: [a]\nruntime: python\n", 'name: expected the project name, found list ["a"]'),
+    ("name: demo\nruntime: ~\n", "runtime: expected python (the offline preview runs Python programs), found nothing"),
+])
+def test_name_and_runtime_name_what_was_found_as_written(tmp_path, text, message):
+    make_project(tmp_path, "config: {}\n", text)
+    with pytest.raises(UsageError, match=re.escape(message)):
+        load_project(tmp_path)

@@ -180,3 +180,60 @@ def test_a_secret_does_not_hide_other_mistakes(project_copy, capsys):
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 2
     assert 'mlplatform:monitoring.latencyMs: expected' in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("ending", [b"\r\n", b"\n"], ids=["crlf", "lf"])
+def test_a_promote_keeps_the_files_line_endings(project_copy, capsys, ending):
+    """A CRLF file stays CRLF (it used to come back LF, with only its comment lines still ending in CR)."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    before = path.read_bytes().replace(b"\n", ending)
+    path.write_bytes(before)
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
+    assert path.read_bytes() == before.replace(b"model: registry:fraud-classifier:2", b"model: registry:fraud-classifier:7")
+
+
+
+def test_a_deployment_merging_another_gets_its_own_model_and_the_other_keeps_its(project_copy, capsys):
+    """``<<: *blue`` in green: promoting green writes green's own model; blue, the merge source, is not touched."""
+    from blueprint.cli import main
+
+    path = prod_file(project_copy)
+    text = (path.read_text().replace("        - name: blue\n", "        - &blue\n          name: blue\n", 1)
+            .replace("        - name: green\n          model: registry:fraud-classifier:2\n", "        - <<: *blue\n          name: green\n", 1))
+    path.write_text(text)
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
+    deployments = yaml.safe_load(path.read_text())["config"]["mlplatform:endpoints"][0]["deployments"]
+    assert [(d["name"], d["model"]) for d in deployments] == [("blue", "registry:fraud-classifier:1"), ("green", "registry:fraud-classifier:7")]
+
+
+def test_a_symbolically_linked_stack_file_stays_a_link_and_its_target_is_promoted(project_copy, tmp_path, capsys, monkeypatch):
+    """The link used to be replaced by a regular file, leaving the real file as it was. The real file is replaced
+    in one step, under the same compare-and-swap: an edit to it while promote validates is kept, nothing written."""
+    from blueprint import promote
+    from blueprint.cli import main
+
+    link = prod_file(project_copy)
+    real = tmp_path / "elsewhere" / "prod.yaml"
+    real.parent.mkdir()
+    before = link.read_text()
+    real.write_text(before)
+    link.unlink()
+    link.symlink_to(Path("..", "..", "elsewhere", "prod.yaml"))
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 0, capsys.readouterr().err
+    assert link.is_symlink() and link.readlink() == Path("..", "..", "elsewhere", "prod.yaml")
+    assert real.read_text() == before.replace("registry:fraud-classifier:2", "registry:fraud-classifier:7")
+    assert sorted(p.name for p in real.parent.iterdir()) == ["prod.yaml"]  # no staged copy left
+
+    validate = promote.validate
+
+    def validate_then_someone_edits(*args):
+        validate(*args)
+        real.write_text(real.read_text().replace("maxNodes: 10", "maxNodes: 9"))
+
+    monkeypatch.setattr(promote, "validate", validate_then_someone_edits)
+    assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:8", "--program", str(project_copy)]) == 2
+    assert "stacks/Pulumi.prod.yaml changed since it was read; nothing written" in capsys.readouterr().err
+    assert "maxNodes: 9" in real.read_text() and "registry:fraud-classifier:8" not in real.read_text()
+    assert link.is_symlink()

@@ -267,3 +267,15 @@ def test_cli_missing_path_exits_2_without_traceback(tmp_path):
     result = _blueprint("--path", str(tmp_path / "absent"))
     assert result.returncode == 2
     assert "no such directory" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("files", [{}, {"notes.yml": "just: data\n", "env/conda.yml": "name: x\n"}], ids=["empty", "no-template"])
+def test_cli_a_directory_without_templates_exits_2_since_nothing_was_checked(tmp_path, files):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    result = _blueprint("--path", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == f"error: {tmp_path}: no Azure ML templates here (YAML files with a $schema); nothing was checked\n"
+    assert result.stdout == ""

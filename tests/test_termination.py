@@ -7,6 +7,7 @@ failure (1), never a silent success. Each leaves the project as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -70,6 +71,49 @@ def test_ctrl_c_exits_130_with_one_line_no_file_and_no_child_left(project, tmp_p
     assert tree_digest(project) == before
 
 
+LATE_CTRL_C = """
+import os, signal
+from blueprint import termination
+
+command_ran = termination.run_command
+
+def then_ctrl_c(command, **options):
+    code = command_ran(command, **options)
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C once the command is done, before the process has ended
+    return code
+
+termination.run_command = then_ctrl_c
+termination.run_as_process(lambda: print("done") or 0)
+"""
+
+
+def test_a_ctrl_c_after_the_command_finished_is_still_reported_with_one_line():
+    """The process used to spend half a second shutting down after a preview, and a Ctrl-C then ended it with 130 and
+    nothing on standard error (Python gives SIGINT its default action back as it finalises)."""
+    completed = subprocess.run([sys.executable, "-c", LATE_CTRL_C], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (130, "done\n", "error: interrupted\n")
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.005, 0.05])
+def test_ctrl_c_just_after_the_plan_is_written_is_never_silent(project, tmp_path, delay):
+    """``timeout -s INT`` landing right after "Plan written to ...": the process has either ended (0) or reports the
+    interrupt with its one line (130); never ended by the signal with nothing said."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "blueprint", "preview", "dev", "--no-policies", "--json", str(tmp_path / "plan.json")],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("Plan written to"):
+            time.sleep(delay)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGINT)
+            break
+    _, err = process.communicate(timeout=60)
+    assert (process.returncode, err) in ((0, ""), (130, "error: interrupted\n"))
+    assert (tmp_path / "plan.json").is_file()
+
+
 def closed_pipe_run(argv: list[str], cwd: Path, buffered: bool) -> tuple[int, str]:
     """Run the CLI with standard output a pipe whose reader has already gone: every write to it fails (when the
     output is flushed: as it is written when unbuffered, at the end when it fits Python's buffer)."""
@@ -103,6 +147,51 @@ def test_a_closed_pipe_ends_the_command_quietly_with_141(project, argv, buffered
     code, err = closed_pipe_run(argv, project, buffered)
     assert (code, err) == (141, "")
     assert tree_digest(project) == before
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_reader_that_leaves_half_way_ends_the_command_with_141(project, buffered):
+    """``blueprint policies | head -1``: the reader takes a line of the 128 KB catalog and goes. Unbuffered, the raw
+    write took only what the pipe held and the rest was dropped with exit 0; every write is now complete or fails."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    process = subprocess.Popen([sys.executable, "-m", "blueprint", "policies"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert (process.wait(timeout=180), err, first) == (141, b"", b"# Policy catalog\n")
+
+
+def test_an_unbuffered_output_gets_every_byte_of_writes_the_raw_file_takes_in_parts():
+    """A raw file may take part of a write (a pipe, a signal); the text layer of an unbuffered standard output does
+    not retry, so the output does."""
+    import io
+
+    from blueprint.termination import _CheckedOutput
+
+    class Trickle(io.RawIOBase):
+        """Takes at most 1000 bytes a call, as a pipe nearly full would."""
+
+        def __init__(self) -> None:
+            self.received = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:  # type: ignore[no-untyped-def,override]
+            taken = bytes(data[:1000])
+            self.received += taken
+            return len(taken)
+
+    raw = Trickle()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)  # type: ignore[arg-type]
+    output = _CheckedOutput(stream)
+    text = "".join(f"line {number} with a non-ASCII character: é\n" for number in range(5000))
+    output.write(text)
+    output.write("the end\n")
+    assert raw.received.decode() == text + "the end\n"
 
 
 def test_usage_errors_still_exit_2_when_the_output_is_closed():

@@ -3,12 +3,17 @@
 The engine reads a referenced stack's outputs from its state; offline there is no state, so the referenced stack
 is previewed (once per process and stack file content) in a separate process - the Pulumi runtime is global to a
 process, and the referencing program is mid-run when it asks.
+
+Stacks that reference each other (x -> y -> x) would start child previews without end, so each child is told the
+chain of stacks being previewed above it (``PREVIEW_CHAIN_VARIABLE``), and a reference to a stack already in the
+chain is refused, naming the cycle.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -21,6 +26,9 @@ from blueprint.termination import EXIT_INTERRUPTED, child_process, stop_if_inter
 
 #: How long a referenced stack's preview may take.
 PREVIEW_TIMEOUT = 600
+#: Environment variable naming the stacks whose previews wait on this one, outermost first, comma-separated
+#: (a stack name has no comma): set for each child preview, read by the child to refuse a cycle.
+PREVIEW_CHAIN_VARIABLE = "BLUEPRINT_PREVIEW_CHAIN"
 
 _cache: dict[tuple[str, str, str], dict[str, Any]] = {}
 #: One lock per referenced stack: a program referencing several stacks previews them side by side.
@@ -35,6 +43,9 @@ class StackOutputs:
         self.project = project
         self.referencing_stack = referencing_stack
         self.failure: UsageError | None = None
+        inherited = os.environ.get(PREVIEW_CHAIN_VARIABLE, "")
+        #: This stack and every stack previewing it, outermost first.
+        self.chain = [*filter(None, inherited.split(",")), referencing_stack]
 
     def __call__(self, reference: str) -> dict[str, Any]:
         try:
@@ -52,6 +63,9 @@ class StackOutputs:
             )
         if stack == self.referencing_stack:
             raise UsageError(f"StackReference {reference!r}: stack {stack} cannot reference itself")
+        if stack in self.chain:
+            cycle = " -> ".join([*self.chain[self.chain.index(stack) :], stack])
+            raise UsageError(f"StackReference {reference!r}: stacks reference each other in a cycle ({cycle}); no stack of a cycle can be deployed first")
         path = self.project.stack_file(stack)
         if not path.is_file():
             raise UsageError(f"StackReference {reference!r}: no stack file {path.relative_to(self.project.directory)} to preview")
@@ -66,7 +80,8 @@ class StackOutputs:
     def _preview(self, stack: str) -> dict[str, Any]:
         """The referenced stack's outputs, from a child preview that Ctrl-C ends with this process."""
         command = [sys.executable, "-m", "blueprint", "preview", stack, "--program", str(self.project.directory), "--json", "--no-policies"]
-        with child_process(command) as process:
+        environment = {**os.environ, PREVIEW_CHAIN_VARIABLE: ",".join(self.chain)}
+        with child_process(command, env=environment) as process:
             try:
                 stdout, stderr = process.communicate(timeout=PREVIEW_TIMEOUT)
             except subprocess.TimeoutExpired:
