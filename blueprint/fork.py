@@ -83,9 +83,7 @@ def fork_command(args: argparse.Namespace) -> int:
         plan = run_stack(project, request.stack, document_config(project, text, shown))
     except UsageError as error:
         raise UsageError(f"{error}\n(nothing written)") from None
-    except ProgramFailed as error:
-        if isinstance(error.__cause__, ValueError):  # a component refused a derived name or value
-            raise UsageError(f"{shown}: the forked stack is not valid: {error.__cause__}\n(nothing written)") from None
+    except ProgramFailed as error:  # a value a component refuses is already a UsageError (run_stack)
         raise ProgramFailed(f"{error}\n(nothing written)") from error.__cause__
 
     findings = plan_findings(plan, args.policy_pack, project.directory) or []

@@ -23,6 +23,19 @@ def prod_file(project: Path) -> Path:
 
 
 @pytest.mark.e2e
+def edited_while_validating(monkeypatch, path: Path) -> None:
+    """Make promote's validation step coincide with another edit of ``path`` (what compare-and-swap must catch)."""
+    from blueprint import promote
+
+    validate = promote.validate
+
+    def validate_then_someone_edits(*args):
+        validate(*args)
+        path.write_text(path.read_text().replace("maxNodes: 10", "maxNodes: 9"))
+
+    monkeypatch.setattr(promote, "validate", validate_then_someone_edits)
+
+
 def test_promote_changes_only_that_deployments_model(project_copy):
     before = prod_file(project_copy).read_text().splitlines()
     result = blueprint("promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", cwd=project_copy)
@@ -118,17 +131,10 @@ def test_two_concurrent_promotes_never_lose_a_change(project_copy):
 
 def test_a_file_changed_between_reading_and_writing_is_left_as_the_other_writer_left_it(project_copy, capsys, monkeypatch):
     """The compare-and-swap, in process: another edit lands while promote validates its own."""
-    from blueprint import promote
     from blueprint.cli import main
 
     path = prod_file(project_copy)
-    validate = promote.validate
-
-    def validate_then_someone_edits(*args):
-        validate(*args)
-        path.write_text(path.read_text().replace("maxNodes: 10", "maxNodes: 9"))
-
-    monkeypatch.setattr(promote, "validate", validate_then_someone_edits)
+    edited_while_validating(monkeypatch, path)
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:7", "--program", str(project_copy)]) == 2
     assert capsys.readouterr().err == "error: stacks/Pulumi.prod.yaml changed since it was read; nothing written, run the command again\n"
     text = path.read_text()
@@ -211,7 +217,6 @@ def test_a_deployment_merging_another_gets_its_own_model_and_the_other_keeps_its
 def test_a_symbolically_linked_stack_file_stays_a_link_and_its_target_is_promoted(project_copy, tmp_path, capsys, monkeypatch):
     """The link used to be replaced by a regular file, leaving the real file as it was. The real file is replaced
     in one step, under the same compare-and-swap: an edit to it while promote validates is kept, nothing written."""
-    from blueprint import promote
     from blueprint.cli import main
 
     link = prod_file(project_copy)
@@ -226,13 +231,7 @@ def test_a_symbolically_linked_stack_file_stays_a_link_and_its_target_is_promote
     assert real.read_text() == before.replace("registry:fraud-classifier:2", "registry:fraud-classifier:7")
     assert sorted(p.name for p in real.parent.iterdir()) == ["prod.yaml"]  # no staged copy left
 
-    validate = promote.validate
-
-    def validate_then_someone_edits(*args):
-        validate(*args)
-        real.write_text(real.read_text().replace("maxNodes: 10", "maxNodes: 9"))
-
-    monkeypatch.setattr(promote, "validate", validate_then_someone_edits)
+    edited_while_validating(monkeypatch, real)
     assert main(["promote", "prod", *GREEN, "--model", "registry:fraud-classifier:8", "--program", str(project_copy)]) == 2
     assert "stacks/Pulumi.prod.yaml changed since it was read; nothing written" in capsys.readouterr().err
     assert "maxNodes: 9" in real.read_text() and "registry:fraud-classifier:8" not in real.read_text()
