@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pulumi
 
-from blueprint.config.pulumi_source import load_stack_config
-from blueprint.platform.bootstrap import compose_bootstrap
-from blueprint.platform.environment import compose_environment
-from blueprint.platform.shared import compose_shared
+from blueprint.program.config.pulumi_source import load_stack_config
+from blueprint.program.stacks.bootstrap import compose_bootstrap
+from blueprint.program.stacks.environment import compose_environment
+from blueprint.program.stacks.shared import compose_shared
 
 project_dir = Path(__file__).parent
 config = load_stack_config(project_dir)

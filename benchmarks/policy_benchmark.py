@@ -23,12 +23,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from blueprint.catalog import load_catalog  # noqa: E402
-from blueprint.policy_check import evaluate, load_pack_config, load_policies, policy_settings  # noqa: E402
-from blueprint.preview.plan import Plan  # noqa: E402
-from blueprint.preview.runner import run_program  # noqa: E402
-from blueprint.project import load_project, read_stack_config  # noqa: E402
-from blueprint.reports import REPORT_FILES, CheckedStack, render  # noqa: E402
+from blueprint.tools.catalog import load_catalog  # noqa: E402
+from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies, policy_settings  # noqa: E402
+from blueprint.tools.preview.plan import Plan  # noqa: E402
+from blueprint.tools.preview.runner import run_program  # noqa: E402
+from blueprint.program.project import load_project, read_stack_config  # noqa: E402
+from blueprint.tools.reports import REPORT_FILES, CheckedStack, render  # noqa: E402
 
 
 def clone_plan(plan: Plan, stack: str) -> Plan:

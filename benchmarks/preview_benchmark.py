@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: Prints the SDK modules a preview really loaded (lazy placeholders excluded), so the floor imports the same.
 _LOADED_MODULES = """
 import json, sys
-from blueprint.cli import main
+from blueprint.tools.cli import main
 main(["preview", sys.argv[1], "--json", "/dev/null"])
 sdk = sorted(name for name, module in sys.modules.items()
              if name.split(".")[0] in ("pulumi", "pulumi_azure_native", "pulumi_azuread")
@@ -44,8 +44,8 @@ import asyncio, runpy, sys
 import pulumi
 from pulumi.runtime import settings
 from pulumi.runtime.stack import run_in_stack
-from blueprint.preview.arm import ArmMocks
-from blueprint.project import load_project, read_stack_config
+from blueprint.tools.preview.arm import ArmMocks
+from blueprint.program.project import load_project, read_stack_config
 
 import json
 project = load_project(__import__("pathlib").Path.cwd())

@@ -1,5 +1,5 @@
 """``python -m blueprint``: the same CLI as the ``blueprint`` console script."""
 
-from blueprint.cli import run
+from blueprint.tools.cli import run
 
 run()

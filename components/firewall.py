@@ -1,6 +1,6 @@
 """Firewall allow-lists: the entry format each Azure service takes, and the floor every public allow-list keeps.
 
-One set of rules (standard library only) serves config validation (``blueprint/config/loader.py``, for
+One set of rules (standard library only) serves config validation (``blueprint/program/config/loader.py``, for
 ``network.allowedIpRanges`` and ``stateBackend.network.allowedIpRanges``) and the policy pack, which checks the IP
 rules a plan actually carries. An allow-list admits an organisation's egress addresses, never the Internet:
 

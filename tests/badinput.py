@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.cli import main
+from blueprint.tools.cli import main
 
 #: Stands for the project copy's directory in a row's arguments and file names.
 PROJECT = "{project}"
@@ -80,11 +80,11 @@ def assert_refused(result: CliResult, messages: Sequence[str], code: int = 2) ->
 
 
 def run_in_process(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> CliResult:
-    """``blueprint ARGV`` through :func:`blueprint.cli.main` (fast; for what needs no process of its own)."""
+    """``blueprint ARGV`` through :func:`blueprint.tools.cli.main` (fast; for what needs no process of its own)."""
     capsys.readouterr()
     code = main(list(argv))
     # A run stopped half-way drops coroutines the SDK created; the CLI's process ignores the warnings they give when
-    # collected (blueprint/preview/runner.py), but pytest restores its filters after each test: collect them now.
+    # collected (blueprint/tools/preview/runner.py), but pytest restores its filters after each test: collect them now.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
         gc.collect()

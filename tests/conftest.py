@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from blueprint.preview.plan import Plan, PlannedResource
-from blueprint.preview.runner import run_program, run_under_mocks
-from blueprint.project import load_project, read_stack_config
+from blueprint.tools.preview.plan import Plan, PlannedResource
+from blueprint.tools.preview.runner import run_program, run_under_mocks
+from blueprint.program.project import load_project, read_stack_config
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_STACKS = ("dev", "staging", "prod")

@@ -2,7 +2,7 @@
 
 Nothing here interprets a pack config: a policy's settings become a pack config document that the pack's own
 ``pack_config.validate`` checks (so a test cannot use a config the engine or ``blueprint check`` would refuse), and
-``blueprint.policy_check.evaluate`` runs the policy on a plan of the given resources exactly as ``blueprint check``
+``blueprint.tools.policy_check.evaluate`` runs the policy on a plan of the given resources exactly as ``blueprint check``
 and ``blueprint preview`` do (waivers, enforcement levels, ``None`` config for a policy without settings).
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint.policy_check import evaluate, load_pack_config, load_policies
-from blueprint.preview.plan import Plan, PlannedResource
+from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies
+from blueprint.tools.preview.plan import Plan, PlannedResource
 from tests.conftest import REPO
 
 PACK = REPO / "policies"

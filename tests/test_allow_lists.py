@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.config import ConfigError, load_platform_config
+from blueprint.program.config import ConfigError, load_platform_config
 from components.firewall import (
     ENTRY_RULE,
     MAX_ADDRESSES,

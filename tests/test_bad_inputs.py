@@ -1,7 +1,7 @@
 """Bad inputs as a user or an attacker would try them, through the CLI: each is refused with exit 2 (1 for a program
 that fails), a message naming the file and the key (or the path), no traceback, and no file of the project changed.
 
-Rows run in process (``blueprint.cli.main``): every refusal here happens before a program runs, or in the program
+Rows run in process (``blueprint.tools.cli.main``): every refusal here happens before a program runs, or in the program
 itself. tests/test_termination.py covers what needs a process of its own (signals, pipes).
 """
 
@@ -208,9 +208,9 @@ OUTPUT_PATHS = [
     BadInput("json-onto-package-data", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/components/data/vm_sizes.json"),
              ["components/data/vm_sizes.json: it is inside components/, a Python package of the program"],
              {**TRAP, "components/__init__.py": "", "components/data/vm_sizes.json": "{}\n"}),
-    BadInput("json-into-a-nested-package", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/blueprint/config/platform.schema.json"),
-             ["blueprint/config/platform.schema.json: it is inside blueprint/, a Python package of the program"],
-             {**TRAP, "blueprint/__init__.py": "", "blueprint/config/__init__.py": "", "blueprint/config/platform.schema.json": "{}\n"}),
+    BadInput("json-into-a-nested-package", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/blueprint/program/config/platform.schema.json"),
+             ["blueprint/program/config/platform.schema.json: it is inside blueprint/, a Python package of the program"],
+             {**TRAP, "blueprint/__init__.py": "", "blueprint/program/config/__init__.py": "", "blueprint/program/config/platform.schema.json": "{}\n"}),
     BadInput("json-into-the-editor-schema", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/schema/stack-file.schema.json"),
              ["schema/stack-file.schema.json: it is inside schema/, the editor schema"], {**TRAP, "schema/stack-file.schema.json": "{}\n"}),
     BadInput("json-onto-pulumi-yml", ("preview", "dev", "--program", PROJECT, "--json", f"{PROJECT}/Pulumi.yml"),
@@ -256,8 +256,8 @@ def test_a_check_report_name_that_is_a_link_loop_is_refused(project_copy, capsys
 
 
 def test_a_plan_in_the_project_directory_is_still_fine_beside_packages(project_copy):
-    from blueprint.output_paths import check_output_file
-    from blueprint.project import load_project
+    from blueprint.tools.output_paths import check_output_file
+    from blueprint.program.project import load_project
 
     (project_copy / "components").mkdir()
     (project_copy / "components" / "__init__.py").write_text("")

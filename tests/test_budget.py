@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from blueprint.preview.arm import SUBSCRIPTION_ID
+from blueprint.tools.preview.arm import SUBSCRIPTION_ID
 from components.budget import EnvironmentBudget, EnvironmentBudgetArgs, normalize_start_date
 from components.naming import ResourceKind, validate_name
 from tests.conftest import only, run_component

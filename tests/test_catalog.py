@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.catalog import AZURE_POLICY_URL, catalog_json, catalog_markdown, enforcement, validate_docs
+from blueprint.tools.catalog import AZURE_POLICY_URL, catalog_json, catalog_markdown, enforcement, validate_docs
 from tests.conftest import REPO
 from tests.test_reports import SAMPLE_POLICIES, sample_catalog, sample_pack_configs, write_sample_pack
 
@@ -175,7 +175,7 @@ def test_docs_policies_md_is_the_generated_catalog():
 
 def test_shipped_relaxations_match_the_pack_configs():
     """``relaxed_in`` (what the catalog says) and policies/config/<env>.json (what the engine enforces) agree."""
-    from blueprint.policy_check import load_pack_config, load_policies, policy_settings
+    from blueprint.tools.policy_check import load_pack_config, load_policies, policy_settings
 
     pack = REPO / "policies"
     policies = load_policies(pack)

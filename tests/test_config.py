@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blueprint.config import ConfigError, load_platform_config
+from blueprint.program.config import ConfigError, load_platform_config
 from components.options import ClusterTier, Environment, NetworkMode
 from tests.conftest import SHIPPED_STACKS, decoded, stack_config
 
@@ -241,7 +241,7 @@ def test_published_stack_file_schema_accepts_the_shipped_stacks_and_rejects_typo
 def test_schema_cluster_name_pattern_agrees_with_the_naming_rule(name):
     import re
 
-    from blueprint.config.schema import platform_schema
+    from blueprint.program.config.schema import platform_schema
     from components.naming import ResourceKind, validate_name
 
     pattern = platform_schema()["properties"]["clusters"]["items"]["properties"]["name"]["pattern"]

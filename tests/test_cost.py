@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.cost import (
+from blueprint.tools.cost import (
     HOURS_PER_MONTH,
     CostEstimate,
     PriceTable,
@@ -19,7 +19,7 @@ from blueprint.cost import (
     parse_prices,
     render_estimate,
 )
-from blueprint.preview.plan import Plan, PlannedResource
+from blueprint.tools.preview.plan import Plan, PlannedResource
 from components import vm_sizes
 
 REPO = Path(__file__).resolve().parent.parent
@@ -475,7 +475,7 @@ def test_shipped_table_prices_every_vm_size_the_shipped_stacks_use_in_every_regi
         for region in sorted(regions) for size in sorted(used)
         if size not in table.region(region).vm_hourly
     ]
-    assert missing == [], f"add these to components/data/prices.json: {missing}"
+    assert missing == [], f"add these to blueprint/tools/data/prices.json: {missing}"
 
 
 def test_shipped_table_is_dated_sourced_and_names_only_catalog_sizes() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.config.errors import ConfigError
-from blueprint.environment_templates import load_environment_templates
+from blueprint.program.config.errors import ConfigError
+from blueprint.program.environment_templates import load_environment_templates
 from tests.conftest import REPO
 
 TEMPLATES = REPO / "ml_templates"

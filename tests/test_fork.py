@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blueprint.errors import UsageError
-from blueprint.fork import ForkRequest, apply_fork, forked_stack_file
-from blueprint.project import load_project
-from blueprint.stack_files import dump_document, load_document
+from blueprint.tools.errors import UsageError
+from blueprint.tools.fork import ForkRequest, apply_fork, forked_stack_file
+from blueprint.program.project import load_project
+from blueprint.tools.stack_files import dump_document, load_document
 from tests.conftest import REPO
 from tests.test_cli import blueprint
 
@@ -97,7 +97,7 @@ def test_running_it_again_refuses_to_overwrite(project):
 
 @pytest.mark.parametrize("stack", ["../evil", "-dash", ".hidden", "with space", "a/b", "x" * 101, ""])
 def test_a_bad_stack_name_exits_2_and_writes_nothing(project, capsys, stack):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     before = listing(project / "stacks")
     assert main(["fork", "--project", "fraud", "--program", str(project), "--", "prod", stack]) == 2
@@ -108,7 +108,7 @@ def test_a_bad_stack_name_exits_2_and_writes_nothing(project, capsys, stack):
 
 @pytest.mark.parametrize("name", ["Fraud", "f", "fraud_detection", "fraud-det", "1fraud", "abcdefghijklm"])
 def test_a_project_name_azure_would_refuse_exits_2_and_writes_nothing(project, capsys, name):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     before = listing(project / "stacks")
     assert main(["fork", "prod", "fraud-prod", "--project", name, "--program", str(project)]) == 2
@@ -127,7 +127,7 @@ def test_a_project_name_azure_would_refuse_exits_2_and_writes_nothing(project, c
     ],
 )
 def test_a_bad_option_value_is_reported_by_key_and_nothing_is_written(project, capsys, option, message):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     before = listing(project / "stacks")
     assert main(["fork", "prod", "fraud-prod", "--project", "fraud", *option, "--program", str(project)]) == 2
@@ -138,7 +138,7 @@ def test_a_bad_option_value_is_reported_by_key_and_nothing_is_written(project, c
 
 
 def test_an_unknown_source_or_the_same_name_is_refused(project, capsys):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     assert main(["fork", "nope", "fraud-prod", "--project", "fraud", "--program", str(project)]) == 2
     assert "stacks/Pulumi.nope.yaml: no such stack file to fork (stacks here: " in capsys.readouterr().err
@@ -274,7 +274,7 @@ config:
 
 
 def test_a_fork_drops_and_lists_nested_secrets_end_to_end(project, capsys):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     source = project / "stacks" / "Pulumi.dev.yaml"
     source.write_text(source.read_text()
@@ -291,7 +291,7 @@ def test_a_fork_drops_and_lists_nested_secrets_end_to_end(project, capsys):
 
 def test_a_prod_fork_with_an_encrypted_webhook_uri_drops_the_webhook_and_says_how_to_add_it(project, capsys):
     """The one place a secret is allowed: the fork used to keep the webhook without its uri and fail validation."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     source = project / "stacks" / "Pulumi.prod.yaml"
     source.write_text(source.read_text().replace("        uri: https://alerts.example.com/azure-monitor\n", "        uri: {secure: AAEAAQ==}\n"))
@@ -309,8 +309,8 @@ def test_a_prod_fork_with_an_encrypted_webhook_uri_drops_the_webhook_and_says_ho
 
 def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, capsys, monkeypatch):
     """The fork is of the file as it was read: if it changed meanwhile, nothing is written and the fork says so."""
-    from blueprint import fork
-    from blueprint.cli import main
+    from blueprint.tools import fork
+    from blueprint.tools.cli import main
 
     source = project / "stacks" / "Pulumi.dev.yaml"
     summary = fork._summary
@@ -329,7 +329,7 @@ def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, caps
 
 
 def test_a_fork_of_a_crlf_stack_file_is_crlf_throughout(project, capsys):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     source = project / "stacks" / "Pulumi.dev.yaml"
     source.write_bytes(source.read_bytes().replace(b"\n", b"\r\n"))

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from blueprint.preview.arm import SUBSCRIPTION_ID
+from blueprint.tools.preview.arm import SUBSCRIPTION_ID
 from components.ml_schedules import ModelMonitor, ModelMonitorArgs, RetrainingSchedule, RetrainingScheduleArgs
 from tests.conftest import only, run_component
 

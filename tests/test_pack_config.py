@@ -21,9 +21,9 @@ import pulumi_policy
 import pytest
 from jsonschema import Draft4Validator
 
-from blueprint.catalog import AREA_TITLES, catalog_json
-from blueprint.policy_check import BLOCKING_LEVELS, Finding, evaluate, load_pack_config
-from blueprint.reports import render_sarif, sarif_level
+from blueprint.tools.catalog import AREA_TITLES, catalog_json
+from blueprint.tools.policy_check import BLOCKING_LEVELS, Finding, evaluate, load_pack_config
+from blueprint.tools.reports import render_sarif, sarif_level
 from tests import policy_harness as harness
 from tests.badinput import CliResult, tree_digest
 from tests.badinput import assert_refused as assert_clean_refusal
@@ -397,7 +397,7 @@ def test_a_waiver_for_a_resource_not_in_the_plan_is_a_warning_in_every_report(pr
 
 def test_sarif_with_a_warning_stays_valid():
     from tests.test_reports import assert_valid_sarif
-    from blueprint.reports import CheckedStack
+    from blueprint.tools.reports import CheckedStack
 
     document = render_sarif([], {}, stacks=[CheckedStack("dev", "dev", 3, warnings=("config/dev.json: a warning",))])
     assert_valid_sarif(document)
@@ -409,7 +409,7 @@ def test_load_pack_config_names_the_file_relative_to_the_working_directory(monke
     bad.parent.mkdir()
     write(bad, '{"all": "Mandatory"}')
     monkeypatch.chdir(tmp_path)
-    from blueprint.errors import UsageError
+    from blueprint.tools.errors import UsageError
 
     with pytest.raises(UsageError, match=r'^config/prod\.json: all: expected one of'):
         load_pack_config(PACK, None, POLICIES, path=bad)

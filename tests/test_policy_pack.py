@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from blueprint.policy_check import evaluate, load_pack_config, load_policies
+from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies
 from tests.conftest import REPO, SHIPPED_STACKS, preview_stack
 from tests.test_cli import blueprint
 

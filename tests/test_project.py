@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.errors import UsageError
-from blueprint.project import SECRET_PLACEHOLDER, load_project, read_stack_config
+from blueprint.program.errors import InputError
+from blueprint.program.project import SECRET_PLACEHOLDER, load_project, read_stack_config
 
 
 def make_project(root: Path, stack_text: str, project_text: str = "name: demo\nruntime: python\nstackConfigDir: envs\n") -> Path:
@@ -47,19 +47,19 @@ def test_values_are_encoded_as_the_engine_passes_them(tmp_path):
 
 def test_project_runtime_must_be_python(tmp_path):
     make_project(tmp_path, "config: {}\n", "name: demo\nruntime: nodejs\n")
-    with pytest.raises(UsageError, match="runtime: expected python"):
+    with pytest.raises(InputError, match="runtime: expected python"):
         load_project(tmp_path)
 
 
 def test_project_needs_a_name(tmp_path):
     make_project(tmp_path, "config: {}\n", "runtime: python\n")
-    with pytest.raises(UsageError, match="name: expected the project name"):
+    with pytest.raises(InputError, match="name: expected the project name"):
         load_project(tmp_path)
 
 
 def test_config_must_be_a_mapping(tmp_path):
     project = load_project(make_project(tmp_path, "config: [1, 2]\n"))
-    with pytest.raises(UsageError, match="envs/Pulumi.dev.yaml: config: expected a mapping"):
+    with pytest.raises(InputError, match="envs/Pulumi.dev.yaml: config: expected a mapping"):
         read_stack_config(project, "dev")
 
 
@@ -124,7 +124,7 @@ def test_nested_secure_values_become_the_placeholder_and_mark_the_key_secret(tmp
 
 def test_the_program_sees_the_placeholder_and_the_key_as_secret(tmp_path):
     """As the engine does for a stack file with nested secrets: the key is secret to the program."""
-    from blueprint.preview.runner import run_program
+    from blueprint.tools.preview.runner import run_program
 
     make_project(tmp_path, NESTED_SECRETS)
     (tmp_path / "__main__.py").write_text(
@@ -142,13 +142,13 @@ def test_the_program_sees_the_placeholder_and_the_key_as_secret(tmp_path):
 
 def test_a_key_given_bare_and_namespaced_is_refused(tmp_path):
     project = load_project(make_project(tmp_path, "config:\n  location: a\n  demo:location: b\n"))
-    with pytest.raises(UsageError, match=r"envs/Pulumi.dev.yaml: config: location and demo:location are the same key \(demo:location\)"):
+    with pytest.raises(InputError, match=r"envs/Pulumi.dev.yaml: config: location and demo:location are the same key \(demo:location\)"):
         read_stack_config(project, "dev")
 
 
 def test_a_value_json_cannot_carry_is_refused(tmp_path):
     project = load_project(make_project(tmp_path, "config:\n  demo:limits: [1, .inf]\n"))
-    with pytest.raises(UsageError, match=r"envs/Pulumi.dev.yaml: demo:limits: holds .nan or .inf"):
+    with pytest.raises(InputError, match=r"envs/Pulumi.dev.yaml: demo:limits: holds .nan or .inf"):
         read_stack_config(project, "dev")
 
 
@@ -162,13 +162,13 @@ def test_a_byte_order_mark_changes_nothing(tmp_path):
 @pytest.mark.parametrize(("text", "found"), [("- a\n", "a list"), ("just text\n", "a string"), ("config: 3\n", "an integer")])
 def test_a_file_of_the_wrong_shape_names_what_it_found(tmp_path, text, found):
     project = load_project(make_project(tmp_path, text))
-    with pytest.raises(UsageError, match=f"envs/Pulumi.dev.yaml: .*found {found}"):
+    with pytest.raises(InputError, match=f"envs/Pulumi.dev.yaml: .*found {found}"):
         read_stack_config(project, "dev")
 
 
 def test_pulumi_yaml_itself_is_read_the_same_way(tmp_path):
     make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\nname: other\n")
-    with pytest.raises(UsageError, match="Pulumi.yaml:3: name: key 'name' given twice: here and at .*Pulumi.yaml:1"):
+    with pytest.raises(InputError, match="Pulumi.yaml:3: name: key 'name' given twice: here and at .*Pulumi.yaml:1"):
         load_project(tmp_path)
 
 
@@ -199,7 +199,7 @@ def test_a_pulumi_yml_project_keeps_its_stacks_in_yml_files(tmp_path):
 def test_a_json_project_file_the_cli_would_read_first_is_refused(tmp_path):
     make_project(tmp_path, "config: {}\n")
     (tmp_path / "Pulumi.json").write_text('{"name": "other", "runtime": "python"}\n')
-    with pytest.raises(UsageError, match=r"Pulumi.json: the Pulumi CLI reads this project file \(before any Pulumi.yaml\)"):
+    with pytest.raises(InputError, match=r"Pulumi.json: the Pulumi CLI reads this project file \(before any Pulumi.yaml\)"):
         load_project(tmp_path)
 
 
@@ -216,9 +216,9 @@ def test_every_stack_file_of_the_project_must_be_readable(tmp_path):
     project = load_project(tmp_path)
     for stack, (make, message) in cases.items():
         make(envs / f"Pulumi.{stack}.yaml")
-        with pytest.raises(UsageError, match=re.escape(message)):
+        with pytest.raises(InputError, match=re.escape(message)):
             project.stacks()
-        with pytest.raises(UsageError, match=re.escape(message)):
+        with pytest.raises(InputError, match=re.escape(message)):
             read_stack_config(project, stack)
         assert project.known_stacks() == "dev"  # messages about another stack list the readable ones
         for path in envs.iterdir():
@@ -235,13 +235,13 @@ def test_every_stack_file_of_the_project_must_be_readable(tmp_path):
 ])
 def test_project_file_keys_of_the_wrong_type_or_unread_are_refused(tmp_path, text, message):
     make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\n" + text)
-    with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'Pulumi.yaml'}: {message}")):
+    with pytest.raises(InputError, match=re.escape(f"{tmp_path / 'Pulumi.yaml'}: {message}")):
         load_project(tmp_path)
 
 
 def test_the_program_under_the_engine_still_finds_its_stack_file_with_project_level_config(tmp_path):
     """Under the engine project-level config reaches the program; only the offline tools refuse it."""
-    from blueprint.project import stack_file_path
+    from blueprint.program.project import stack_file_path
 
     make_project(tmp_path, "config: {}\n", "name: demo\nruntime: python\nstackConfigDir: envs\nconfig:\n  demo:a: b\n")
     assert stack_file_path(tmp_path, "dev") == tmp_path / "envs" / "Pulumi.dev.yaml"
@@ -253,5 +253,5 @@ def test_the_program_under_the_engine_still_finds_its_stack_file_with_project_le
 ])
 def test_name_and_runtime_name_what_was_found_as_written(tmp_path, text, message):
     make_project(tmp_path, "config: {}\n", text)
-    with pytest.raises(UsageError, match=re.escape(message)):
+    with pytest.raises(InputError, match=re.escape(message)):
         load_project(tmp_path)

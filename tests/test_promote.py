@@ -25,7 +25,7 @@ def prod_file(project: Path) -> Path:
 @pytest.mark.e2e
 def edited_while_validating(monkeypatch, path: Path) -> None:
     """Make promote's validation step coincide with another edit of ``path`` (what compare-and-swap must catch)."""
-    from blueprint import promote
+    from blueprint.tools import promote
 
     validate = promote.validate
 
@@ -70,7 +70,7 @@ def test_promoting_to_the_current_model_changes_nothing(project_copy):
     ],
 )
 def test_bad_input_exits_2_and_leaves_the_file_alone(project_copy, capsys, stack, args, message):
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     before = {path.name: path.read_bytes() for path in (project_copy / "stacks").iterdir()}
     assert main(["promote", stack, *args, "--program", str(project_copy)]) == 2
@@ -131,7 +131,7 @@ def test_two_concurrent_promotes_never_lose_a_change(project_copy):
 
 def test_a_file_changed_between_reading_and_writing_is_left_as_the_other_writer_left_it(project_copy, capsys, monkeypatch):
     """The compare-and-swap, in process: another edit lands while promote validates its own."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     path = prod_file(project_copy)
     edited_while_validating(monkeypatch, path)
@@ -144,7 +144,7 @@ def test_a_file_changed_between_reading_and_writing_is_left_as_the_other_writer_
 
 def test_secure_values_and_a_byte_order_mark_survive_a_promote(project_copy, capsys):
     """Only the model line changes: nested secrets stay encrypted as they were, the BOM stays first."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     path = prod_file(project_copy)
     text = path.read_text().replace(
@@ -161,7 +161,7 @@ def test_promote_validates_nested_secrets_as_the_preview_does(project_copy, caps
     """Offline, a secret is its placeholder: where the schema would need to see the value (an https:// URL), preview
     and promote both accept the placeholder, the same way, and the preview names the key whose content only the
     engine (which can decrypt it) checks."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     path = prod_file(project_copy)
     path.write_text(path.read_text().replace("uri: https://alerts.example.com/azure-monitor", "uri: {secure: v1:AAABAExampleCiphertext}"))
@@ -177,7 +177,7 @@ def test_promote_validates_nested_secrets_as_the_preview_does(project_copy, caps
 
 def test_a_secret_does_not_hide_other_mistakes(project_copy, capsys):
     """Only the placeholder itself is exempt: a wrong value next to it is still refused."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     path = prod_file(project_copy)
     path.write_text(path.read_text().replace("uri: https://alerts.example.com/azure-monitor", "uri: {secure: v1:AAABAExampleCiphertext}")
@@ -191,7 +191,7 @@ def test_a_secret_does_not_hide_other_mistakes(project_copy, capsys):
 @pytest.mark.parametrize("ending", [b"\r\n", b"\n"], ids=["crlf", "lf"])
 def test_a_promote_keeps_the_files_line_endings(project_copy, capsys, ending):
     """A CRLF file stays CRLF (it used to come back LF, with only its comment lines still ending in CR)."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     path = prod_file(project_copy)
     before = path.read_bytes().replace(b"\n", ending)
@@ -203,7 +203,7 @@ def test_a_promote_keeps_the_files_line_endings(project_copy, capsys, ending):
 
 def test_a_deployment_merging_another_gets_its_own_model_and_the_other_keeps_its(project_copy, capsys):
     """``<<: *blue`` in green: promoting green writes green's own model; blue, the merge source, is not touched."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     path = prod_file(project_copy)
     text = (path.read_text().replace("        - name: blue\n", "        - &blue\n          name: blue\n", 1)
@@ -217,7 +217,7 @@ def test_a_deployment_merging_another_gets_its_own_model_and_the_other_keeps_its
 def test_a_symbolically_linked_stack_file_stays_a_link_and_its_target_is_promoted(project_copy, tmp_path, capsys, monkeypatch):
     """The link used to be replaced by a regular file, leaving the real file as it was. The real file is replaced
     in one step, under the same compare-and-swap: an edit to it while promote validates is kept, nothing written."""
-    from blueprint.cli import main
+    from blueprint.tools.cli import main
 
     link = prod_file(project_copy)
     real = tmp_path / "elsewhere" / "prod.yaml"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blueprint import pulumi_yaml
-from blueprint.errors import UsageError
+from blueprint.program import pulumi_yaml
+from blueprint.program.errors import InputError
 from tests.conftest import REPO
 
 
@@ -21,7 +21,7 @@ def parse(data: str | bytes, shown: str = "Pulumi.dev.yaml"):
 
 
 def refusal(data: str | bytes) -> str:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(InputError) as caught:
         parse(data)
     return str(caught.value)
 
@@ -122,7 +122,7 @@ def test_moderate_aliasing_is_read_and_shared():
 def test_a_file_larger_than_the_limit_is_refused_before_it_is_parsed(tmp_path):
     path = tmp_path / "Pulumi.big.yaml"
     path.write_bytes(b"config:\n" + b"  # padding\n" * (pulumi_yaml.MAX_BYTES // 12 + 1))
-    with pytest.raises(UsageError, match=r"Pulumi.big.yaml: larger than 1024 KB"):
+    with pytest.raises(InputError, match=r"Pulumi.big.yaml: larger than 1024 KB"):
         pulumi_yaml.read_bytes(path, path.name)
 
 

@@ -9,7 +9,7 @@ from tests.conftest import REPO
 
 
 def test_the_policy_count_is_the_packs():
-    from blueprint.policy_check import load_policies
+    from blueprint.tools.policy_check import load_policies
 
     readme = (REPO / "README.md").read_text()
     (count,) = re.findall(r"policy pack of (\d+) policies", readme)

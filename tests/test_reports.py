@@ -23,9 +23,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from blueprint.policy_check import Finding, evaluate, policy_settings
-from blueprint.preview.plan import Plan, PlannedResource
-from blueprint.reports import (
+from blueprint.tools.policy_check import Finding, evaluate, policy_settings
+from blueprint.tools.preview.plan import Plan, PlannedResource
+from blueprint.tools.reports import (
     REPORT_FILES,
     CheckedStack,
     render,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from blueprint.preview.arm import SUBSCRIPTION_ID
+from blueprint.tools.preview.arm import SUBSCRIPTION_ID
 from components.access_groups import AccessGroups
 from components.role_assignments import (
     Assignment,

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from blueprint.cost import estimate_plan
+from blueprint.tools.cost import estimate_plan
 from tests.conftest import only, preview_stack
 from tests.test_cli import blueprint
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blueprint.environment_templates import load_environment_templates
+from blueprint.program.environment_templates import load_environment_templates
 from components.roles import BuiltInRole
 from tests.conftest import REPO, only, preview_stack
 

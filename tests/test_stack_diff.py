@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from blueprint.cli import main
-from blueprint.errors import UsageError
-from blueprint.preview.plan import Plan, PlannedResource
-from blueprint.stack_diff import (
+from blueprint.tools.cli import main
+from blueprint.tools.errors import UsageError
+from blueprint.tools.preview.plan import Plan, PlannedResource
+from blueprint.tools.stack_diff import (
     Change,
     compare_values,
     diff_plans,
@@ -233,7 +233,7 @@ def test_output_does_not_depend_on_registration_order():
 @pytest.fixture
 def cached_previews(monkeypatch):
     """Serve the shipped stacks' plans from the session cache instead of previewing them for every test."""
-    from blueprint.preview import runner
+    from blueprint.tools.preview import runner
 
     real = runner.run_program
 
@@ -331,7 +331,7 @@ def test_unknown_stack_exits_2_naming_the_stack_file(capsys):
 
 
 def test_a_failing_program_exits_1_and_bad_input_exits_2(monkeypatch, capsys):
-    from blueprint.preview import runner
+    from blueprint.tools.preview import runner
 
     def fail(project, stack, config):
         raise RuntimeError("boom")

@@ -128,7 +128,7 @@ def test_environments_differ_the_way_real_ones_do():
 
 def test_preview_path_does_not_import_heavy_sdks():
     code = (
-        "import sys; from blueprint.cli import main; rc = main(['preview', 'dev', '--json', '/dev/null']);"
+        "import sys; from blueprint.tools.cli import main; rc = main(['preview', 'dev', '--json', '/dev/null']);"
         "heavy = sorted(m for m in sys.modules if m.startswith(('azure.ai.ml', 'mlflow', 'sklearn')));"
         "print(heavy); sys.exit(rc or (1 if heavy else 0))"
     )
@@ -148,9 +148,9 @@ def test_a_destroyed_dev_stack_comes_back_the_same_day_under_a_new_generation():
     else: `pulumi up` succeeds at once, with the same settings, while the old vault waits out its retention."""
     import json
 
-    from blueprint.preview.runner import run_program
-    from blueprint.project import load_project, read_stack_config
-    from blueprint.stack_diff import diff_plans
+    from blueprint.tools.preview.runner import run_program
+    from blueprint.program.project import load_project, read_stack_config
+    from blueprint.tools.stack_diff import diff_plans
 
     project = load_project(REPO)
     config = dict(read_stack_config(project, "dev"))

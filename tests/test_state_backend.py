@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blueprint.config import ConfigError, load_platform_config
-from blueprint.config.schema import platform_schema
-from blueprint.policy_check import evaluate, load_pack_config, load_policies
+from blueprint.program.config import ConfigError, load_platform_config
+from blueprint.program.config.schema import platform_schema
+from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies
 from components.naming import ResourceKind, validate_name
 from components.options import Environment, StateNetworkMode
 from components.roles import BuiltInRole
@@ -563,8 +563,8 @@ def test_schema_name_patterns_agree_with_the_naming_rules(name):
 
 def bootstrap_program(**backend: Any):
     """The bootstrap stack's plan with ``stateBackend`` keys replaced, and its policy findings."""
-    from blueprint.preview.runner import run_program
-    from blueprint.project import load_project
+    from blueprint.tools.preview.runner import run_program
+    from blueprint.program.project import load_project
 
     config = {key: value if isinstance(value, str) else json.dumps(value) for key, value in bootstrap(**backend).items()}
     plan = run_program(load_project(REPO), "bootstrap", config)
@@ -587,7 +587,7 @@ def test_without_the_mfa_policy_the_pack_blocks_until_a_waiver_says_why():
 
 
 def test_cost_estimate_prices_the_backend_and_ignores_keys_and_containers():
-    from blueprint.cost import estimate_plan
+    from blueprint.tools.cost import estimate_plan
 
     estimate = estimate_plan(preview_stack("bootstrap"))
     assert estimate is not None and estimate.unpriced == [] and estimate.budget is None

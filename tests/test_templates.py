@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blueprint.errors import UsageError
-from blueprint.templates import MissingDependencyError, TemplateProblem, TemplateReport, check_templates, validate_templates
-from blueprint.templates.validate import LOADERS
+from blueprint.tools.errors import UsageError
+from blueprint.tools.templates import MissingDependencyError, TemplateProblem, TemplateReport, check_templates, validate_templates
+from blueprint.tools.templates.validate import LOADERS
 from tests.conftest import REPO
 
 TEMPLATES = REPO / "ml_templates"
@@ -231,7 +231,7 @@ def test_without_azure_ai_ml_the_error_says_what_to_install(monkeypatch):
 
 
 def test_importing_the_validator_does_not_import_azure_ai_ml():
-    code = "import sys, blueprint.cli, blueprint.templates; sys.exit('azure.ai.ml' in sys.modules)"
+    code = "import sys, blueprint.tools.cli, blueprint.tools.templates; sys.exit('azure.ai.ml' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=60).returncode == 0
 
 

@@ -73,7 +73,7 @@ def test_ctrl_c_exits_130_with_one_line_no_file_and_no_child_left(project, tmp_p
 
 LATE_CTRL_C = """
 import os, signal
-from blueprint import termination
+from blueprint.tools import termination
 
 command_ran = termination.run_command
 
@@ -169,7 +169,7 @@ def test_an_unbuffered_output_gets_every_byte_of_writes_the_raw_file_takes_in_pa
     not retry, so the output does."""
     import io
 
-    from blueprint.termination import _CheckedOutput
+    from blueprint.tools.termination import _CheckedOutput
 
     class Trickle(io.RawIOBase):
         """Takes at most 1000 bytes a call, as a pipe nearly full would."""

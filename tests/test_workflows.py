@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
-from blueprint.cli import build_parser
+from blueprint.tools.cli import build_parser
 from components.roles import BuiltInRole
 from tests.conftest import preview_stack
 
@@ -949,7 +949,7 @@ def test_the_tests_job_runs_the_readme_test_command(infrastructure: dict[str, An
 
 @pytest.mark.parametrize("path", [INFRASTRUCTURE, MODELS], ids=lambda p: p.name)
 def test_blueprint_commands_parse(path: Path) -> None:
-    """Every ``blueprint ...`` a job runs is accepted by ``blueprint.cli.build_parser()``."""
+    """Every ``blueprint ...`` a job runs is accepted by ``blueprint.tools.cli.build_parser()``."""
     workflow = load_workflow(path)
     assert blueprint_problems(workflow) == []
 
@@ -1508,8 +1508,8 @@ def state_access(principals: Mapping[str, str]) -> dict[str, list[dict[str, Any]
 
 def prod_secrets_keys() -> set[str]:
     """Resource IDs of the keys protecting prod's secrets: those of the environment prod belongs to."""
-    from blueprint.project import load_project, read_stack_config
-    from blueprint.config import load_platform_config
+    from blueprint.program.project import load_project, read_stack_config
+    from blueprint.program.config import load_platform_config
 
     project = load_project(REPO)
     config = load_platform_config(read_stack_config(project, "bootstrap"), project=project.name, stack="bootstrap", source="bootstrap")

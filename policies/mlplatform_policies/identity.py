@@ -78,7 +78,7 @@ _CA_URL = (
     "https://learn.microsoft.com/entra/identity/conditional-access/howto-conditional-access-policy-azure-management"
 )
 _MFA_CONTROLS_DOC = Controls(azure_policy=("4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b",), mcsb=("IM-6",))
-_MFA_COMPONENT = "components/mfa_policy.py (MfaPolicy, created by blueprint/platform/environment.py)"
+_MFA_COMPONENT = "components/mfa_policy.py (MfaPolicy, created by blueprint/program/stacks/environment.py)"
 
 
 class _Unknown:
@@ -423,7 +423,7 @@ role_assignment_constrained_delegation = resource_policy(
     check=delegation_problem,
     controls=Controls(mcsb=("PA-1", "PA-7")),
     remediation=(
-        "Pass the grant's condition from delegation_condition() in components/roles.py (as blueprint/platform/ci.py "
+        "Pass the grant's condition from delegation_condition() in components/roles.py (as blueprint/program/stacks/ci.py "
         "does for the CI deploy identity): it limits the roles to PLATFORM_ASSIGNED_ROLES and the principal types to "
         "Group and ServicePrincipal, for writes and deletes; components/role_assignments.py sets conditionVersion 2.0."
     ),

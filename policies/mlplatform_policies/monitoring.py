@@ -321,7 +321,7 @@ POLICIES: list = [
         controls=Controls(azure_policy=("afe0c3be-ba3b-4544-ba52-0c99672a8ad6",), mcsb=("LT-3",)),
         remediation=(
             f"List the workspace among the diagnostic_targets of {_MONITORING_COMPONENT} (kind \"workspace\"), as "
-            "blueprint/platform/environment.py does; it creates a setting with category group allLogs to the platform's "
+            "blueprint/program/stacks/environment.py does; it creates a setting with category group allLogs to the platform's "
             "Log Analytics workspace."
         ),
         url="https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning",
@@ -342,7 +342,7 @@ POLICIES: list = [
         controls=Controls(azure_policy=("cf820ca0-f99e-4f3e-84fb-66e913812d21",), mcsb=("LT-3",)),
         remediation=(
             f"List the vault among the diagnostic_targets of {_MONITORING_COMPONENT} (kind \"key_vault\"), as "
-            "blueprint/platform/environment.py does for the platform's vault."
+            "blueprint/program/stacks/environment.py does for the platform's vault."
         ),
         url="https://learn.microsoft.com/azure/key-vault/general/logging",
     ),
@@ -379,7 +379,7 @@ POLICIES: list = [
         check=_endpoint_alerts,
         controls=Controls(mcsb=("IR-2",)),
         remediation=(
-            f"Pass the endpoint to {_MONITORING_COMPONENT} as one of its online_endpoints (blueprint/platform/"
+            f"Pass the endpoint to {_MONITORING_COMPONENT} as one of its online_endpoints (blueprint/program/stacks/"
             "environment.py does for every mlplatform:endpoints entry); thresholds come from "
             "mlplatform:monitoring.latencyMs and mlplatform:monitoring.serverErrorsPerMinute."
         ),

@@ -390,7 +390,7 @@ POLICIES: list = [
             mcsb=("NS-2",),
         ),
         remediation=(
-            "Keep mlplatform:network.mode private with the default targets: blueprint/platform/environment.py passes the "
+            "Keep mlplatform:network.mode private with the default targets: blueprint/program/stacks/environment.py passes the "
             "workspace (amlworkspace), vault, storage (blob, file, dfs) and registry to the PrivateNetwork component "
             "(components/private_network.py), which creates one private endpoint and its DNS zone group per target. "
             "A resource added outside MlWorkspace needs its own target there."
