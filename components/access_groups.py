@@ -8,7 +8,6 @@ membership) pass its object ID instead, and no group is created for that persona
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -17,8 +16,8 @@ import pulumi_azuread as azuread
 
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.roles import Persona
+from components.validators import is_guid
 
-_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 #: How each persona reads in a group description.
 _LABELS: Mapping[Persona, str] = {
@@ -55,7 +54,7 @@ class AccessGroups(pulumi.ComponentResource):
         existing = _existing_groups(name, args.get("existing_group_ids") or {})
         owners = list(args.get("owners") or [])
         for owner in owners:
-            if not isinstance(owner, str) or _GUID_RE.fullmatch(owner) is None:
+            if not is_guid(owner):
                 raise ValueError(f"AccessGroups {name}: owner {owner!r} is not an object ID (a GUID)")
 
         self._ids: dict[Persona, pulumi.Output[str]] = {}
@@ -104,7 +103,7 @@ def _existing_groups(name: str, given: Mapping[str, str]) -> dict[Persona, str]:
                 f"expected one of {', '.join(sorted(valid))}"
             )
         persona = Persona(value)
-        if not isinstance(object_id, str) or _GUID_RE.fullmatch(object_id) is None:
+        if not is_guid(object_id):
             raise ValueError(
                 f"AccessGroups {name}: existing group for persona {persona.value!r} must be an object ID (a GUID), "
                 f"got {object_id!r}"

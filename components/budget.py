@@ -17,6 +17,7 @@ import pulumi
 from pulumi_azure_native import consumption
 
 from components.naming import NamingArgs, ResourceKind, namer_for
+from components.validators import is_email
 
 #: Azure accepts at most five notifications per budget.
 MAX_NOTIFICATIONS = 5
@@ -26,7 +27,6 @@ MAX_THRESHOLD_PERCENT = 1000
 EARLIEST_START = datetime.date(2017, 6, 1)
 
 _START_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-01(?:T00:00:00Z)?")
-_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 
 class EnvironmentBudgetArgs(TypedDict):
@@ -142,7 +142,7 @@ def _emails(owner: str, emails: Sequence[str]) -> list[str]:
         raise ValueError(f"{owner}: emails must be a list of addresses, not the string {emails!r}")
     found = list(emails or [])
     for email in found:
-        if not isinstance(email, str) or _EMAIL.fullmatch(email) is None:
+        if not is_email(email):
             raise ValueError(f"{owner}: {email!r} in emails is not an email address")
     return found
 

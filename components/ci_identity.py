@@ -39,6 +39,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.naming import NamingArgs, ResourceKind, namer_for
+from components.validators import is_guid
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 """Issuer of the OIDC tokens of GitHub Actions on github.com."""
@@ -223,7 +224,7 @@ def _check_owners(name: str, owners: Sequence[pulumi.Input[str]] | None) -> list
     if isinstance(owners, str):
         raise ValueError(f"GithubActionsIdentity {name}: owners must be a list of object IDs, got {owners!r}")
     for owner in owners:
-        if isinstance(owner, str) and not re.fullmatch(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", owner):
+        if isinstance(owner, str) and not is_guid(owner):
             raise ValueError(f"GithubActionsIdentity {name}: invalid owner {owner!r}: expected an object ID (a GUID)")
     return list(owners)
 

@@ -20,6 +20,8 @@ from components.roles import COMPUTE_IDENTITY_ROLES, Scope
 
 #: Upper bound on maxNodes: larger clusters need a deliberate quota conversation, not a config typo.
 MAX_NODES_LIMIT = 100
+#: Idle time before a node is released: short enough that a finished job stops billing within minutes.
+DEFAULT_IDLE_SECONDS = 120
 
 
 class ClusterAccessArgs(TypedDict):
@@ -55,7 +57,7 @@ class GpuClusterArgs(TypedDict):
     tier: NotRequired[ClusterTier]
     """Dedicated (default) or evictable Spot capacity."""
     idle_seconds_before_scale_down: NotRequired[int]
-    """Idle time before a node is released (default 120 s)."""
+    """Idle time before a node is released (default :data:`DEFAULT_IDLE_SECONDS`)."""
     subnet_id: NotRequired[pulumi.Input[str] | None]
     """Subnet for the nodes when the workspace uses a customer-managed VNet."""
     access: NotRequired[ClusterAccessArgs]
@@ -82,7 +84,7 @@ class GpuCluster(pulumi.ComponentResource):
         if problems:
             raise ValueError(f"GpuCluster {name}: invalid compute name: {'; '.join(problems)}")
         tier = ClusterTier(args.get("tier", ClusterTier.DEDICATED))
-        idle = int(args.get("idle_seconds_before_scale_down", 120))
+        idle = int(args.get("idle_seconds_before_scale_down", DEFAULT_IDLE_SECONDS))
         subnet = args.get("subnet_id")
 
         compute = ml.Compute(

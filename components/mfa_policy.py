@@ -18,6 +18,7 @@ import pulumi_azuread as azuread
 
 from components.naming import ResourceKind, validate_name
 from components.options import MfaState
+from components.validators import GUID_PATTERN, is_guid
 
 #: Application ID of "Windows Azure Service Management API" (Azure Resource Manager), the same in every tenant.
 #: Azure ML studio, the CLI and the SDKs all call it with the user's token, so a policy on it covers every way
@@ -27,9 +28,7 @@ AZURE_MANAGEMENT_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
 
 #: How Microsoft Graph spells an authentication strength policy reference; built-in strengths are bare GUIDs.
 _STRENGTH_PREFIX = "/policies/authenticationStrengthPolicies/"
-_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_GUID_RE = re.compile(_GUID)
-_STRENGTH_RE = re.compile(rf"(?:{re.escape(_STRENGTH_PREFIX)})?({_GUID})")
+_STRENGTH_RE = re.compile(rf"(?:{re.escape(_STRENGTH_PREFIX)})?({GUID_PATTERN.strip('^$')})")
 
 
 class MfaPolicyArgs(TypedDict):
@@ -104,7 +103,7 @@ class MfaPolicy(pulumi.ComponentResource):
 
 def _check_guids(name: str, what: str, ids: Sequence[str]) -> None:
     for object_id in ids:
-        if not isinstance(object_id, str) or _GUID_RE.fullmatch(object_id) is None:
+        if not is_guid(object_id):
             raise ValueError(f"MfaPolicy {name}: {what} {object_id!r} is not an object ID (a GUID)")
 
 

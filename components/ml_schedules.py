@@ -22,6 +22,7 @@ from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
 from components.cron import validate_cron
+from components.validators import is_email
 
 #: Serverless Spark sizes Azure ML model monitoring runs on.
 MONITOR_INSTANCE_TYPES = ("standard_e4s_v3", "standard_e8s_v3", "standard_e16s_v3", "standard_e32s_v3", "standard_e64s_v3")
@@ -35,13 +36,16 @@ DATA_DRIFT, PREDICTION_DRIFT, DATA_QUALITY = "data_drift", "prediction_drift", "
 #: Drift metrics of numeric and categorical features (and predictions).
 NUMERIC_DRIFT, CATEGORICAL_DRIFT = "NormalizedWassersteinDistance", "JensenShannonDistance"
 
-_FREQUENCIES = ("Minute", "Hour", "Day", "Week", "Month")
+FREQUENCIES = ("Minute", "Hour", "Day", "Week", "Month")
 _WEEK_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _TASK_TYPES = ("Classification", "Regression")
 _SCHEDULE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-]{0,254}")
 _DEPLOYMENT_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]{1,30}[a-zA-Z0-9]")
 _INPUT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,254}")
-_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+#: When a model monitor runs unless told otherwise: daily at 03:00, after the night's scoring.
+DEFAULT_MONITOR_CRON = "0 3 * * *"
+#: The time zone schedules are read in unless told otherwise.
+DEFAULT_TIME_ZONE = "UTC"
 _DAYS = re.compile(r"P[1-9][0-9]*D")
 _SHORT_ASSET = re.compile(r"azureml:(?P<name>[a-zA-Z0-9_\-.]+):(?P<version>[a-zA-Z0-9_\-.]+)")
 _MAX_EMAIL_CHARS = 499  # the API's limit on the whole recipient list
@@ -110,7 +114,7 @@ class ModelMonitor(pulumi.ComponentResource):
         prediction = _fraction(owner, "prediction_drift_threshold", args["prediction_drift_threshold"])
         quality = _fraction(owner, "data_quality_null_rate_threshold", args["data_quality_null_rate_threshold"])
         emails = _emails(owner, args["emails"])
-        cron = args.get("cron", "0 3 * * *")
+        cron = args.get("cron", DEFAULT_MONITOR_CRON)
         instance_type = str(args.get("compute_instance_type", MONITOR_INSTANCE_TYPES[0])).lower()
         if instance_type not in MONITOR_INSTANCE_TYPES:
             raise ValueError(f"{owner}: compute_instance_type {instance_type!r} is not one of {', '.join(MONITOR_INSTANCE_TYPES)}")
@@ -118,7 +122,7 @@ class ModelMonitor(pulumi.ComponentResource):
         window = args.get("lookback_window", "P7D")
         if not isinstance(window, str) or _DAYS.fullmatch(window) is None:
             raise ValueError(f"{owner}: lookback_window {window!r} must be a number of days such as 'P7D'")
-        trigger = _trigger(owner, cron=cron, recurrence=None, time_zone=args.get("time_zone", "UTC"))
+        trigger = _trigger(owner, cron=cron, recurrence=None, time_zone=args.get("time_zone", DEFAULT_TIME_ZONE))
 
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
         workspace = _workspace_id(client.subscription_id, args["resource_group_name"], args["workspace_name"])
@@ -297,7 +301,7 @@ class RetrainingSchedule(pulumi.ComponentResource):
         compute = args["compute"]
         if not isinstance(compute, str) or not compute.strip() or ("/" in compute and not compute.startswith("/subscriptions/")):
             raise ValueError(f"{owner}: compute {compute!r} must be a compute name in the workspace or a compute resource ID")
-        trigger = _trigger(owner, cron=args.get("cron"), recurrence=args.get("recurrence"), time_zone=args.get("time_zone", "UTC"))
+        trigger = _trigger(owner, cron=args.get("cron"), recurrence=args.get("recurrence"), time_zone=args.get("time_zone", DEFAULT_TIME_ZONE))
         experiment = args.get("experiment_name", "retraining")
         tags = args.get("tags")
 
@@ -383,7 +387,7 @@ def _emails(owner: str, emails: Sequence[str]) -> list[str]:
     if not found:
         raise ValueError(f"{owner}: emails must name at least one recipient of monitoring alerts, got {found!r}")
     for email in found:
-        if not isinstance(email, str) or _EMAIL.fullmatch(email) is None:
+        if not is_email(email):
             raise ValueError(f"{owner}: {email!r} in emails is not an email address")
     if len(",".join(found)) > _MAX_EMAIL_CHARS:
         raise ValueError(f"{owner}: emails {found!r} exceed the {_MAX_EMAIL_CHARS} characters Azure ML allows in all")
@@ -412,7 +416,7 @@ def _trigger(
             raise ValueError(f"{owner}: invalid cron {cron!r}: {'; '.join(problems)}")
         return ml.CronTriggerArgs(trigger_type="Cron", expression=cron, time_zone=time_zone)
     assert recurrence is not None
-    frequency = _choice(owner, "recurrence frequency", recurrence.get("frequency"), _FREQUENCIES)
+    frequency = _choice(owner, "recurrence frequency", recurrence.get("frequency"), FREQUENCIES)
     interval = recurrence.get("interval")
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
         raise ValueError(f"{owner}: recurrence interval must be a whole number of at least 1, got {interval!r}")

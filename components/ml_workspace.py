@@ -32,6 +32,8 @@ from components.roles import WORKSPACE_IDENTITY_ROLES, Scope
 from components.tags import required_tags
 
 ENABLED, DISABLED = "Enabled", "Disabled"
+#: What a service tag outbound rule allows when it says nothing else: HTTPS.
+DEFAULT_OUTBOUND_PROTOCOL, DEFAULT_OUTBOUND_PORTS = "TCP", "443"
 
 
 class OutboundRuleArgs(TypedDict):
@@ -44,9 +46,9 @@ class OutboundRuleArgs(TypedDict):
     service_tag: NotRequired[str | None]
     """Azure service tag, e.g. ``AzureMonitor``."""
     protocol: NotRequired[str]
-    """Service tag rules: TCP (default), UDP or *."""
+    """Service tag rules: TCP, UDP or * (default :data:`DEFAULT_OUTBOUND_PROTOCOL`)."""
     port_ranges: NotRequired[str]
-    """Service tag rules: ports, default 443."""
+    """Service tag rules: ports (default :data:`DEFAULT_OUTBOUND_PORTS`)."""
 
 
 class MlWorkspaceArgs(TypedDict):
@@ -308,8 +310,8 @@ def _outbound_rules(rules: Sequence[OutboundRuleArgs]) -> dict[str, object]:
                 category="UserDefined",
                 destination=machinelearningservices.ServiceTagDestinationArgs(
                     service_tag=rule.get("service_tag"),
-                    protocol=rule.get("protocol", "TCP"),
-                    port_ranges=rule.get("port_ranges", "443"),
+                    protocol=rule.get("protocol", DEFAULT_OUTBOUND_PROTOCOL),
+                    port_ranges=rule.get("port_ranges", DEFAULT_OUTBOUND_PORTS),
                     action="Allow",
                 ),
             )

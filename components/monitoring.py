@@ -14,7 +14,6 @@ adding an alert, since Azure rejects an alert rule on a metric or dimension the 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from pulumi_azure_native import monitor
 
 from components.naming import NamingArgs, ResourceKind, namer_for, validate_name
 from components.tags import required_tags
+from components.validators import is_email
 
 #: Kinds of resources that can be sent to Log Analytics, and what their diagnostic settings carry.
 TARGET_KINDS: tuple[str, ...] = (
@@ -52,10 +52,6 @@ WINDOW_SIZE = "PT15M"
 DEFAULT_FAILED_JOBS_THRESHOLD = 1
 GROUP_SHORT_NAME_MAX = 12
 
-_EMAIL_RE = re.compile(
-    r"(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
-    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-)
 
 
 class DiagnosticTarget(TypedDict):
@@ -392,8 +388,7 @@ def _checked_emails(name: str, emails: Sequence[str]) -> list[str]:
         raise ValueError(f"PlatformMonitoring {name}: emails must be a list of addresses, not a single string")
     seen: set[str] = set()
     for email in emails:
-        match = _EMAIL_RE.fullmatch(email) if isinstance(email, str) else None
-        if match is None or len(match["local"]) > 64 or len(email) > 254:
+        if not is_email(email):
             raise ValueError(f"PlatformMonitoring {name}: {email!r} is not an email address (expected name@domain.tld)")
         if email.lower() in seen:
             raise ValueError(f"PlatformMonitoring {name}: email {email!r} is listed twice")
