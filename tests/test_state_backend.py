@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blueprint.program.config import ConfigError, load_platform_config
+from blueprint.program.stacks.kinds import BootstrapStack, SharedStack
 from blueprint.program.config.schema import platform_schema
 from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies
 from components.naming import ResourceKind, validate_name
@@ -402,13 +403,13 @@ def bootstrap(**backend: Any) -> dict[str, Any]:
 
 def test_shipped_bootstrap_stack_is_valid_and_protected():
     config = load(decoded(stack_config("bootstrap")))
-    assert config.environment is Environment.BOOTSTRAP and config.is_bootstrap and not config.is_shared
+    assert config.environment is Environment.BOOTSTRAP and isinstance(config, BootstrapStack) and not isinstance(config, SharedStack)
     assert config.protect and config.zone_redundant and config.log_retention_days == 90
     backend = config.state_backend
     assert backend is not None
-    assert backend.network_mode is StateNetworkMode.ALLOW_LIST and backend.allowed_ip_ranges == ("203.0.113.0/24",)
+    assert backend.network.mode is StateNetworkMode.ALLOW_LIST and backend.network.allowed_ip_ranges == ("203.0.113.0/24",)
     assert [(o.principal_id, o.principal_type, o.read_only) for o in backend.operators] == [(ADMINS, "Group", False)]
-    assert {(e.name, e.secrets_key.name, e.secrets_key.expires_at, e.stacks) for e in backend.environments} == {
+    assert {(name, e.secrets_key.name, e.secrets_key.expires_at, e.stacks) for name, e in backend.environments.items()} == {
         ("bootstrap", "pulumi-secrets-bootstrap-2028", EXPIRES, ()),
         ("shared", "pulumi-secrets-shared-2028", EXPIRES, ("shared",)),
         ("dev", "pulumi-secrets-dev-2028", EXPIRES, ("dev",)),
@@ -422,7 +423,7 @@ def test_shipped_bootstrap_stack_is_valid_and_protected():
 def test_defaults_of_the_state_backend():
     config = load(bootstrap(network={"mode": "private"}, restoreDays=None, softDeleteDays=60, containerName=None, redundancy=None))
     backend = config.state_backend
-    assert backend is not None and backend.network_mode is StateNetworkMode.PRIVATE
+    assert backend is not None and backend.network.mode is StateNetworkMode.PRIVATE
     assert (backend.soft_delete_days, backend.restore_days) == (60, 59)
     assert (backend.container_name, backend.redundancy, backend.notify_days_before_expiry, backend.mfa_policy) == (
         "pulumi-state", "Standard_ZRS", 30, True)

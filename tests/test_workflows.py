@@ -1514,7 +1514,7 @@ def prod_secrets_keys() -> set[str]:
     project = load_project(REPO)
     config = load_platform_config(read_stack_config(project, "bootstrap"), project=project.name, stack="bootstrap", source="bootstrap")
     assert config.state_backend is not None
-    (environment,) = [e for e in config.state_backend.environments if "prod" in e.stacks]
+    (environment,) = [e for e in config.state_backend.environments.values() if "prod" in e.stacks]
     names = {environment.secrets_key.name, *(k.name for k in environment.retired_secrets_keys)}
     return {k.id for k in preview_stack("bootstrap").of_type("azure-native:keyvault:Key") if k.inputs["keyName"] in names}
 

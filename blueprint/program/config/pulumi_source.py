@@ -12,8 +12,8 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from blueprint.program.config.loader import load_platform_config
-from blueprint.program.config.model import PlatformConfig
 from blueprint.program.project import stack_file_path
+from blueprint.program.stacks.kinds import Stack
 
 
 def all_config() -> dict[str, Any]:
@@ -27,7 +27,7 @@ def all_config() -> dict[str, Any]:
     return values
 
 
-def load_stack_config(project_dir: Path) -> PlatformConfig:
+def load_stack_config(project_dir: Path) -> Stack:
     """Validate the current stack's configuration; errors name the stack file relative to ``project_dir``."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
     path = stack_file_path(project_dir, stack)

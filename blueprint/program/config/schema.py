@@ -1,8 +1,9 @@
-"""The stack configuration schema: one JSON Schema file, used both by editors and by the validator.
+"""The stack configuration schema, generated from the features' declarations, used by the validator and editors.
 
-``platform.schema.json`` describes the keys under the project's namespace. Editors validate whole stack files
-against ``schema/stack-file.schema.json``, which :func:`stack_file_schema` derives from it (a test keeps the two
-in sync).
+:func:`platform_schema` describes the keys under the project's namespace; it is built from the settings
+dataclasses of :mod:`blueprint.program.features` (through the stack kinds), never written by hand. Editors
+validate whole stack files against ``schema/stack-file.schema.json``, which :func:`stack_file_schema` derives from
+it (a test fails when the file is stale).
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import difflib
 import json
 from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from blueprint.program.config.errors import ConfigIssue, describe
+from blueprint.program.config.rules import key_path
 from blueprint.program.project import SECRET_PLACEHOLDER
 from components.schema_patterns import with_engine_patterns
 
-SCHEMA_PATH = Path(__file__).with_name("platform.schema.json")
+SCHEMA_ID = "https://github.com/azure-mlops-blueprint/azure-mlops-blueprint/schema/platform.schema.json"
 
 #: Namespaces a stack file may use besides the project's own: the providers the program uses and Pulumi itself.
 PROVIDER_NAMESPACES: tuple[str, ...] = ("azure-native", "azuread", "pulumi")
@@ -26,8 +27,17 @@ PROVIDER_NAMESPACES: tuple[str, ...] = ("azure-native", "azuread", "pulumi")
 
 @lru_cache(maxsize=1)
 def platform_schema() -> dict[str, Any]:
-    """The schema of the keys under the project's namespace."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The schema of the keys under the project's namespace, from the stack kinds' declarations."""
+    from blueprint.program.stacks.kinds import stack_config_schema
+
+    generated = stack_config_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "ML platform stack configuration",
+        "description": "The keys under the project's config namespace in stacks/Pulumi.<stack>.yaml. Unknown keys are errors.",
+        **generated,
+    }
 
 
 def stack_file_schema(namespace: str) -> dict[str, Any]:
@@ -38,7 +48,7 @@ def stack_file_schema(namespace: str) -> dict[str, Any]:
     return {
         "$schema": inner["$schema"],
         "title": f"Pulumi stack file of the {namespace} project",
-        "description": "Generated from blueprint/program/config/platform.schema.json by `blueprint schema`; do not edit.",
+        "description": "Generated from the settings declared in blueprint/program/features by `blueprint schema`; do not edit.",
         "type": "object",
         "properties": {
             "secretsprovider": {"type": "string"},
@@ -220,13 +230,3 @@ def _expected_of(spec: Mapping[str, Any]) -> str:
 
 def _is_string_valued(spec: Mapping[str, Any]) -> bool:
     return spec.get("type") == "string" or all(isinstance(v, str) for v in spec.get("enum", [0]))
-
-
-def key_path(namespace: str, parts: list[Any]) -> str:
-    """``mlplatform:clusters[0].maxNodes`` from ``["clusters", 0, "maxNodes"]``."""
-    if not parts:
-        return f"{namespace}:"
-    text = f"{namespace}:{parts[0]}"
-    for part in parts[1:]:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
