@@ -1,0 +1,187 @@
+"""Configuration is declared once per feature: schema, typed stack and docs follow, and nothing else needs an edit.
+
+Also the structure's two rules: the deployed program never imports the CLI's tools, and another Pulumi program
+can take the public components from ``components`` without knowing its file layout.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from blueprint.program import generated, settings
+from blueprint.program.config import ConfigError
+from blueprint.program.config import schema as config_schema
+from blueprint.program.config.reference import configuration_reference
+from blueprint.program.features import compute
+from blueprint.program.settings import setting
+from blueprint.program.stacks import kinds
+from tests.conftest import REPO, decoded, stack_config
+from tests.test_config import load
+
+
+def test_generated_files_are_current():
+    """schema/stack-file.schema.json and docs/configuration.md's reference: run scripts/generate_reference.py."""
+    assert generated.stale_files(REPO) == []
+
+
+def test_check_script_reports_a_stale_file(tmp_path):
+    for name in ("Pulumi.yaml", "schema/stack-file.schema.json", "docs/configuration.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text((REPO / name).read_text())
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "__main__.py").write_text("")
+    page = tmp_path / "docs/configuration.md"
+    page.write_text(page.read_text().replace("| `namingPrefix` |", "| `namingPrefx` |"))
+    assert generated.stale_files(tmp_path) == [page]
+    assert generated.write_generated(tmp_path) == [page]
+    assert generated.stale_files(tmp_path) == [] and page.read_text() == (REPO / "docs/configuration.md").read_text()
+
+
+def test_every_key_of_the_schema_is_in_the_reference():
+    reference = configuration_reference()
+
+    def keys(node: dict, prefix: str) -> list[str]:
+        found = []
+        for name, child in node.get("properties", {}).items():
+            path = f"{prefix}{name}"
+            found.append(path)
+            found += keys(child, f"{path}.")
+            found += keys(child.get("items", {}), f"{path}[].")
+            extra = child.get("additionalProperties")
+            for arm in [extra, *(extra or {}).get("oneOf", [])] if isinstance(extra, dict) else []:
+                found += keys(arm, f"{path}.<name>.")
+        return found
+
+    schema = config_schema.platform_schema()
+    missing = [key for key in keys(schema, "") if not key.startswith("tags.") and f"`{key}`" not in reference]
+    assert missing == []
+
+
+@pytest.fixture
+def cluster_priority(monkeypatch):
+    """A new key, ``clusters[].priority``, added the way a contributor would: one field on the feature's dataclass."""
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class ClusterSettings(compute.ClusterSettings):
+        """One AmlCompute cluster."""
+
+        priority: int = setting("priority", "Scheduling priority of the cluster's jobs.", default=5, minimum=1, maximum=9)
+
+    monkeypatch.setattr(kinds, "ClusterSettings", ClusterSettings)
+    settings._declared.cache_clear()
+    config_schema.platform_schema.cache_clear()
+    yield
+    settings._declared.cache_clear()
+    config_schema.platform_schema.cache_clear()
+
+
+def test_a_new_key_needs_only_its_feature(cluster_priority):
+    """Validation, the typed value with its default, the editor schema and the docs all follow from the field;
+    the committed generated files are then reported stale until regenerated."""
+    spec = config_schema.platform_schema()["properties"]["clusters"]["items"]["properties"]["priority"]
+    assert spec == {"type": "integer", "minimum": 1, "maximum": 9, "description": "Scheduling priority of the cluster's jobs. Default: 5."}
+    assert "priority" in json.dumps(config_schema.stack_file_schema("mlplatform"))
+    assert "| `clusters[].priority` | integer | no | 5 | ≥ 1; ≤ 9 | Scheduling priority of the cluster's jobs. |" in configuration_reference()
+
+    dev = decoded(stack_config("dev"))
+    assert {c.priority for c in load(dev).clusters} == {5}
+    dev["mlplatform:clusters"][0]["priority"] = 2
+    assert load(dev).clusters[0].priority == 2
+    dev["mlplatform:clusters"][0]["priority"] = 10
+    with pytest.raises(ConfigError) as error:
+        load(dev)
+    assert "mlplatform:clusters[0].priority: expected an integer from 1 to 9, found integer 10" in str(error.value)
+
+    assert sorted(path.relative_to(REPO).as_posix() for path in generated.stale_files(REPO)) == [
+        "docs/configuration.md", "schema/stack-file.schema.json"]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+PROGRAM_FILES = [REPO / "__main__.py", *sorted((REPO / "blueprint" / "program").rglob("*.py")), *sorted((REPO / "components").rglob("*.py"))]
+
+
+@pytest.mark.parametrize("path", PROGRAM_FILES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_the_program_never_imports_the_tools(path):
+    """What `pulumi up` runs imports nothing of the CLI (and the components nothing of the blueprint at all)."""
+    imported = _imports(path)
+    assert not {name for name in imported if name == "blueprint.tools" or name.startswith("blueprint.tools.")}
+    if path.is_relative_to(REPO / "components"):
+        assert not {name for name in imported if name == "blueprint" or name.startswith("blueprint.")}
+
+
+def test_running_the_program_loads_no_tool_module():
+    """The rule at run time, through every import the program makes (under the mock runtime it composes all kinds)."""
+    code = (
+        "import sys, blueprint.program.stacks.environment, blueprint.program.stacks.shared, "
+        "blueprint.program.stacks.bootstrap, blueprint.program.config.pulumi_source, blueprint.program.generated\n"
+        "print(sorted(m for m in sys.modules if m.startswith('blueprint.tools')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_public_components_import_from_the_package():
+    import components
+    from components import GpuCluster, MlWorkspace
+    from components.gpu_cluster import GpuCluster as defined
+
+    assert GpuCluster is defined and MlWorkspace.__name__ == "MlWorkspace"
+    assert all(getattr(components, name) is not None for name in components.__all__)
+    with pytest.raises(AttributeError):
+        components.NoSuchComponent  # noqa: B018 - the attribute access is the test
+
+
+def test_catalog_modules_do_not_load_the_components():
+    """The policy pack and the config read catalogs (regions, roles) without paying for the Azure SDK imports."""
+    code = "import sys, components.regions, components.roles; print('components.ml_workspace' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_adding_a_key_end_to_end_touches_only_its_feature_module(tmp_path):
+    """In a copy of the project, add a key to features/compute.py and nothing else: the check names the two stale
+    generated files, the generator rewrites exactly those, and the preview validates the new key."""
+    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    for name in tracked:
+        if (REPO / name).is_file() and not name.startswith(("tests/", ".github/", "ml_templates/src/")):
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_bytes((REPO / name).read_bytes())
+    before = {name: (tmp_path / name).read_bytes() for name in tracked if (tmp_path / name).is_file()}
+    feature = tmp_path / "blueprint/program/features/compute.py"
+    anchor = '    idle_seconds_before_scale_down: int = setting('
+    feature.write_text(feature.read_text().replace(anchor, '    priority: int = setting("priority", "Scheduling priority.", default=5, minimum=1, maximum=9)\n' + anchor, 1))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    check = run("scripts/generate_reference.py", "--check")
+    assert check.returncode == 1 and sorted(check.stderr.split()[0::5]) == ["docs/configuration.md:", "schema/stack-file.schema.json:"]
+    assert run("scripts/generate_reference.py").returncode == 0
+    changed = sorted(name for name, data in before.items() if (tmp_path / name).read_bytes() != data)
+    assert changed == ["blueprint/program/features/compute.py", "docs/configuration.md", "schema/stack-file.schema.json"]
+    assert "`clusters[].priority`" in (tmp_path / "docs/configuration.md").read_text()
+    assert run("scripts/generate_reference.py", "--check").returncode == 0
+
+    stack = tmp_path / "stacks/Pulumi.dev.yaml"
+    stack.write_text(stack.read_text().replace("maxNodes: 2", "maxNodes: 2\n      priority: 10", 1))
+    preview = run("-m", "blueprint", "preview", "dev", "--no-policies")
+    assert preview.returncode == 2, preview.stderr
+    assert "mlplatform:clusters[0].priority: expected an integer from 1 to 9, found integer 10" in preview.stderr
