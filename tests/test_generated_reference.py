@@ -185,3 +185,32 @@ def test_adding_a_key_end_to_end_touches_only_its_feature_module(tmp_path):
     preview = run("-m", "blueprint", "preview", "dev", "--no-policies")
     assert preview.returncode == 2, preview.stderr
     assert "mlplatform:clusters[0].priority: expected an integer from 1 to 9, found integer 10" in preview.stderr
+
+
+def test_environment_defaults_table_matches_the_program():
+    """docs/configuration.md's table of defaults derived from the environment says what the typed stacks decide."""
+    from blueprint.program.features.network import default_network_mode
+    from components.options import Environment
+
+    page = (REPO / "docs/configuration.md").read_text()
+    section = page.split("## Defaults derived from the environment", 1)[1].split("\n## ", 1)[0]
+    rows = {cells[0]: cells[1:] for line in section.splitlines() if line.startswith("| ")
+            for cells in [[cell.strip() for cell in line.strip("|").split("|")]]}
+    assert rows["Setting"][:3] == ["dev, test", "staging", "prod"]
+    columns = [(Environment.DEV, Environment.TEST), (Environment.STAGING,), (Environment.PROD,)]
+
+    def first_word(cell: str) -> str:
+        return cell.split()[0].strip("`")
+
+    for label, decide in (
+        ("Log retention (days)", kinds.default_log_retention_days),
+        ("Key Vault soft delete (days)", kinds.key_vault_soft_delete_days),
+        ("Blob and container soft delete (days)", kinds.blob_soft_delete_days),
+        ("Network tier when not set", lambda environment: default_network_mode(environment).value),
+    ):
+        for cell, environments in zip(rows[label], columns):
+            assert {str(decide(environment)) for environment in environments} == {first_word(cell)}, label
+    protection = rows["Deletion protection (Pulumi `protect` + CanNotDelete lock on the resource group)"]
+    for cell, environments in zip(protection, columns):
+        assert {environment.holds_production_data for environment in environments} == {cell.startswith("always on")}
+    assert first_word(rows["Log retention (days)"][3]) == str(kinds.default_log_retention_days(Environment.BOOTSTRAP))

@@ -58,7 +58,18 @@ TAGS_SCHEMA: Mapping[str, Any] = MappingProxyType({
 
 
 def default_log_retention_days(environment: Environment) -> int:
+    """Log Analytics retention unless the stack says otherwise."""
     return 90 if environment in LONG_RETENTION else 30
+
+
+def key_vault_soft_delete_days(environment: Environment) -> int:
+    """90 days (the maximum) where data matters; 7 elsewhere so a torn-down dev vault frees its name sooner."""
+    return 90 if environment in LONG_RETENTION else 7
+
+
+def blob_soft_delete_days(environment: Environment) -> int:
+    """Blob and container soft delete of the workspace's storage."""
+    return 30 if environment in LONG_RETENTION else 7
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,8 +133,7 @@ class StackBase:
 
     @property
     def key_vault_soft_delete_days(self) -> int:
-        """90 days (the maximum) where data matters; 7 elsewhere so a torn-down dev vault frees its name sooner."""
-        return 90 if self.environment in LONG_RETENTION else 7
+        return key_vault_soft_delete_days(self.environment)
 
     @property
     def zone_redundant(self) -> bool:
@@ -157,7 +167,7 @@ class EnvironmentStack(StackBase):
 
     @property
     def blob_soft_delete_days(self) -> int:
-        return 30 if self.environment in LONG_RETENTION else 7
+        return blob_soft_delete_days(self.environment)
 
 
 @dataclass(frozen=True, kw_only=True)
