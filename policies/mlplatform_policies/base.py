@@ -21,6 +21,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from .pack_config import WAIVERS_PROPERTY, today, waivers_of  # relative: a copy of base.py in another pack finds its own
 
@@ -191,13 +192,33 @@ def _register(doc: PolicyDoc) -> None:
 
 
 def get(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
-    """``get(props, "properties.properties.scaleSettings.minNodeCount")``."""
+    """``get(props, "properties.properties.scaleSettings.minNodeCount")``. Raises ``UnknownValueError`` for a value
+    the engine does not know yet, so a check that cannot decide does not run (the engine says so during preview)."""
     value: Any = props
     for part in path.split("."):
         if not isinstance(value, Mapping) or part not in value:
             return default
         value = value[part]
     return value
+
+
+class Unknown:
+    """A value the engine cannot know during preview (an output of a resource not created yet)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
+def read(props: Mapping[str, Any], path: str, default: Any = None, *, unknown: Any = UNKNOWN) -> Any:
+    """``get`` for checks that decide on what they know: ``unknown`` (``UNKNOWN`` unless the caller counts such a
+    value as something else) instead of raising when the engine's proxy holds a value unknown during preview."""
+    try:
+        return get(props, path, default)
+    except UnknownValueError:
+        return unknown
 
 
 def shown(value: Any) -> str:
@@ -216,3 +237,8 @@ def shown(value: Any) -> str:
 
 def is_value(value: Any, expected: str) -> bool:
     return isinstance(value, str) and value.lower() == expected.lower()
+
+
+def is_number(value: Any) -> bool:
+    """A JSON number: ``bool`` is an ``int`` to Python, never to Azure."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

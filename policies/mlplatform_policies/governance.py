@@ -29,19 +29,19 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 from components import vm_sizes
 from components.naming import KIND_OF_TYPE, RULES, validate_name
 from components.tags import REQUIRED_TAGS
 from mlplatform_policies.base import (
+    UNKNOWN,
     WAIVER_SCHEMA,
     Controls,
     PolicyDoc,
     _framework,
     _register,
-    get,
     is_value,
+    read,
     stack_policy,
     waiver_for,
 )
@@ -199,29 +199,13 @@ def _with_config(policy: StackValidationPolicy, extra: Mapping[str, Any]) -> Sta
     return policy
 
 
-class _Unknown:
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = _Unknown()
-
-
-def _read(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
-    """``get`` that returns ``UNKNOWN`` instead of raising when the engine's proxy holds an unknown value."""
-    try:
-        return get(props, path, default)
-    except UnknownValueError:
-        return UNKNOWN
-
-
 def _short(resource_type: str) -> str:
     return resource_type.rsplit(":", 1)[-1]
 
 
 def _physical_name(resource: Any) -> str:
     for key in ("name", "displayName"):
-        value = _read(resource.props, key)
+        value = read(resource.props, key)
         if isinstance(value, str) and value:
             return value
     return resource.name
@@ -310,7 +294,7 @@ def name_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[s
     key = NAME_INPUT.get(resource_type)
     if key is None:
         return None
-    name = _read(props, key)
+    name = read(props, key)
     if not isinstance(name, str):
         return None  # auto-named by Pulumi, or not known before creation
     kind = KIND_OF_TYPE[resource_type]
@@ -395,10 +379,10 @@ no_preview_api = _resource_policy(
 
 
 def _notifies(notification: Any) -> bool:
-    if not isinstance(notification, Mapping) or _read(notification, "enabled") is not True:
+    if not isinstance(notification, Mapping) or read(notification, "enabled") is not True:
         return False
     for key in ("contactEmails", "contactGroups", "contactRoles"):
-        value = _read(notification, key)
+        value = read(notification, key)
         if value is UNKNOWN:
             return True  # action group IDs are unknown until created: the recipient is there
         if isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0:
@@ -420,7 +404,7 @@ def _budget_problems(args: StackValidationArgs) -> Iterable[tuple[str | None, st
         )
         return
     for budget in budgets:
-        notifications = _read(budget.props, "notifications")
+        notifications = read(budget.props, "notifications")
         if notifications is UNKNOWN:
             continue
         values = list(notifications.values()) if isinstance(notifications, Mapping) else []
@@ -462,12 +446,12 @@ budget_with_notifications = stack_policy(
 def _protected_environment(resources: Sequence[Any]) -> str | None:
     """The stack's environment when it is one whose data is protected, read from the outputs' `environment` tag."""
     for resource in resources:
-        tags = _read(resource.props, "tags")
+        tags = read(resource.props, "tags")
         if not isinstance(tags, Mapping):
             continue
         for key in tags:
             if str(key).lower() == "environment":
-                value = _read(tags, key)
+                value = read(tags, key)
                 if isinstance(value, str) and value.lower() in PROTECTED_ENVIRONMENTS:
                     return value.lower()
     return None
@@ -492,7 +476,7 @@ def _resource_group(resource: Any) -> tuple[set[str], str | None]:
     """The URNs of the resource groups ``resource`` is linked to, and its resourceGroupName output if known."""
     linked = resource.property_dependencies.get("resourceGroupName", [])
     urns = {d.urn for d in linked if d.resource_type == RESOURCE_GROUP}
-    name = _read(resource.props, "resourceGroupName")
+    name = read(resource.props, "resourceGroupName")
     return urns, name.lower() if isinstance(name, str) else None
 
 
@@ -503,7 +487,7 @@ def _unlocked(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
         return
     locks = [
         _resource_group(r) for r in resources
-        if r.resource_type == RESOURCE_GROUP_LOCK and is_value(_read(r.props, "level"), "CanNotDelete")
+        if r.resource_type == RESOURCE_GROUP_LOCK and is_value(read(r.props, "level"), "CanNotDelete")
     ]
     for resource in resources:
         kind = DATA_BEARING_TYPES.get(resource.resource_type)
@@ -512,7 +496,7 @@ def _unlocked(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
         urns, name = _resource_group(resource)
         if any((urns & lock_urns) or (name is not None and name == lock_name) for lock_urns, lock_name in locks):
             continue
-        group = _read(resource.props, "resourceGroupName")
+        group = read(resource.props, "resourceGroupName")
         shown = group if isinstance(group, str) else "(unknown)"
         yield resource.urn, (
             f"{kind} {_physical_name(resource)} holds data but its resource group {shown} has no CanNotDelete lock; "
@@ -572,13 +556,13 @@ data_resource_group_locked = stack_policy(
 
 def _cluster(resource_props: Mapping[str, Any]) -> tuple[str, float, bool] | None:
     """(vmSize, maxNodeCount, low priority) of an AmlCompute cluster, None for other compute or unknown values."""
-    if not is_value(_read(resource_props, "properties.computeType"), "AmlCompute"):
+    if not is_value(read(resource_props, "properties.computeType"), "AmlCompute"):
         return None
-    size = _read(resource_props, "properties.properties.vmSize")
-    max_nodes = _read(resource_props, "properties.properties.scaleSettings.maxNodeCount")
+    size = read(resource_props, "properties.properties.vmSize")
+    max_nodes = read(resource_props, "properties.properties.scaleSettings.maxNodeCount")
     if not isinstance(size, str) or isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, float)):
         return None
-    low_priority = is_value(_read(resource_props, "properties.properties.vmPriority"), "LowPriority")
+    low_priority = is_value(read(resource_props, "properties.properties.vmPriority"), "LowPriority")
     return size, float(max_nodes), low_priority
 
 
@@ -655,7 +639,7 @@ gpu_quota = _with_config(
 
 
 def vm_size_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
-    size = _read(props, "properties.properties.vmSize")
+    size = read(props, "properties.properties.vmSize")
     if not isinstance(size, str):
         return None
     configured = config.get("allowedVmSizes")

@@ -14,10 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
-from pulumi_policy.proxy import UnknownValueError
 
-from mlplatform_policies.base import shown as _shown
-from mlplatform_policies.base import Controls, is_value, resource_policy, stack_policy
+from mlplatform_policies.base import UNKNOWN, Controls, is_number, is_value, read, resource_policy, shown, stack_policy
 
 APP_INSIGHTS = "azure-native:applicationinsights:Component"
 LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
@@ -32,26 +30,12 @@ MIN_RETENTION_DAYS = 30
 #: Diagnostic setting category groups that carry a resource's audit trail.
 AUDIT_CATEGORY_GROUPS = ("allLogs", "audit")
 
-_UNKNOWN = "(unknown)"
 _WORKSPACE_COMPONENT = "MlWorkspace (components/ml_workspace.py)"
 _MONITORING_COMPONENT = "PlatformMonitoring (components/monitoring.py)"
 
 
-def _safe_get(container: Any, path: str) -> Any:
-    """The value at a dotted ``path``, None when absent, ``"(unknown)"`` when unknown during preview."""
-    value = container
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        try:
-            value = value.get(part)
-        except UnknownValueError:
-            return _UNKNOWN
-    return value
-
-
 def _as_list(value: Any) -> list[Any]:
-    if value is None or value == _UNKNOWN or isinstance(value, (str, bytes)):
+    if value is None or value is UNKNOWN or isinstance(value, (str, bytes)):
         return []
     return list(value) if isinstance(value, Sequence) else []
 
@@ -64,7 +48,7 @@ def _is_set(value: Any) -> bool:
 
 
 def _appi_workspace_based(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "workspaceResourceId")
+    value = read(props, "workspaceResourceId")
     if _is_set(value):
         return None
     return (
@@ -74,31 +58,31 @@ def _appi_workspace_based(props: Mapping[str, Any]) -> str | None:
 
 
 def _appi_local_auth_off(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "disableLocalAuth")
+    value = read(props, "disableLocalAuth")
     if value is True:
         return None
     return (
         "Application Insights component accepts telemetry authenticated by its instrumentation key alone: "
-        f"disableLocalAuth is {_shown(value)}; expected true (Microsoft Entra ID only)."
+        f"disableLocalAuth is {shown(value)}; expected true (Microsoft Entra ID only)."
     )
 
 
 def _log_local_auth_off(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "features.disableLocalAuth")
+    value = read(props, "features.disableLocalAuth")
     if value is True:
         return None
     return (
         "Log Analytics workspace accepts data and queries authenticated by workspace keys: "
-        f"features.disableLocalAuth is {_shown(value)}; expected true (Microsoft Entra ID only)."
+        f"features.disableLocalAuth is {shown(value)}; expected true (Microsoft Entra ID only)."
     )
 
 
 def _log_retention(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "retentionInDays")
-    if value == _UNKNOWN or (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= MIN_RETENTION_DAYS):
+    value = read(props, "retentionInDays")
+    if value is UNKNOWN or (is_number(value) and value >= MIN_RETENTION_DAYS):
         return None
     return (
-        f"Log Analytics workspace keeps logs too briefly for an investigation: retentionInDays is {_shown(value)}; "
+        f"Log Analytics workspace keeps logs too briefly for an investigation: retentionInDays is {shown(value)}; "
         f"expected at least {MIN_RETENTION_DAYS}."
     )
 
@@ -115,12 +99,12 @@ def _linked(resource: Any, key: str) -> list[Any]:
 def _setting_problems(setting: Any) -> list[str]:
     """Why a diagnostic setting does not send resource logs to Log Analytics (empty when it does)."""
     problems = []
-    if not _is_set(_safe_get(setting.props, "workspaceId")):
+    if not _is_set(read(setting.props, "workspaceId")):
         problems.append("no workspaceId")
-    logs = _as_list(_safe_get(setting.props, "logs"))
+    logs = _as_list(read(setting.props, "logs"))
     if not any(
-        _safe_get(entry, "enabled") is True
-        and any(is_value(_safe_get(entry, "categoryGroup"), group) for group in AUDIT_CATEGORY_GROUPS)
+        read(entry, "enabled") is True
+        and any(is_value(read(entry, "categoryGroup"), group) for group in AUDIT_CATEGORY_GROUPS)
         for entry in logs
         if isinstance(entry, Mapping)
     ):
@@ -156,11 +140,11 @@ def _routes(alert: Any, groups: Sequence[Any]) -> tuple[list[str], list[str]]:
     """(action group IDs the alert notifies, names of disabled action groups of the stack it notifies)."""
     ids = [
         action_id
-        for action in _as_list(_safe_get(alert.props, "actions"))
-        if _is_set(action_id := _safe_get(action, "actionGroupId"))
+        for action in _as_list(read(alert.props, "actions"))
+        if _is_set(action_id := read(action, "actionGroupId"))
     ]
     linked = {r.urn for r in _linked(alert, "actions")}
-    disabled = [g.name for g in groups if g.urn in linked and _safe_get(g.props, "enabled") is False]
+    disabled = [g.name for g in groups if g.urn in linked and read(g.props, "enabled") is False]
     return ids, disabled
 
 
@@ -189,22 +173,22 @@ def _alerts_routed(args: StackValidationArgs) -> Iterable[tuple[str | None, str]
 
 
 def _criteria(alert: Any) -> list[Mapping[str, Any]]:
-    return [c for c in _as_list(_safe_get(alert.props, "criteria.allOf")) if isinstance(c, Mapping)]
+    return [c for c in _as_list(read(alert.props, "criteria.allOf")) if isinstance(c, Mapping)]
 
 
 def _is_latency(criterion: Mapping[str, Any]) -> bool:
-    metric = _safe_get(criterion, "metricName")
+    metric = read(criterion, "metricName")
     return isinstance(metric, str) and metric.lower().startswith("requestlatency")
 
 
 def _is_server_errors(criterion: Mapping[str, Any]) -> bool:
-    if not is_value(_safe_get(criterion, "metricName"), "RequestsPerMinute"):
+    if not is_value(read(criterion, "metricName"), "RequestsPerMinute"):
         return False
-    for dimension in _as_list(_safe_get(criterion, "dimensions")):
-        values = [str(v).lower() for v in _as_list(_safe_get(dimension, "values"))]
-        if is_value(_safe_get(dimension, "name"), "statusCodeClass") and "5xx" in values:
+    for dimension in _as_list(read(criterion, "dimensions")):
+        values = [str(v).lower() for v in _as_list(read(dimension, "values"))]
+        if is_value(read(dimension, "name"), "statusCodeClass") and "5xx" in values:
             return True
-        if is_value(_safe_get(dimension, "name"), "statusCode") and values and all(v.startswith("5") for v in values):
+        if is_value(read(dimension, "name"), "statusCode") and values and all(v.startswith("5") for v in values):
             return True
     return False
 
@@ -212,7 +196,7 @@ def _is_server_errors(criterion: Mapping[str, Any]) -> bool:
 def _endpoint_alerts(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
     alerts = [
         r for r in args.resources
-        if r.resource_type == METRIC_ALERT and _safe_get(r.props, "enabled") is not False
+        if r.resource_type == METRIC_ALERT and read(r.props, "enabled") is not False
     ]
     for endpoint in (r for r in args.resources if r.resource_type == ONLINE_ENDPOINT):
         criteria = [c for a in alerts if any(d.urn == endpoint.urn for d in _linked(a, "scopes")) for c in _criteria(a)]
