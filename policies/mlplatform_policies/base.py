@@ -3,6 +3,10 @@
 Each policy is a real CrossGuard policy (``ResourceValidationPolicy`` or ``StackValidationPolicy``) carrying its
 severity, framework mapping, remediation and link, plus a waiver mechanism: the pack config can exempt named
 resources from a policy, with a reason that every report shows, until the waiver expires (``pack_config``).
+
+The policy modules share what this module owns, so that one rule reads and reports the same way everywhere:
+``property_policy`` for the common "property must be X" rule, ``read`` and ``UNKNOWN`` for values the engine does
+not know during preview, and ``shown`` for how a message quotes a value.
 """
 
 from __future__ import annotations
@@ -186,6 +190,73 @@ def _register(doc: PolicyDoc) -> None:
     if doc.name in CATALOG:
         raise ValueError(f"duplicate policy name {doc.name}")
     CATALOG[doc.name] = doc
+
+
+# --- "Property must be X": the most common rule, one declaration per resource type and property ---
+
+
+def property_check(
+    path: str,
+    expected: Any,
+    message: str,
+    *,
+    label: str | None = None,
+    unset: str = "not set",
+    unset_complies: bool = False,
+    only_if: Callable[[Mapping[str, Any]], bool] | None = None,
+    unknown_violates: bool = False,
+) -> ResourceCheck:
+    """A check that the property at ``path`` is ``expected``, or one of a tuple of allowed values: strings compare
+    case-insensitively (as Azure compares enums), booleans by identity, numbers by value.
+
+    ``message`` is the violation with ``{found}``, "<label> is <value>" (``label`` defaults to ``path``; a missing
+    value reads as ``unset``, which can say what Azure does then), and ``{expected}``, the allowed values as a message
+    quotes them. ``unset_complies``: a missing value passes, Azure's default being the secure one. ``only_if(props)``
+    narrows the rule to some resources of its type. A value unknown during preview stops the check (the engine says
+    the policy cannot run then) unless ``unknown_violates``, for a check a stack policy also reads outputs with.
+    """
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    wanted = " or ".join(shown(value) for value in allowed)
+
+    def check(props: Mapping[str, Any]) -> str | None:
+        if only_if is not None and not only_if(props):
+            return None
+        value = read(props, path) if unknown_violates else get(props, path)
+        if (value is None and unset_complies) or any(_equals(value, option) for option in allowed):
+            return None
+        found = f"{label or path} is {unset if value is None else shown(value)}"
+        return message.format(found=found, expected=wanted)
+
+    return check
+
+
+def property_policy(
+    *,
+    path: str,
+    expected: Any,
+    message: str,
+    label: str | None = None,
+    unset: str = "not set",
+    unset_complies: bool = False,
+    only_if: Callable[[Mapping[str, Any]], bool] | None = None,
+    unknown_violates: bool = False,
+    **declaration: Any,
+) -> ResourceValidationPolicy:
+    """A resource policy that a property is ``expected`` (:func:`property_check`); ``declaration`` is the rest of
+    :func:`resource_policy`'s arguments: the name, the documentation, the resource types."""
+    check = property_check(
+        path, expected, message, label=label, unset=unset, unset_complies=unset_complies, only_if=only_if,
+        unknown_violates=unknown_violates,
+    )
+    return resource_policy(check=check, **declaration)
+
+
+def _equals(value: Any, expected: Any) -> bool:
+    if isinstance(expected, str):
+        return is_value(value, expected)
+    if isinstance(expected, bool):
+        return value is expected
+    return is_number(value) and value == expected
 
 
 # --- Reading props: CrossGuard hands inputs in the SDK's camelCase shape; enums compare case-insensitively. ---

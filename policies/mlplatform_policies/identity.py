@@ -44,7 +44,17 @@ from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
 from components.roles import DELEGATING_ROLE_GUIDS, GRANTABLE_PRINCIPAL_TYPES, PRIVILEGED_ROLE_GUIDS
-from mlplatform_policies.base import UNKNOWN, Controls, Unknown, is_value, read, resource_policy, shown, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    Unknown,
+    is_value,
+    property_check,
+    read,
+    resource_policy,
+    shown,
+    stack_policy,
+)
 
 CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"
@@ -96,15 +106,12 @@ def _strings(value: Any) -> list[str] | Unknown:
 # --- Conditional Access: one function per requirement, shared by the resource policies and the stack policy. ---
 
 
-def state_problem(props: Mapping[str, Any]) -> str | None:
-    state = read(props, "state")
-    if is_value(state, "enabled"):
-        return None
-    shown = "not set" if state is None else repr(state)
-    return (
-        f"Conditional Access policy state is {shown}; expected 'enabled' "
-        "(a report-only or disabled policy does not enforce MFA)"
-    )
+state_problem = property_check(
+    "state",
+    "enabled",
+    "Conditional Access policy {found}; expected {expected} (a report-only or disabled policy does not enforce MFA)",
+    unknown_violates=True,  # the stack policy reads outputs, which may be unknown during preview
+)
 
 
 def target_problem(props: Mapping[str, Any]) -> str | None:

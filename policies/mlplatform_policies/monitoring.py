@@ -15,7 +15,17 @@ from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
 
-from mlplatform_policies.base import UNKNOWN, Controls, is_number, is_value, read, resource_policy, shown, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    is_number,
+    is_value,
+    property_policy,
+    read,
+    resource_policy,
+    shown,
+    stack_policy,
+)
 
 APP_INSIGHTS = "azure-native:applicationinsights:Component"
 LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
@@ -54,26 +64,6 @@ def _appi_workspace_based(props: Mapping[str, Any]) -> str | None:
     return (
         "Application Insights component is classic (not workspace-based): workspaceResourceId is not set; expected the "
         "ID of a Log Analytics workspace, so telemetry gets that workspace's access control, retention and private link."
-    )
-
-
-def _appi_local_auth_off(props: Mapping[str, Any]) -> str | None:
-    value = read(props, "disableLocalAuth")
-    if value is True:
-        return None
-    return (
-        "Application Insights component accepts telemetry authenticated by its instrumentation key alone: "
-        f"disableLocalAuth is {shown(value)}; expected true (Microsoft Entra ID only)."
-    )
-
-
-def _log_local_auth_off(props: Mapping[str, Any]) -> str | None:
-    value = read(props, "features.disableLocalAuth")
-    if value is True:
-        return None
-    return (
-        "Log Analytics workspace accepts data and queries authenticated by workspace keys: "
-        f"features.disableLocalAuth is {shown(value)}; expected true (Microsoft Entra ID only)."
     )
 
 
@@ -231,7 +221,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/azure-monitor/app/convert-classic-resource",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-applicationinsights-component-disable-local-auth",
         description="Application Insights components accept Microsoft Entra ID-authenticated telemetry only.",
         rationale=(
@@ -241,7 +231,13 @@ POLICIES: list = [
         checks="The component sets disableLocalAuth to true.",
         severity=Severity.HIGH,
         resource_types=[APP_INSIGHTS],
-        check=_appi_local_auth_off,
+        path="disableLocalAuth",
+        expected=True,
+        unknown_violates=True,
+        message=(
+            "Application Insights component accepts telemetry authenticated by its instrumentation key alone: "
+            "{found}; expected {expected} (Microsoft Entra ID only)."
+        ),
         controls=Controls(
             azure_policy=("199d5677-e4d9-4264-9465-efe1839c06bd",),
             mcsb=("IM-1",),
@@ -253,7 +249,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-operationalinsights-workspace-disable-local-auth",
         description="Log Analytics workspaces accept Microsoft Entra ID authentication only (no workspace keys).",
         rationale=(
@@ -263,7 +259,13 @@ POLICIES: list = [
         checks="The workspace sets features.disableLocalAuth to true.",
         severity=Severity.HIGH,
         resource_types=[LOG_ANALYTICS],
-        check=_log_local_auth_off,
+        path="features.disableLocalAuth",
+        expected=True,
+        unknown_violates=True,
+        message=(
+            "Log Analytics workspace accepts data and queries authenticated by workspace keys: "
+            "{found}; expected {expected} (Microsoft Entra ID only)."
+        ),
         controls=Controls(azure_policy=("e15effd4-2278-4c65-a0da-4d6f6d1890e2",), mcsb=("IM-1",)),
         remediation=(
             "Set features=operationalinsights.WorkspaceFeaturesArgs(disable_local_auth=True, ...) on the "
