@@ -31,6 +31,8 @@ from .pack_config import WAIVERS_PROPERTY, today, waivers_of  # relative: a copy
 
 #: A resource check returns the violation message, or None when the resource complies.
 ResourceCheck = Callable[[Mapping[str, Any]], "str | None"]
+#: The same for a check that also reads the resource's type or the policy's settings (``args.get_config()``).
+ResourceArgsCheck = Callable[[ResourceValidationArgs], "str | None"]
 #: A stack check yields (urn or None for the stack, message) per violation.
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple["str | None", str]]]
 
@@ -105,19 +107,34 @@ def resource_policy(
     checks: str,
     severity: Severity,
     resource_types: Sequence[str],
-    check: ResourceCheck,
     controls: Controls,
     remediation: str,
     url: str,
+    check: ResourceCheck | None = None,
+    check_resource: ResourceArgsCheck | None = None,
+    applies_to: Callable[[str], bool] | None = None,
+    config: Mapping[str, Any] | None = None,
     relaxed_in: Sequence[str] = (),
 ) -> ResourceValidationPolicy:
-    """A per-resource policy: ``check(props)`` on every resource of ``resource_types`` (CrossGuard sees inputs)."""
+    """A per-resource policy: ``check(props)`` on every resource of ``resource_types`` (CrossGuard sees inputs).
+
+    A check that needs the resource's type or the policy's own settings is a ``check_resource(args)`` instead.
+    ``applies_to(resource_type)`` replaces the list when a pattern says which types (``resource_types`` then only
+    names them in the catalog); ``config`` declares the policy's settings beside ``waivers`` (JSON schemas by name).
+    """
     types = tuple(resource_types)
+    accepts = applies_to or (lambda resource_type: resource_type in types)
+    if check is not None and check_resource is None:
+        run: ResourceArgsCheck = lambda args: check(args.props)  # noqa: E731
+    elif check_resource is not None and check is None:
+        run = check_resource
+    else:
+        raise ValueError(f"policy {name}: give either check or check_resource")
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in types:
+        if not accepts(args.resource_type):
             return
-        message = check(args.props)
+        message = run(args)
         if message is None:
             return
         reason, message = waiver_for(args.get_config(), args.urn, args.name, message)
@@ -126,18 +143,8 @@ def resource_policy(
             return
         report_violation(message, args.urn)
 
-    _register(PolicyDoc(name, "resource", description, rationale, checks, severity, controls, remediation, url, types, tuple(relaxed_in)))
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        config_schema=WAIVER_SCHEMA,
-        severity=severity,
-        framework=_framework(controls),
-        tags=controls.tags(),
-        remediation_steps=remediation,
-        url=url,
-    )
+    doc = PolicyDoc(name, "resource", description, rationale, checks, severity, controls, remediation, url, types, tuple(relaxed_in))
+    return ResourceValidationPolicy(validate=validate, **_declared(doc, config))
 
 
 def stack_policy(
@@ -151,9 +158,11 @@ def stack_policy(
     controls: Controls,
     remediation: str,
     url: str,
+    config: Mapping[str, Any] | None = None,
     relaxed_in: Sequence[str] = (),
 ) -> StackValidationPolicy:
-    """A whole-stack policy: ``check(args)`` sees every resource's outputs and how they depend on each other."""
+    """A whole-stack policy: ``check(args)`` sees every resource's outputs and how they depend on each other;
+    ``config`` declares its settings beside ``waivers``, which it reads with ``args.get_config()``."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = args.get_config()
@@ -163,18 +172,24 @@ def stack_policy(
             if reason is None:
                 report_violation(message, urn)
 
-    _register(PolicyDoc(name, "stack", description, rationale, checks, severity, controls, remediation, url, (), tuple(relaxed_in)))
-    return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        config_schema=WAIVER_SCHEMA,
-        severity=severity,
-        framework=_framework(controls),
-        tags=controls.tags(),
-        remediation_steps=remediation,
-        url=url,
-    )
+    doc = PolicyDoc(name, "stack", description, rationale, checks, severity, controls, remediation, url, (), tuple(relaxed_in))
+    return StackValidationPolicy(validate=validate, **_declared(doc, config))
+
+
+def _declared(doc: PolicyDoc, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Register ``doc`` in the catalog; what either kind of CrossGuard policy is built with besides its check."""
+    _register(doc)
+    schema = PolicyConfigSchema(properties={**WAIVER_SCHEMA.properties, **config}) if config else WAIVER_SCHEMA
+    return {
+        "name": doc.name,
+        "description": doc.description,
+        "config_schema": schema,
+        "severity": doc.severity,
+        "framework": _framework(doc.controls),
+        "tags": doc.controls.tags(),
+        "remediation_steps": doc.remediation,
+        "url": doc.url,
+    }
 
 
 def _framework(controls: Controls) -> PolicyComplianceFramework:

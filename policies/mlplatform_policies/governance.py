@@ -1,9 +1,8 @@
 """Governance: required tags, Azure's naming rules, stable API versions, a budget that notifies, deletion protection
 of data-bearing resources, and GPU clusters within quota and the approved VM sizes.
 
-Some of these policies need more than ``base.resource_policy`` offers (the resource type inside the check, type
-filters wider than a list, settings in the policy config), so this module builds them with ``pulumi_policy``
-directly through :func:`_resource_policy`, keeping the same waivers and registering the same catalog entry.
+Some of these policies read the resource type or settings of the policy config in their check
+(``check_resource``), or apply to every type of a pattern (``applies_to``).
 
 Policy config properties defined here (beside ``waivers``):
 
@@ -17,34 +16,15 @@ Policy config properties defined here (beside ``waivers``):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from pulumi_policy import (
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
 from components import vm_sizes
 from components.naming import KIND_OF_TYPE, RULES, validate_name
 from components.tags import REQUIRED_TAGS
-from mlplatform_policies.base import (
-    UNKNOWN,
-    WAIVER_SCHEMA,
-    Controls,
-    PolicyDoc,
-    _framework,
-    _register,
-    is_value,
-    read,
-    stack_policy,
-    waiver_for,
-)
+from mlplatform_policies.base import UNKNOWN, Controls, is_number, is_value, read, resource_policy, stack_policy
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 BUDGET = "azure-native:consumption:Budget"
@@ -132,73 +112,6 @@ _PREVIEW_MODULE = re.compile(r"v\d{8}\w*preview", re.IGNORECASE)
 _TAG_LIST = ", ".join(REQUIRED_TAGS)
 
 
-# --- Building blocks ---
-
-ResourceCheck = Callable[[str, Mapping[str, Any], Mapping[str, Any]], "str | None"]
-"""``check(resource_type, props, config)``: the violation message, or None when the resource complies."""
-
-
-def _schema(extra: Mapping[str, Any] | None = None) -> PolicyConfigSchema:
-    return PolicyConfigSchema(properties={**WAIVER_SCHEMA.properties, **dict(extra or {})})
-
-
-def _resource_policy(
-    *,
-    name: str,
-    description: str,
-    rationale: str,
-    checks: str,
-    severity: Severity,
-    applies: Callable[[str], bool],
-    resource_types: Sequence[str],
-    check: ResourceCheck,
-    controls: Controls,
-    remediation: str,
-    url: str,
-    config: Mapping[str, Any] | None = None,
-    relaxed_in: Sequence[str] = (),
-) -> ResourceValidationPolicy:
-    """Like ``base.resource_policy``, with the type and the policy config passed to the check.
-
-    ``applies`` selects the resources; ``resource_types`` is what the catalog shows (a type pattern is fine).
-    """
-
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if not applies(args.resource_type):
-            return
-        settings = args.get_config() or {}
-        message = check(args.resource_type, args.props, settings)
-        if message is None:
-            return
-        reason, message = waiver_for(settings, args.urn, args.name, message)
-        if reason is not None:
-            args.not_applicable(f"waived: {reason}")
-            return
-        report_violation(message, args.urn)
-
-    _register(
-        PolicyDoc(name, "resource", description, rationale, checks, severity, controls, remediation, url,
-                  tuple(resource_types), tuple(relaxed_in))
-    )
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        config_schema=_schema(config),
-        severity=severity,
-        framework=_framework(controls),
-        tags=controls.tags(),
-        remediation_steps=remediation,
-        url=url,
-    )
-
-
-def _with_config(policy: StackValidationPolicy, extra: Mapping[str, Any]) -> StackValidationPolicy:
-    """Extend a stack policy's config schema (waivers stay) with its own settings."""
-    policy.config_schema = _schema(extra)
-    return policy
-
-
 def _short(resource_type: str) -> str:
     return resource_type.rsplit(":", 1)[-1]
 
@@ -214,7 +127,9 @@ def _physical_name(resource: Any) -> str:
 # --- Tags ---
 
 
-def tags_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
+def tags_problem(props: Mapping[str, Any]) -> str | None:
+    if "tags" not in props:
+        return None  # a type without tags, or a taggable one without any: the taggable-has-tags policy reports it
     tags = props["tags"]
     if not isinstance(tags, Mapping):
         return f"tags is not a map of tag names to values; expected the required tags {_TAG_LIST}"
@@ -231,10 +146,10 @@ def tags_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[s
     return f"{'; '.join(parts)}; expected every one of {_TAG_LIST} with a non-empty value"
 
 
-def untagged_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
-    if props.get("tags") is not None:
+def untagged_problem(args: ResourceValidationArgs) -> str | None:
+    if args.props.get("tags") is not None:
         return None
-    return f"{_short(resource_type)} carries no tags; expected the required tags {_TAG_LIST}"
+    return f"{_short(args.resource_type)} carries no tags; expected the required tags {_TAG_LIST}"
 
 
 _TAGS_REMEDIATION = (
@@ -249,7 +164,7 @@ _TAG_CONTROLS = Controls(
 )
 _TAG_URL = "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources"
 
-required_tags = _resource_policy(
+required_tags = resource_policy(
     name="azure-native-all-resource-required-tags",
     description="Every tagged azure-native resource carries owner, costCenter, environment and dataClassification.",
     rationale=(
@@ -261,15 +176,15 @@ required_tags = _resource_policy(
         "dataClassification are present (names compared case-insensitively, as Azure does) with non-empty values."
     ),
     severity=Severity.MEDIUM,
-    applies=lambda t: t.startswith("azure-native:"),
+    applies_to=lambda resource_type: resource_type.startswith("azure-native:"),
     resource_types=("azure-native:* (with tags)",),
-    check=lambda t, props, config: tags_problem(t, props, config) if "tags" in props else None,
+    check=tags_problem,
     controls=_TAG_CONTROLS,
     remediation=_TAGS_REMEDIATION,
     url=_TAG_URL,
 )
 
-taggable_resources_tagged = _resource_policy(
+taggable_resources_tagged = resource_policy(
     name="azure-native-all-resource-taggable-has-tags",
     description="Resource types known to accept tags are not created without tags.",
     rationale=(
@@ -278,9 +193,8 @@ taggable_resources_tagged = _resource_policy(
     ),
     checks=f"Resources of the {len(TAGGABLE_TYPES)} known taggable types have a `tags` input.",
     severity=Severity.MEDIUM,
-    applies=lambda t: t in TAGGABLE_TYPES,
     resource_types=TAGGABLE_TYPES,
-    check=untagged_problem,
+    check_resource=untagged_problem,
     controls=_TAG_CONTROLS,
     remediation=_TAGS_REMEDIATION,
     url=_TAG_URL,
@@ -290,14 +204,14 @@ taggable_resources_tagged = _resource_policy(
 # --- Names ---
 
 
-def name_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
-    key = NAME_INPUT.get(resource_type)
+def name_problem(args: ResourceValidationArgs) -> str | None:
+    key = NAME_INPUT.get(args.resource_type)
     if key is None:
         return None
-    name = read(props, key)
+    name = read(args.props, key)
     if not isinstance(name, str):
         return None  # auto-named by Pulumi, or not known before creation
-    kind = KIND_OF_TYPE[resource_type]
+    kind = KIND_OF_TYPE[args.resource_type]
     problems = validate_name(kind, name)
     if not problems:
         return None
@@ -305,7 +219,7 @@ def name_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[s
     return f"{rule.display_name} name {name!r} {'; '.join(problems)}; expected {rule.description}"
 
 
-physical_names = _resource_policy(
+physical_names = resource_policy(
     name="azure-all-resource-physical-name-rules",
     description="Physical names follow Azure's naming rules for their resource type.",
     rationale=(
@@ -317,9 +231,8 @@ physical_names = _resource_policy(
         "`displayName`) passes components.naming.validate_name for that kind."
     ),
     severity=Severity.MEDIUM,
-    applies=lambda t: t in KIND_OF_TYPE,
     resource_types=tuple(KIND_OF_TYPE),
-    check=name_problem,
+    check_resource=name_problem,
     controls=Controls(
         psrule=("Azure.ResourceGroup.Name", "Azure.Storage.Name", "Azure.KeyVault.Name", "Azure.ACR.Name")
     ),
@@ -335,7 +248,8 @@ physical_names = _resource_policy(
 # --- API versions ---
 
 
-def preview_version_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
+def preview_version_problem(args: ResourceValidationArgs) -> str | None:
+    resource_type = args.resource_type
     parts = resource_type.split(":")
     if len(parts) != 3:
         return None
@@ -350,7 +264,7 @@ def preview_version_problem(resource_type: str, props: Mapping[str, Any], config
     )
 
 
-no_preview_api = _resource_policy(
+no_preview_api = resource_policy(
     name="azure-native-all-resource-no-preview-api-version",
     description="azure-native resources use stable API versions, never an explicit preview version.",
     rationale=(
@@ -362,9 +276,9 @@ no_preview_api = _resource_policy(
         "The type token's module has no `vYYYYMMDDpreview` version (e.g. `machinelearningservices/v20240401preview`)."
     ),
     severity=Severity.LOW,
-    applies=lambda t: t.startswith("azure-native:"),
+    applies_to=lambda resource_type: resource_type.startswith("azure-native:"),
     resource_types=("azure-native:*",),
-    check=preview_version_problem,
+    check_resource=preview_version_problem,
     controls=Controls(mcsb=("AM-2",)),
     remediation=(
         "Import the resource from its service module (`from pulumi_azure_native import machinelearningservices`), not "
@@ -560,7 +474,7 @@ def _cluster(resource_props: Mapping[str, Any]) -> tuple[str, float, bool] | Non
         return None
     size = read(resource_props, "properties.properties.vmSize")
     max_nodes = read(resource_props, "properties.properties.scaleSettings.maxNodeCount")
-    if not isinstance(size, str) or isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, float)):
+    if not isinstance(size, str) or not is_number(max_nodes):
         return None
     low_priority = is_value(read(resource_props, "properties.properties.vmPriority"), "LowPriority")
     return size, float(max_nodes), low_priority
@@ -603,30 +517,28 @@ def _quota_problems(args: StackValidationArgs) -> Iterable[tuple[str | None, str
             )
 
 
-gpu_quota = _with_config(
-    stack_policy(
-        name="azure-native-machinelearningservices-compute-gpu-quota",
-        description="GPU clusters at full scale fit the vCPU quota configured for their quota family.",
-        rationale=(
-            "Azure checks quota only when nodes are allocated: a cluster sized beyond its family's quota deploys fine "
-            "and then fails jobs with 'vCPU quota of 0' (mlops-v2 issue 81). Most subscriptions start with no GPU "
-            "quota, so a family without a configured quota counts as zero."
-        ),
-        checks=(
-            "For GPU AmlCompute clusters, maxNodeCount x vCPUs per node, summed per quota family (dedicated) or into "
-            "`lowPriority` (Spot), is at most the policy config `quota` entry; no `quota` configured: not applicable."
-        ),
-        severity=Severity.MEDIUM,
-        check=_quota_problems,
-        controls=Controls(mcsb=("AM-2",)),
-        remediation=(
-            "Lower `mlplatform:clusters[].maxNodes` (or pick a `vmSize` in a family with quota, or `tier: Spot`) in "
-            "the stack file, or request more quota from Azure and record it under `quota` of this policy in "
-            "policies/config/<environment>.json."
-        ),
-        url="https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas",
+gpu_quota = stack_policy(
+    name="azure-native-machinelearningservices-compute-gpu-quota",
+    description="GPU clusters at full scale fit the vCPU quota configured for their quota family.",
+    rationale=(
+        "Azure checks quota only when nodes are allocated: a cluster sized beyond its family's quota deploys fine "
+        "and then fails jobs with 'vCPU quota of 0' (mlops-v2 issue 81). Most subscriptions start with no GPU "
+        "quota, so a family without a configured quota counts as zero."
     ),
-    {
+    checks=(
+        "For GPU AmlCompute clusters, maxNodeCount x vCPUs per node, summed per quota family (dedicated) or into "
+        "`lowPriority` (Spot), is at most the policy config `quota` entry; no `quota` configured: not applicable."
+    ),
+    severity=Severity.MEDIUM,
+    check=_quota_problems,
+    controls=Controls(mcsb=("AM-2",)),
+    remediation=(
+        "Lower `mlplatform:clusters[].maxNodes` (or pick a `vmSize` in a family with quota, or `tier: Spot`) in "
+        "the stack file, or request more quota from Azure and record it under `quota` of this policy in "
+        "policies/config/<environment>.json."
+    ),
+    url="https://learn.microsoft.com/azure/machine-learning/how-to-manage-quotas",
+    config={
         "quota": {
             "type": "object",
             "description": "vCPUs available to this stack per quota family (names as in components/data/vm_sizes.json; "
@@ -638,11 +550,11 @@ gpu_quota = _with_config(
 )
 
 
-def vm_size_problem(resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
-    size = read(props, "properties.properties.vmSize")
+def vm_size_problem(args: ResourceValidationArgs) -> str | None:
+    size = read(args.props, "properties.properties.vmSize")
     if not isinstance(size, str):
         return None
-    configured = config.get("allowedVmSizes")
+    configured = (args.get_config() or {}).get("allowedVmSizes")
     if configured:
         allowed = [str(s) for s in configured]
         if size.lower() in {s.lower() for s in allowed}:
@@ -659,7 +571,7 @@ def vm_size_problem(resource_type: str, props: Mapping[str, Any], config: Mappin
     )
 
 
-allowed_vm_sizes = _resource_policy(
+allowed_vm_sizes = resource_policy(
     name="azure-native-machinelearningservices-compute-allowed-vm-size",
     description="Azure ML compute uses VM sizes from the approved list.",
     rationale=(
@@ -671,9 +583,8 @@ allowed_vm_sizes = _resource_policy(
         "default: every size of components/data/vm_sizes.json."
     ),
     severity=Severity.MEDIUM,
-    applies=lambda t: t == COMPUTE,
     resource_types=(COMPUTE,),
-    check=vm_size_problem,
+    check_resource=vm_size_problem,
     controls=Controls(mcsb=("AM-2",)),
     remediation=(
         "Set `mlplatform:clusters[].vmSize` in the stack file to an allowed size; to allow another size add it to "
