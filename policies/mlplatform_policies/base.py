@@ -11,7 +11,7 @@ not know during preview, and ``shown`` for how a message quotes a value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -328,3 +328,36 @@ def is_value(value: Any, expected: str) -> bool:
 def is_number(value: Any) -> bool:
     """A JSON number: ``bool`` is an ``int`` to Python, never to Azure."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# --- Reading a stack: stack policies see every resource's outputs and what each depends on. ---
+
+
+def physical_name(resource: Any) -> str:
+    """How a message names a resource: its ``name`` or ``displayName`` output, else its logical name."""
+    for key in ("name", "displayName"):
+        value = read(resource.props, key)
+        if isinstance(value, str) and value:
+            return value
+    return resource.name
+
+
+def environments(resources: Iterable[Any]) -> Iterator[str]:
+    """The ``environment`` tag of each resource that carries one, lower-cased, in order: how a stack policy tells
+    which environment a stack is (components tag every taggable resource; a value unknown yet is skipped)."""
+    for resource in resources:
+        tags = read(resource.props, "tags")
+        if not isinstance(tags, Mapping):
+            continue
+        for key in tags:
+            if str(key).lower() == "environment":
+                value = read(tags, key)
+                if isinstance(value, str):
+                    yield value.lower()
+
+
+def dependencies_through(resource: Any, *keys: str) -> list[Any]:
+    """The resources ``resource`` depends on through its properties ``keys``, else through any of its dependencies
+    (the engine's graph links resources whose IDs are unknown until they exist)."""
+    linked = [dependency for key in keys for dependency in resource.property_dependencies.get(key, []) or []]
+    return linked or list(resource.dependencies or [])

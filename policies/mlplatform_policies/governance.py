@@ -24,7 +24,17 @@ from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 from components import vm_sizes
 from components.naming import KIND_OF_TYPE, RULES, validate_name
 from components.tags import REQUIRED_TAGS
-from mlplatform_policies.base import UNKNOWN, Controls, is_number, is_value, read, resource_policy, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    environments,
+    is_number,
+    is_value,
+    physical_name,
+    read,
+    resource_policy,
+    stack_policy,
+)
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 BUDGET = "azure-native:consumption:Budget"
@@ -114,14 +124,6 @@ _TAG_LIST = ", ".join(REQUIRED_TAGS)
 
 def _short(resource_type: str) -> str:
     return resource_type.rsplit(":", 1)[-1]
-
-
-def _physical_name(resource: Any) -> str:
-    for key in ("name", "displayName"):
-        value = read(resource.props, key)
-        if isinstance(value, str) and value:
-            return value
-    return resource.name
 
 
 # --- Tags ---
@@ -311,7 +313,7 @@ def _budget_problems(args: StackValidationArgs) -> Iterable[tuple[str | None, st
         return  # e.g. the shared stack: a registry, no compute
     budgets = [r for r in resources if r.resource_type == BUDGET]
     if not budgets:
-        example = sorted(_physical_name(r) for r in billable)[0]
+        example = sorted(physical_name(r) for r in billable)[0]
         yield None, (
             f"stack creates billable Azure ML resources ({len(billable)}, e.g. {example}) but no {BUDGET}; expected a "
             "budget with at least one enabled notification that has a recipient"
@@ -324,7 +326,7 @@ def _budget_problems(args: StackValidationArgs) -> Iterable[tuple[str | None, st
         values = list(notifications.values()) if isinstance(notifications, Mapping) else []
         if not any(_notifies(n) for n in values):
             yield budget.urn, (
-                f"budget {_physical_name(budget)} has no enabled notification with a recipient; expected at least one "
+                f"budget {physical_name(budget)} has no enabled notification with a recipient; expected at least one "
                 "notification with enabled true and contactEmails, contactGroups or contactRoles"
             )
 
@@ -359,16 +361,7 @@ budget_with_notifications = stack_policy(
 
 def _protected_environment(resources: Sequence[Any]) -> str | None:
     """The stack's environment when it is one whose data is protected, read from the outputs' `environment` tag."""
-    for resource in resources:
-        tags = read(resource.props, "tags")
-        if not isinstance(tags, Mapping):
-            continue
-        for key in tags:
-            if str(key).lower() == "environment":
-                value = read(tags, key)
-                if isinstance(value, str) and value.lower() in PROTECTED_ENVIRONMENTS:
-                    return value.lower()
-    return None
+    return next((environment for environment in environments(resources) if environment in PROTECTED_ENVIRONMENTS), None)
 
 
 def _unprotected(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
@@ -381,7 +374,7 @@ def _unprotected(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
         if kind is None or resource.opts.protect:
             continue
         yield resource.urn, (
-            f"{kind} {_physical_name(resource)} holds data but is not protected; expected the resource option "
+            f"{kind} {physical_name(resource)} holds data but is not protected; expected the resource option "
             f"protect=True in a stack tagged environment {environment}, so Pulumi refuses to delete it"
         )
 
@@ -413,7 +406,7 @@ def _unlocked(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
         group = read(resource.props, "resourceGroupName")
         shown = group if isinstance(group, str) else "(unknown)"
         yield resource.urn, (
-            f"{kind} {_physical_name(resource)} holds data but its resource group {shown} has no CanNotDelete lock; "
+            f"{kind} {physical_name(resource)} holds data but its resource group {shown} has no CanNotDelete lock; "
             f"expected a {RESOURCE_GROUP_LOCK} with level CanNotDelete on it in a stack tagged environment "
             f"{environment}"
         )
@@ -498,7 +491,7 @@ def _quota_problems(args: StackValidationArgs) -> Iterable[tuple[str | None, str
             continue  # unknown sizes: see the allowed-VM-size policy
         family = LOW_PRIORITY_QUOTA if low_priority else size.family
         label, total, clusters = usage.get(family.lower(), (family, 0.0, []))
-        clusters.append((resource, f"{_physical_name(resource)}: {max_nodes:g} x {size.name} ({size.vcpus} vCPUs)"))
+        clusters.append((resource, f"{physical_name(resource)}: {max_nodes:g} x {size.name} ({size.vcpus} vCPUs)"))
         usage[family.lower()] = (label, total + max_nodes * size.vcpus, clusters)
     for key, (label, total, clusters) in sorted(usage.items()):
         urn = clusters[0][0].urn if len(clusters) == 1 else None

@@ -18,6 +18,7 @@ from pulumi_policy import Severity, StackValidationArgs
 from mlplatform_policies.base import (
     UNKNOWN,
     Controls,
+    dependencies_through,
     is_number,
     is_value,
     property_policy,
@@ -80,12 +81,6 @@ def _log_retention(props: Mapping[str, Any]) -> str | None:
 # --- Diagnostic settings (stack policies) ---
 
 
-def _linked(resource: Any, key: str) -> list[Any]:
-    """The resources ``resource`` depends on through property ``key``, else through any of its dependencies."""
-    linked = list(resource.property_dependencies.get(key, []) or [])
-    return linked or list(resource.dependencies or [])
-
-
 def _setting_problems(setting: Any) -> list[str]:
     """Why a diagnostic setting does not send resource logs to Log Analytics (empty when it does)."""
     problems = []
@@ -106,7 +101,7 @@ def _diagnostics_for(resource_type: str, noun: str) -> Any:
     def check(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
         settings = [r for r in args.resources if r.resource_type == DIAGNOSTIC_SETTING]
         for target in (r for r in args.resources if r.resource_type == resource_type):
-            mine = [s for s in settings if any(d.urn == target.urn for d in _linked(s, "resourceUri"))]
+            mine = [s for s in settings if any(d.urn == target.urn for d in dependencies_through(s, "resourceUri"))]
             problems = {s.name: _setting_problems(s) for s in mine}
             if any(not p for p in problems.values()):
                 continue
@@ -133,7 +128,7 @@ def _routes(alert: Any, groups: Sequence[Any]) -> tuple[list[str], list[str]]:
         for action in _as_list(read(alert.props, "actions"))
         if _is_set(action_id := read(action, "actionGroupId"))
     ]
-    linked = {r.urn for r in _linked(alert, "actions")}
+    linked = {r.urn for r in dependencies_through(alert, "actions")}
     disabled = [g.name for g in groups if g.urn in linked and read(g.props, "enabled") is False]
     return ids, disabled
 
@@ -189,7 +184,7 @@ def _endpoint_alerts(args: StackValidationArgs) -> Iterable[tuple[str | None, st
         if r.resource_type == METRIC_ALERT and read(r.props, "enabled") is not False
     ]
     for endpoint in (r for r in args.resources if r.resource_type == ONLINE_ENDPOINT):
-        criteria = [c for a in alerts if any(d.urn == endpoint.urn for d in _linked(a, "scopes")) for c in _criteria(a)]
+        criteria = [c for a in alerts if any(d.urn == endpoint.urn for d in dependencies_through(a, "scopes")) for c in _criteria(a)]
         missing = []
         if not any(_is_latency(c) for c in criteria):
             missing.append("request latency (RequestLatency)")

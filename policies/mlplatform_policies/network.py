@@ -22,7 +22,16 @@ from typing import Any
 from pulumi_policy import Severity, StackValidationArgs
 
 from components.firewall import allow_list_problems
-from mlplatform_policies.base import UNKNOWN, Controls, is_value, read, resource_policy, shown, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    dependencies_through,
+    is_value,
+    read,
+    resource_policy,
+    shown,
+    stack_policy,
+)
 
 NSG = "azure-native:network:NetworkSecurityGroup"
 SECURITY_RULE = "azure-native:network:SecurityRule"
@@ -210,12 +219,9 @@ def _firewall_ip_rules(props: Mapping[str, Any]) -> str | None:
 # --- Private endpoints (stack) ---
 
 
-def _linked(endpoint: Any, target: Any) -> bool:
+def _connects(endpoint: Any, target: Any) -> bool:
     """Whether ``endpoint`` connects to ``target``, read from the dependency graph."""
-    linked = [r for key in _CONNECTION_KEYS for r in endpoint.property_dependencies.get(key, []) or []]
-    if not linked:
-        linked = list(endpoint.dependencies or [])
-    return any(r.urn == target.urn for r in linked)
+    return any(r.urn == target.urn for r in dependencies_through(endpoint, *_CONNECTION_KEYS))
 
 
 def _group_ids(endpoint: Any) -> set[str]:
@@ -246,7 +252,7 @@ def _private_endpoints(args: StackValidationArgs) -> Iterable[tuple[str | None, 
         if target.resource_type not in PRIVATE_LINK_TARGETS:
             continue
         group, noun = PRIVATE_LINK_TARGETS[target.resource_type]
-        found = sorted(set().union(*(_group_ids(e) for e in endpoints if _linked(e, target))))
+        found = sorted(set().union(*(_group_ids(e) for e in endpoints if _connects(e, target))))
         if group in found or "*" in found:
             continue
         has = "has no private endpoint" if not found else f"has private endpoints only for groups {', '.join(found)}"

@@ -12,29 +12,16 @@ and a restore window shorter than the soft-delete retention.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
 
-from mlplatform_policies.base import Controls, is_number, read, shown, stack_policy
+from mlplatform_policies.base import Controls, environments, is_number, read, shown, stack_policy
 
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 #: Stacks (by their ``environment`` tag) whose storage holds Pulumi state: the bootstrap stack's state backend.
 STATE_STORE_ENVIRONMENTS = ("bootstrap",)
-
-
-def stack_environment(resources: Sequence[Any]) -> str | None:
-    """The lower-cased ``environment`` tag the stack's resources carry (components tag every taggable resource)."""
-    for resource in resources:
-        tags = read(resource.props, "tags", unknown=None)
-        if not isinstance(tags, Mapping):
-            continue
-        for key in tags:
-            value = read(tags, key, unknown=None)
-            if str(key).lower() == "environment" and isinstance(value, str):
-                return value.lower()
-    return None
 
 
 def restore_problems(props: Mapping[str, Any]) -> list[str]:
@@ -53,7 +40,7 @@ def restore_problems(props: Mapping[str, Any]) -> list[str]:
 
 def _state_store_restorable(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
     resources = list(args.resources)
-    if stack_environment(resources) not in STATE_STORE_ENVIRONMENTS:
+    if next(environments(resources), None) not in STATE_STORE_ENVIRONMENTS:
         return
     for service in (r for r in resources if r.resource_type == BLOB_SERVICE):
         problems = restore_problems(service.props)
