@@ -11,7 +11,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplatform_policies.base import Controls, get, is_number, is_value, property_policy, resource_policy, shown
+from mlplatform_policies.base import Controls, ResourceCheck, get, is_number, is_value, property_policy, resource_policy, shown
 
 VAULT = "azure-native:keyvault:Vault"
 SECRET = "azure-native:keyvault:Secret"
@@ -45,7 +45,7 @@ def _soft_delete_retention(props: Mapping[str, Any]) -> str | None:
 # --- Secrets and keys ----------------------------------------------------------------------------------------
 
 
-def _expiry(noun: str) -> Any:
+def _expiry(noun: str) -> ResourceCheck:
     def check(props: Mapping[str, Any]) -> str | None:
         value = get(props, "properties.attributes.expires")
         if is_number(value) and value > 0:
