@@ -17,15 +17,18 @@ from tests.policy_harness import StackResource, run_resource_policy, run_stack_p
 
 from mlplatform_policies import governance  # noqa: E402 - the harness puts policies/ on sys.path
 from mlplatform_policies.base import CATALOG  # noqa: E402
+from mlplatform_policies.governance.budget import BUDGET  # noqa: E402
+from mlplatform_policies.governance.compute import COMPUTE  # noqa: E402
+from mlplatform_policies.governance.names import NAME_INPUT  # noqa: E402
+from mlplatform_policies.governance.protection import DATA_BEARING_TYPES, RESOURCE_GROUP, RESOURCE_GROUP_LOCK  # noqa: E402
+from mlplatform_policies.governance.tags import TAGGABLE_TYPES  # noqa: E402
 
 ST = "azure-native:storage:StorageAccount"
 KV = "azure-native:keyvault:Vault"
-RG = governance.RESOURCE_GROUP
-LOCK = governance.RESOURCE_GROUP_LOCK
+RG = RESOURCE_GROUP
+LOCK = RESOURCE_GROUP_LOCK
 MLW = "azure-native:machinelearningservices:Workspace"
 MLR = "azure-native:machinelearningservices:Registry"
-COMPUTE = governance.COMPUTE
-BUDGET = governance.BUDGET
 TAGS = {"owner": "ml-platform-team", "costCenter": "CC-1001", "environment": "prod", "dataClassification": "confidential"}
 WAIVER = {"waivers": [{"resource": "subject", "reason": "imported legacy resource, retagged in Q3"}]}
 WAIVED = "not applicable: waived: imported legacy resource, retagged in Q3"
@@ -93,7 +96,7 @@ def test_untaggable_types_are_not_flagged():
     assert run_resource_policy(governance.taggable_resources_tagged, ra, {"principalId": "x"}) == []
 
 
-@pytest.mark.parametrize("type_token", governance.TAGGABLE_TYPES)
+@pytest.mark.parametrize("type_token", TAGGABLE_TYPES)
 def test_every_listed_taggable_type_accepts_tags_in_the_sdk(type_token):
     assert takes_azure_tags(type_token)
 
@@ -132,7 +135,7 @@ def test_too_long_cluster_name_is_flagged():
 
 
 def test_every_named_kind_has_a_name_input():
-    assert set(governance.NAME_INPUT) == set(KIND_OF_TYPE)
+    assert set(NAME_INPUT) == set(KIND_OF_TYPE)
 
 
 def test_name_waiver():
@@ -233,7 +236,7 @@ def test_stacks_without_billable_ml_resources_need_no_budget():
 
 
 def test_protected_data_resources_pass_in_prod():
-    resources = [rg(), *(data(t, t.rsplit(":", 1)[-1].lower()) for t in governance.DATA_BEARING_TYPES), lock()]
+    resources = [rg(), *(data(t, t.rsplit(":", 1)[-1].lower()) for t in DATA_BEARING_TYPES), lock()]
     assert run_stack_policy(governance.data_protected, resources) == []
 
 
@@ -431,7 +434,7 @@ def test_prod_plan_without_protection_is_flagged():
     resources = [r for r in resources if r.type != LOCK]
     assert [u.rsplit("::", 1)[-1] for u, _ in run_stack_policy(governance.data_protected, resources)] == [storage.name]
     unlocked = sorted(u.rsplit("::", 1)[-1] for u, _ in run_stack_policy(governance.data_resource_group_locked, resources))
-    assert unlocked == sorted(r.name for r in resources if r.type in governance.DATA_BEARING_TYPES)
+    assert unlocked == sorted(r.name for r in resources if r.type in DATA_BEARING_TYPES)
 
 
 def test_prod_plan_without_budget_is_flagged():

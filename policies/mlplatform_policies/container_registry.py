@@ -13,8 +13,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplatform_policies.base import shown as _shown
-from mlplatform_policies.base import Controls, get, is_value, resource_policy
+from mlplatform_policies.base import Controls, get, is_value, property_policy
 
 REGISTRY = "azure-native:containerregistry:Registry"
 
@@ -25,54 +24,12 @@ _NETWORK_MODE = (
 )
 
 
-def _admin_user_off(props: Mapping[str, Any]) -> str | None:
-    value = props.get("adminUserEnabled")
-    if value is None or value is False:
-        return None
-    return (
-        f"Container registry has its admin user enabled (adminUserEnabled is {_shown(value)}): a shared username and "
-        "password with push and pull rights; expected adminUserEnabled false."
-    )
-
-
-def _anonymous_pull_off(props: Mapping[str, Any]) -> str | None:
-    value = props.get("anonymousPullEnabled")
-    if value is None or value is False:
-        return None
-    return f"Container registry lets anyone pull images without signing in: anonymousPullEnabled is {_shown(value)}; expected false."
-
-
-def _public_network_disabled(props: Mapping[str, Any]) -> str | None:
-    value = props.get("publicNetworkAccess")
-    if is_value(value, "Disabled"):
-        return None
-    return f"Container registry is reachable from public networks: publicNetworkAccess is {_shown(value)}; expected 'Disabled'."
-
-
-def _premium(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "sku.name")
-    if is_value(value, "Premium"):
-        return None
-    return (
-        "Container registry SKU supports no private endpoint, network rules or export control: "
-        f"sku.name is {_shown(value)}; expected 'Premium'."
-    )
-
-
-def _exports_disabled(props: Mapping[str, Any]) -> str | None:
-    if not is_value(get(props, "sku.name"), "Premium"):
-        return None  # export policy exists on Premium only; the SKU policy reports the rest
-    value = get(props, "policies.exportPolicy.status")
-    if is_value(value, "disabled"):
-        return None
-    return (
-        f"Container registry allows artifacts to be exported ('az acr import' / transfer pipelines): "
-        f"policies.exportPolicy.status is {_shown(value)}; expected 'disabled'."
-    )
+def _premium(props: Mapping[str, Any]) -> bool:
+    return is_value(get(props, "sku.name"), "Premium")
 
 
 POLICIES: list = [
-    resource_policy(
+    property_policy(
         name="azure-native-containerregistry-registry-disable-admin-user",
         description="Container registries have their admin user disabled.",
         rationale=(
@@ -82,7 +39,13 @@ POLICIES: list = [
         checks="The registry leaves adminUserEnabled unset or sets it to false.",
         severity=Severity.HIGH,
         resource_types=[REGISTRY],
-        check=_admin_user_off,
+        path="adminUserEnabled",
+        expected=False,
+        unset_complies=True,
+        message=(
+            "Container registry has its admin user enabled ({found}): a shared username and password with push and pull "
+            "rights; expected adminUserEnabled {expected}."
+        ),
         controls=Controls(
             azure_policy=("dc921057-6b28-4fbe-9b83-f7bec05db6c2",),
             checkov=("CKV_AZURE_137",),
@@ -96,14 +59,17 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/container-registry/container-registry-authentication#admin-account",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-containerregistry-registry-disable-anonymous-pull",
         description="Container registries do not allow anonymous (unauthenticated) pulls.",
         rationale="Anonymous pull makes every image, and whatever code or data is baked into it, readable by anyone on the Internet.",
         checks="The registry leaves anonymousPullEnabled unset or sets it to false.",
         severity=Severity.HIGH,
         resource_types=[REGISTRY],
-        check=_anonymous_pull_off,
+        path="anonymousPullEnabled",
+        expected=False,
+        unset_complies=True,
+        message="Container registry lets anyone pull images without signing in: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("9f2dea28-e834-476c-99c5-3507b4728395",),
             checkov=("CKV_AZURE_138",),
@@ -112,7 +78,7 @@ POLICIES: list = [
         remediation=f"Set anonymous_pull_enabled=False on {_COMPONENT}.",
         url="https://learn.microsoft.com/azure/container-registry/anonymous-pull-access",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-containerregistry-registry-disallow-public-network-access",
         description="Container registries are not reachable from public networks.",
         rationale=(
@@ -122,7 +88,9 @@ POLICIES: list = [
         checks="The registry sets publicNetworkAccess to Disabled.",
         severity=Severity.HIGH,
         resource_types=[REGISTRY],
-        check=_public_network_disabled,
+        path="publicNetworkAccess",
+        expected="Disabled",
+        message="Container registry is reachable from public networks: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("0fdf0491-d080-4575-b627-ad0e843cba0f",),
             checkov=("CKV_AZURE_139",),
@@ -135,7 +103,7 @@ POLICIES: list = [
         url="https://learn.microsoft.com/azure/container-registry/container-registry-access-selected-networks",
         relaxed_in=("dev",),
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-containerregistry-registry-premium-sku",
         description="Container registries use the Premium SKU, the only one with private endpoints and network rules.",
         rationale=(
@@ -145,7 +113,12 @@ POLICIES: list = [
         checks="The registry sets sku.name to Premium.",
         severity=Severity.MEDIUM,
         resource_types=[REGISTRY],
-        check=_premium,
+        path="sku.name",
+        expected="Premium",
+        message=(
+            "Container registry SKU supports no private endpoint, network rules or export control: {found}; "
+            "expected {expected}."
+        ),
         controls=Controls(
             azure_policy=("bd560fc0-3c69-498a-ae9f-aa8eb7de0e13",),
             mcsb=("NS-2",),
@@ -157,7 +130,7 @@ POLICIES: list = [
         url="https://learn.microsoft.com/azure/container-registry/container-registry-skus",
         relaxed_in=("dev",),
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-containerregistry-registry-disable-exports",
         description="Premium container registries have artifact export disabled.",
         rationale=(
@@ -167,7 +140,13 @@ POLICIES: list = [
         checks="A Premium registry sets policies.exportPolicy.status to disabled.",
         severity=Severity.MEDIUM,
         resource_types=[REGISTRY],
-        check=_exports_disabled,
+        path="policies.exportPolicy.status",
+        expected="disabled",
+        only_if=_premium,  # export policy exists on Premium only; the SKU policy reports the rest
+        message=(
+            "Container registry allows artifacts to be exported ('az acr import' / transfer pipelines): {found}; "
+            "expected {expected}."
+        ),
         controls=Controls(azure_policy=("524b0254-c285-4903-bee6-bb8126cde579",)),
         remediation=(
             f"{_NETWORK_MODE} policies.export_policy status \"disabled\" (Azure also requires public network access to "

@@ -44,7 +44,17 @@ from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
 from components.roles import DELEGATING_ROLE_GUIDS, GRANTABLE_PRINCIPAL_TYPES, PRIVILEGED_ROLE_GUIDS
-from mlplatform_policies.base import Controls, get, is_value, resource_policy, shown, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    Unknown,
+    is_value,
+    property_check,
+    read,
+    resource_policy,
+    shown,
+    stack_policy,
+)
 
 CONDITIONAL_ACCESS_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
 GROUP = "azuread:index/group:Group"
@@ -81,25 +91,7 @@ _MFA_CONTROLS_DOC = Controls(azure_policy=("4e6c27d5-a6ee-49cf-b2b4-d8fe90fa2b8b
 _MFA_COMPONENT = "components/mfa_policy.py (MfaPolicy, created by blueprint/program/stacks/environment.py)"
 
 
-class _Unknown:
-    """A value the engine cannot know during preview (an output of a resource not created yet)."""
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = _Unknown()
-
-
-def _read(props: Mapping[str, Any], path: str, default: Any = None) -> Any:
-    """``get`` that returns ``UNKNOWN`` instead of raising when the engine's proxy holds an unknown value."""
-    try:
-        return get(props, path, default)
-    except UnknownValueError:
-        return UNKNOWN
-
-
-def _strings(value: Any) -> list[str] | _Unknown:
+def _strings(value: Any) -> list[str] | Unknown:
     """A list of strings from a (proxied) sequence; ``UNKNOWN`` when any element is unknown."""
     if value is UNKNOWN:
         return UNKNOWN
@@ -114,20 +106,17 @@ def _strings(value: Any) -> list[str] | _Unknown:
 # --- Conditional Access: one function per requirement, shared by the resource policies and the stack policy. ---
 
 
-def state_problem(props: Mapping[str, Any]) -> str | None:
-    state = _read(props, "state")
-    if is_value(state, "enabled"):
-        return None
-    shown = "not set" if state is None else repr(state)
-    return (
-        f"Conditional Access policy state is {shown}; expected 'enabled' "
-        "(a report-only or disabled policy does not enforce MFA)"
-    )
+state_problem = property_check(
+    "state",
+    "enabled",
+    "Conditional Access policy {found}; expected {expected} (a report-only or disabled policy does not enforce MFA)",
+    unknown_violates=True,  # the stack policy reads outputs, which may be unknown during preview
+)
 
 
 def target_problem(props: Mapping[str, Any]) -> str | None:
-    included = _strings(_read(props, "conditions.applications.includedApplications"))
-    excluded = _strings(_read(props, "conditions.applications.excludedApplications"))
+    included = _strings(read(props, "conditions.applications.includedApplications"))
+    excluded = _strings(read(props, "conditions.applications.excludedApplications"))
     if included is UNKNOWN:
         return None
     lowered = {app.lower() for app in included}
@@ -147,8 +136,8 @@ def target_problem(props: Mapping[str, Any]) -> str | None:
 
 
 def grant_problem(props: Mapping[str, Any]) -> str | None:
-    builtin = _strings(_read(props, "grantControls.builtInControls"))
-    strength = _read(props, "grantControls.authenticationStrengthPolicyId")
+    builtin = _strings(read(props, "grantControls.builtInControls"))
+    strength = read(props, "grantControls.authenticationStrengthPolicyId")
     if builtin is UNKNOWN:
         return None
     controls = [c.lower() for c in builtin]
@@ -164,7 +153,7 @@ def grant_problem(props: Mapping[str, Any]) -> str | None:
             "authenticationStrengthPolicyId"
         )
     others = sorted(c for c in controls if c not in _MFA_CONTROLS)
-    if others and not is_value(_read(props, "grantControls.operator"), "AND"):
+    if others and not is_value(read(props, "grantControls.operator"), "AND"):
         return (
             f"Conditional Access policy lets users satisfy it with {others} instead of MFA (operator OR); "
             "expected MFA to be required: operator 'AND', or 'mfa' / an authentication strength as the only controls"
@@ -176,9 +165,9 @@ def enforces_mfa_on_azure(props: Mapping[str, Any]) -> bool:
     """Enabled, targets the Azure management plane (or all apps) and requires MFA or an authentication strength."""
     if state_problem(props) or target_problem(props) or grant_problem(props):
         return False
-    builtin = _strings(_read(props, "grantControls.builtInControls"))
+    builtin = _strings(read(props, "grantControls.builtInControls"))
     controls = [c.lower() for c in builtin] if isinstance(builtin, list) else []
-    return "mfa" in controls or bool(_read(props, "grantControls.authenticationStrengthPolicyId"))
+    return "mfa" in controls or bool(read(props, "grantControls.authenticationStrengthPolicyId"))
 
 
 ca_enabled = resource_policy(
@@ -372,12 +361,12 @@ _EXPECTED_DELEGATION = (
 
 
 def delegation_problem(props: Mapping[str, Any]) -> str | None:
-    guid = _role_guid(_read(props, "roleDefinitionId"))
+    guid = _role_guid(read(props, "roleDefinitionId"))
     role = DELEGATING_ROLE_GUIDS.get(guid or "")
     if role is None:
         return None
     granted = f"role assignment grants {role} ({guid})"
-    condition = _read(props, "condition")
+    condition = read(props, "condition")
     if condition is UNKNOWN:
         return f"{granted} with a condition not known until deployment, so it cannot be checked; expected {_EXPECTED_DELEGATION}"
     if not isinstance(condition, str) or not condition.strip():
@@ -393,7 +382,7 @@ def delegation_problem(props: Mapping[str, Any]) -> str | None:
             extra = sorted({t for t in types if t.lower() not in allowed})
             if extra:
                 problems.append(f"admits principal types {extra} for {action}")
-    version = _read(props, "conditionVersion")
+    version = read(props, "conditionVersion")
     if not is_value(version, CONDITION_VERSION):
         problems.append(f"has conditionVersion {shown(version) if version is not UNKNOWN else 'unknown'}")
     if not problems:
@@ -514,16 +503,16 @@ class _Principal:
     """The role assignments granting to it."""
 
 
-def _object_id(resource: Any) -> str | _Unknown | None:
-    value = _read(resource.props, "objectId")
+def _object_id(resource: Any) -> str | Unknown | None:
+    value = read(resource.props, "objectId")
     if value is None:
-        value = _read(resource.props, "id")
+        value = read(resource.props, "id")
     return value if isinstance(value, str) or value is UNKNOWN else None
 
 
 def _workload_object_id(resource: Any) -> Any:
     """A workload identity's object ID: a service principal's ``objectId``, a managed identity's ``principalId``."""
-    return _read(resource.props, "principalId" if resource.resource_type == USER_ASSIGNED_IDENTITY else "objectId")
+    return read(resource.props, "principalId" if resource.resource_type == USER_ASSIGNED_IDENTITY else "objectId")
 
 
 def _same_id(a: Any, b: Any) -> bool:
@@ -548,8 +537,8 @@ def _human_principals(resources: Sequence[Any]) -> list[_Principal]:
     workloads = [r for r in resources if r.resource_type in WORKLOAD_TYPES]
     principals: dict[str, _Principal] = {}
     for assignment in (r for r in resources if r.resource_type == ROLE_ASSIGNMENT):
-        declared = _read(assignment.props, "principalType")
-        principal_id = _read(assignment.props, "principalId")
+        declared = read(assignment.props, "principalType")
+        principal_id = read(assignment.props, "principalId")
         if is_value(declared, "ServicePrincipal"):
             continue  # Azure refuses the assignment unless the principal really is a service principal
         kind = _GROUP if is_value(declared, "Group") else _USER if is_value(declared, "User") else _UNDECLARED
@@ -573,18 +562,18 @@ def _human_principals(resources: Sequence[Any]) -> list[_Principal]:
 def _covers(policy: Any, principal: _Principal) -> bool:
     """Whether the MFA ``policy`` applies to ``principal``: by object ID when both sides are known, else through the
     policy's dependency on the principal's resource, or a policy for all users."""
-    included_users = _strings(_read(policy.props, "conditions.users.includedUsers"))
+    included_users = _strings(read(policy.props, "conditions.users.includedUsers"))
     all_users = isinstance(included_users, list) and any(u.lower() == "all" for u in included_users)
     as_group = principal.kind in (_GROUP, _UNDECLARED)
     as_user = principal.kind in (_USER, _UNDECLARED)
     object_id = principal.object_id
     if isinstance(object_id, str):
         included = {
-            "groups": _strings(_read(policy.props, "conditions.users.includedGroups")) if as_group else [],
+            "groups": _strings(read(policy.props, "conditions.users.includedGroups")) if as_group else [],
             "users": included_users if as_user else [],
         }
-        excluded_groups = _strings(_read(policy.props, "conditions.users.excludedGroups")) if as_group else []
-        excluded_users = _strings(_read(policy.props, "conditions.users.excludedUsers")) if as_user else []
+        excluded_groups = _strings(read(policy.props, "conditions.users.excludedGroups")) if as_group else []
+        excluded_users = _strings(read(policy.props, "conditions.users.excludedUsers")) if as_user else []
         if _listed(object_id, excluded_groups) or _listed(object_id, excluded_users):
             return False
         if all_users or any(_listed(object_id, values) for values in included.values()):
@@ -607,7 +596,7 @@ def _label(principal: _Principal) -> str:
     """How a violation names the principal: its display name when the stack creates it, else its object ID."""
     noun = {_GROUP: "Entra group", _USER: "Entra user"}.get(principal.kind, "Principal")
     if principal.resource is not None:
-        display = _read(principal.resource.props, "displayName")
+        display = read(principal.resource.props, "displayName")
         return f"{noun} {display if isinstance(display, str) else principal.resource.name}"
     notes = []
     if isinstance(principal.object_id, str):

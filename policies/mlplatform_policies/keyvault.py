@@ -11,8 +11,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplatform_policies.base import Controls, get, is_value, resource_policy
-from mlplatform_policies.ml import show
+from mlplatform_policies.base import Controls, ResourceCheck, get, is_number, is_value, property_policy, resource_policy, shown
 
 VAULT = "azure-native:keyvault:Vault"
 SECRET = "azure-native:keyvault:Secret"
@@ -28,76 +27,30 @@ _LEARN = "https://learn.microsoft.com/azure/key-vault"
 _VAULT_COMPONENT = "the Key Vault block of the MlWorkspace component (components/ml_workspace.py)"
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 # --- Vault ---------------------------------------------------------------------------------------------------
-
-
-def _purge_protection(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.enablePurgeProtection")
-    if value is True:
-        return None
-    shown = "not set" if value is None else show(value)
-    return f"Key Vault enablePurgeProtection is {shown}; expected true."
-
-
-def _soft_delete(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.enableSoftDelete")
-    if value is None or value is True:  # unset means Azure's default, soft delete on
-        return None
-    return f"Key Vault enableSoftDelete is {show(value)}; expected true."
 
 
 def _soft_delete_retention(props: Mapping[str, Any]) -> str | None:
     value = get(props, "properties.softDeleteRetentionInDays")
     if value is None:  # Azure's default is the maximum, 90 days
         return None
-    if _is_number(value) and value >= MIN_SOFT_DELETE_RETENTION_DAYS:
+    if is_number(value) and value >= MIN_SOFT_DELETE_RETENTION_DAYS:
         return None
     return (
-        f"Key Vault softDeleteRetentionInDays is {show(value)}; expected at least {MIN_SOFT_DELETE_RETENTION_DAYS} "
+        f"Key Vault softDeleteRetentionInDays is {shown(value)}; expected at least {MIN_SOFT_DELETE_RETENTION_DAYS} "
         f"(Azure accepts {MIN_SOFT_DELETE_RETENTION_DAYS} to {MAX_SOFT_DELETE_RETENTION_DAYS})."
     )
-
-
-def _rbac_authorization(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.enableRbacAuthorization")
-    if value is True:
-        return None
-    shown = "not set (access policies are used)" if value is None else show(value)
-    return f"Key Vault enableRbacAuthorization is {shown}; expected true."
-
-
-def _public_network_access(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.publicNetworkAccess")
-    if is_value(value, "Disabled"):
-        return None
-    if value is None:
-        return "Key Vault publicNetworkAccess is not set (Azure defaults to 'Enabled'); expected 'Disabled'."
-    return f"Key Vault publicNetworkAccess is {show(value)}; expected 'Disabled'."
-
-
-def _network_acl_default_deny(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.networkAcls.defaultAction")
-    if is_value(value, "Deny"):
-        return None
-    if value is None:
-        return "Key Vault networkAcls.defaultAction is not set (Azure defaults to 'Allow'); expected 'Deny'."
-    return f"Key Vault networkAcls.defaultAction is {show(value)}; expected 'Deny'."
 
 
 # --- Secrets and keys ----------------------------------------------------------------------------------------
 
 
-def _expiry(noun: str) -> Any:
+def _expiry(noun: str) -> ResourceCheck:
     def check(props: Mapping[str, Any]) -> str | None:
         value = get(props, "properties.attributes.expires")
-        if _is_number(value) and value > 0:
+        if is_number(value) and value > 0:
             return None
-        shown = "not set" if value is None else show(value)
-        return f"Key Vault {noun} attributes.expires is {shown}; expected an expiry time (seconds since 1970-01-01 UTC)."
+        return f"Key Vault {noun} attributes.expires is {shown(value)}; expected an expiry time (seconds since 1970-01-01 UTC)."
 
     return check
 
@@ -117,7 +70,7 @@ def _rotation_policy(props: Mapping[str, Any]) -> str | None:
 
 def _expiry_announced(props: Mapping[str, Any]) -> str | None:
     expires = get(props, "properties.attributes.expires")
-    if not (_is_number(expires) and expires > 0):
+    if not (is_number(expires) and expires > 0):
         return None  # a key that never expires: azure-native-keyvault-key-require-expiry reports it
     actions = get(props, "properties.rotationPolicy.lifetimeActions")
     if isinstance(actions, Sequence) and not isinstance(actions, str):
@@ -138,7 +91,7 @@ def _expiry_announced(props: Mapping[str, Any]) -> str | None:
 
 
 POLICIES: list = [
-    resource_policy(
+    property_policy(
         name="azure-native-keyvault-vault-enable-purge-protection",
         description="Key vaults must have purge protection enabled.",
         rationale=(
@@ -149,7 +102,10 @@ POLICIES: list = [
         checks="The vault's properties.enablePurgeProtection is true.",
         severity=Severity.HIGH,
         resource_types=[VAULT],
-        check=_purge_protection,
+        path="properties.enablePurgeProtection",
+        label="enablePurgeProtection",
+        expected=True,
+        message="Key Vault {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("0b60c0b2-2dc2-4e1c-b5c9-abbed971de53",),
             checkov=("CKV_AZURE_110", "CKV_AZURE_42"),
@@ -163,7 +119,7 @@ POLICIES: list = [
         ),
         url=f"{_POLICY_DEFINITIONS}/KeyVault_Recoverable_Audit.json",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-keyvault-vault-enable-soft-delete",
         description="Key vaults must keep soft delete enabled.",
         rationale=(
@@ -173,7 +129,11 @@ POLICIES: list = [
         checks="The vault's properties.enableSoftDelete is not false (unset means Azure's default, enabled).",
         severity=Severity.HIGH,
         resource_types=[VAULT],
-        check=_soft_delete,
+        path="properties.enableSoftDelete",
+        label="enableSoftDelete",
+        expected=True,
+        unset_complies=True,  # unset means Azure's default, soft delete on
+        message="Key Vault {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d",),
             checkov=("CKV_AZURE_111",),
@@ -209,7 +169,7 @@ POLICIES: list = [
         ),
         url=f"{_LEARN}/general/soft-delete-overview",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-keyvault-vault-require-rbac-authorization",
         description="Key vaults must use the Azure RBAC permission model rather than access policies.",
         rationale=(
@@ -219,7 +179,11 @@ POLICIES: list = [
         checks="The vault's properties.enableRbacAuthorization is true.",
         severity=Severity.HIGH,
         resource_types=[VAULT],
-        check=_rbac_authorization,
+        path="properties.enableRbacAuthorization",
+        label="enableRbacAuthorization",
+        expected=True,
+        unset="not set (access policies are used)",
+        message="Key Vault {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",),
             mcsb=("PA-7",),
@@ -232,7 +196,7 @@ POLICIES: list = [
         ),
         url=f"{_POLICY_DEFINITIONS}/AzureKeyVault_Should_Use_RBAC.json",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-keyvault-vault-disallow-public-network-access",
         description="Key vaults must not be reachable from public networks.",
         rationale=(
@@ -242,7 +206,11 @@ POLICIES: list = [
         checks="The vault's properties.publicNetworkAccess is 'Disabled'.",
         severity=Severity.HIGH,
         resource_types=[VAULT],
-        check=_public_network_access,
+        path="properties.publicNetworkAccess",
+        label="publicNetworkAccess",
+        expected="Disabled",
+        unset="not set (Azure defaults to 'Enabled')",
+        message="Key Vault {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("405c5871-3e91-4644-8a63-58e19d68ff5b",),
             checkov=("CKV_AZURE_189",),
@@ -260,7 +228,7 @@ POLICIES: list = [
         url=f"{_POLICY_DEFINITIONS}/AzureKeyVaultPublicNetworkAccess_Audit.json",
         relaxed_in=("dev", "bootstrap"),
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-keyvault-vault-require-network-acl-default-deny",
         description="Key vault firewalls must deny by default and allow only listed networks.",
         rationale=(
@@ -270,7 +238,11 @@ POLICIES: list = [
         checks="The vault's properties.networkAcls.defaultAction is 'Deny'.",
         severity=Severity.HIGH,
         resource_types=[VAULT],
-        check=_network_acl_default_deny,
+        path="properties.networkAcls.defaultAction",
+        label="networkAcls.defaultAction",
+        expected="Deny",
+        unset="not set (Azure defaults to 'Allow')",
+        message="Key Vault {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("55615ac9-af46-4a59-874e-391cc3dfb490",),
             checkov=("CKV_AZURE_109",),

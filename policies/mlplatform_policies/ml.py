@@ -8,12 +8,12 @@ compute nests them twice (``properties.properties``). Enum strings compare case-
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplatform_policies.base import Controls, get, is_value, resource_policy
+from mlplatform_policies.base import Controls, get, is_value, property_check, property_policy, resource_policy, shown
 
 WORKSPACE = "azure-native:machinelearningservices:Workspace"
 COMPUTE = "azure-native:machinelearningservices:Compute"
@@ -33,17 +33,6 @@ _LEARN = "https://learn.microsoft.com/azure/machine-learning"
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------
-
-
-def show(value: Any) -> str:
-    """A property value as a message quotes it: strings quoted, booleans lower-case, whole floats without ``.0``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return str(value)
 
 
 _ISO_DURATION = re.compile(
@@ -85,55 +74,25 @@ def _compute_type(props: Mapping[str, Any]) -> str:
     return value.lower() if isinstance(value, str) else ""
 
 
+def _compute_of(*kinds: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether a compute is of one of ``kinds`` (lower-case computeType: ``amlcompute``, ``computeinstance``)."""
+    return lambda props: _compute_type(props) in kinds
+
+
 # --- Workspace -----------------------------------------------------------------------------------------------
-
-
-def _workspace_public_network_access(props: Mapping[str, Any]) -> str | None:
-    value = props.get("publicNetworkAccess")
-    if is_value(value, "Disabled"):
-        return None
-    if value is None:
-        return "Workspace publicNetworkAccess is not set (Azure defaults to 'Enabled'); expected 'Disabled'."
-    return f"Workspace publicNetworkAccess is {show(value)}; expected 'Disabled'."
-
-
-def _workspace_public_access_behind_vnet(props: Mapping[str, Any]) -> str | None:
-    value = props.get("allowPublicAccessWhenBehindVnet")
-    if value is None or value is False:
-        return None
-    return f"Workspace allowPublicAccessWhenBehindVnet is {show(value)}; expected false or unset."
-
-
-def _workspace_approved_outbound(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "managedNetwork.isolationMode")
-    if is_value(value, "AllowOnlyApprovedOutbound"):
-        return None
-    if value is None:
-        return "Workspace managedNetwork.isolationMode is not set (no managed network isolation); expected 'AllowOnlyApprovedOutbound'."
-    return f"Workspace managedNetwork.isolationMode is {show(value)}; expected 'AllowOnlyApprovedOutbound'."
-
-
-def _workspace_identity_datastores(props: Mapping[str, Any]) -> str | None:
-    value = props.get("systemDatastoresAuthMode")
-    if is_value(value, "identity"):
-        return None
-    if value is None:
-        return "Workspace systemDatastoresAuthMode is not set (the storage account key is used); expected 'identity'."
-    return f"Workspace systemDatastoresAuthMode is {show(value)}; expected 'identity'."
 
 
 def _workspace_user_assigned_identity(props: Mapping[str, Any]) -> str | None:
     kind = get(props, "identity.type")
     kinds = {part.strip().lower() for part in kind.split(",")} if isinstance(kind, str) else set()
     if "userassigned" not in kinds:
-        shown = "not set" if kind is None else f"{show(kind)}"
-        return f"Workspace identity type is {shown}; expected 'UserAssigned' with primaryUserAssignedIdentity set."
+        return f"Workspace identity type is {shown(kind)}; expected 'UserAssigned' with primaryUserAssignedIdentity set."
     primary = props.get("primaryUserAssignedIdentity")
     if not isinstance(primary, str) or not primary.strip():
         return "Workspace primaryUserAssignedIdentity is not set; expected the resource ID of one of its user-assigned identities."
     assigned = [i.lower() for i in _identity_ids(get(props, "identity.userAssignedIdentities"))]
     if assigned and primary.lower() not in assigned:
-        return f"Workspace primaryUserAssignedIdentity {show(primary)} is not one of its userAssignedIdentities; expected one of them."
+        return f"Workspace primaryUserAssignedIdentity {shown(primary)} is not one of its userAssignedIdentities; expected one of them."
     return None
 
 
@@ -144,9 +103,8 @@ def _workspace_hbi(props: Mapping[str, Any]) -> str | None:
     value = props.get("hbiWorkspace")
     if value is True:
         return None
-    shown = "not set" if value is None else show(value)
     return (
-        f"Workspace hbiWorkspace is {shown} but its dataClassification tag is {show(classification)}; "
+        f"Workspace hbiWorkspace is {shown(value)} but its dataClassification tag is {shown(classification)}; "
         "expected true for confidential or restricted data."
     )
 
@@ -154,48 +112,25 @@ def _workspace_hbi(props: Mapping[str, Any]) -> str | None:
 # --- Compute -------------------------------------------------------------------------------------------------
 
 
-def _compute_local_auth(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.disableLocalAuth")
-    if value is True:
-        return None
-    shown = "not set" if value is None else show(value)
-    return f"Compute disableLocalAuth is {shown}; expected true."
-
-
-def _compute_node_public_ip(props: Mapping[str, Any]) -> str | None:
-    if _compute_type(props) not in ("amlcompute", "computeinstance"):
-        return None
-    value = get(props, "properties.properties.enableNodePublicIp")
-    if value is False:
-        return None
-    if value is None:
-        return "Compute enableNodePublicIp is not set (Azure defaults to true); expected false."
-    return f"Compute enableNodePublicIp is {show(value)}; expected false."
+_cluster_remote_login = property_check(
+    "properties.properties.remoteLoginPortPublicAccess",
+    "Disabled",
+    "Compute {found}; expected {expected}.",
+    label="remoteLoginPortPublicAccess",
+    only_if=_compute_of("amlcompute"),
+)
+_instance_remote_login = property_check(
+    "properties.properties.sshSettings.sshPublicAccess",
+    "Disabled",
+    "Compute {found}; expected {expected}.",
+    label="sshSettings.sshPublicAccess",
+    unset_complies=True,  # a compute instance's SSH port is closed unless enabled
+    only_if=_compute_of("computeinstance"),
+)
 
 
 def _compute_remote_login(props: Mapping[str, Any]) -> str | None:
-    kind = _compute_type(props)
-    if kind == "amlcompute":
-        value = get(props, "properties.properties.remoteLoginPortPublicAccess")
-        if is_value(value, "Disabled"):
-            return None
-        shown = "not set" if value is None else show(value)
-        return f"Compute remoteLoginPortPublicAccess is {shown}; expected 'Disabled'."
-    if kind == "computeinstance":
-        value = get(props, "properties.properties.sshSettings.sshPublicAccess")
-        if value is None or is_value(value, "Disabled"):  # a compute instance's SSH port is closed unless enabled
-            return None
-        return f"Compute sshSettings.sshPublicAccess is {show(value)}; expected 'Disabled'."
-    return None
-
-
-def _compute_min_nodes(props: Mapping[str, Any]) -> str | None:
-    if _compute_type(props) != "amlcompute":
-        return None
-    value = get(props, "properties.properties.scaleSettings.minNodeCount")
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):
-        return None  # Azure's default minimum is 0
-    return f"Compute scaleSettings.minNodeCount is {show(value)}; expected 0 so the cluster scales to zero when idle."
+    return _cluster_remote_login(props) or _instance_remote_login(props)
 
 
 def _compute_idle_scale_down(props: Mapping[str, Any]) -> str | None:
@@ -208,11 +143,11 @@ def _compute_idle_scale_down(props: Mapping[str, Any]) -> str | None:
     seconds = iso8601_seconds(value)
     if seconds is None:
         return (
-            f"Compute scaleSettings.nodeIdleTimeBeforeScaleDown is {show(value)}, not an ISO 8601 duration; "
+            f"Compute scaleSettings.nodeIdleTimeBeforeScaleDown is {shown(value)}, not an ISO 8601 duration; "
             f"expected a duration of at most {limit}."
         )
     if seconds > MAX_IDLE_SECONDS_BEFORE_SCALE_DOWN:
-        return f"Compute scaleSettings.nodeIdleTimeBeforeScaleDown is {show(value)} ({seconds:g} s); expected at most {limit}."
+        return f"Compute scaleSettings.nodeIdleTimeBeforeScaleDown is {shown(value)} ({seconds:g} s); expected at most {limit}."
     return None
 
 
@@ -226,31 +161,6 @@ def _compute_instance_idle_shutdown(props: Mapping[str, Any]) -> str | None:
 
 
 # --- Online endpoints and deployments ------------------------------------------------------------------------
-
-
-def _endpoint_entra_auth(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.authMode")
-    if is_value(value, "AADToken"):
-        return None
-    shown = "not set" if value is None else show(value)
-    return f"Online endpoint authMode is {shown}; expected 'AADToken'."
-
-
-def _endpoint_public_network_access(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.publicNetworkAccess")
-    if is_value(value, "Disabled"):
-        return None
-    if value is None:
-        return "Online endpoint publicNetworkAccess is not set (Azure defaults to 'Enabled'); expected 'Disabled'."
-    return f"Online endpoint publicNetworkAccess is {show(value)}; expected 'Disabled'."
-
-
-def _deployment_app_insights(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "properties.appInsightsEnabled")
-    if value is True:
-        return None
-    shown = "not set" if value is None else show(value)
-    return f"Online deployment appInsightsEnabled is {shown}; expected true."
 
 
 def _deployment_data_collection(props: Mapping[str, Any]) -> str | None:
@@ -269,20 +179,8 @@ def _deployment_data_collection(props: Mapping[str, Any]) -> str | None:
     )
 
 
-# --- Registry ------------------------------------------------------------------------------------------------
-
-
-def _registry_public_network_access(props: Mapping[str, Any]) -> str | None:
-    value = props.get("publicNetworkAccess")
-    if is_value(value, "Disabled"):
-        return None
-    if value is None:
-        return "ML registry publicNetworkAccess is not set (Azure defaults to 'Enabled'); expected 'Disabled'."
-    return f"ML registry publicNetworkAccess is {show(value)}; expected 'Disabled'."
-
-
 POLICIES: list = [
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-workspace-disallow-public-network-access",
         description="Azure ML workspaces must not be reachable from public networks.",
         rationale=(
@@ -293,7 +191,10 @@ POLICIES: list = [
         checks="The workspace's publicNetworkAccess is 'Disabled'.",
         severity=Severity.HIGH,
         resource_types=[WORKSPACE],
-        check=_workspace_public_network_access,
+        path="publicNetworkAccess",
+        expected="Disabled",
+        unset="not set (Azure defaults to 'Enabled')",
+        message="Workspace {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("438c38d2-3772-465a-a9cc-7a6666a275ce",),
             checkov=("CKV_AZURE_144",),
@@ -311,7 +212,7 @@ POLICIES: list = [
         url=f"{_POLICY_DEFINITIONS}/Workspace_PublicNetworkAccessDisabled_Audit.json",
         relaxed_in=("dev", "staging"),
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-workspace-disallow-public-access-behind-vnet",
         description="Azure ML workspaces must not re-open public access when placed behind a virtual network.",
         rationale=(
@@ -321,7 +222,10 @@ POLICIES: list = [
         checks="The workspace's allowPublicAccessWhenBehindVnet is false or unset.",
         severity=Severity.HIGH,
         resource_types=[WORKSPACE],
-        check=_workspace_public_access_behind_vnet,
+        path="allowPublicAccessWhenBehindVnet",
+        expected=False,
+        unset_complies=True,
+        message="Workspace {found}; expected {expected} or unset.",
         controls=Controls(mcsb=("NS-2",), psrule=("Azure.ML.PublicAccess",)),
         remediation=(
             "Set allow_public_access_when_behind_vnet=False (as the MlWorkspace component in components/ml_workspace.py "
@@ -329,7 +233,7 @@ POLICIES: list = [
         ),
         url=f"{_LEARN}/how-to-configure-private-link",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-workspace-require-approved-outbound-only",
         description="Azure ML workspaces must use a managed virtual network that allows only approved outbound traffic.",
         rationale=(
@@ -339,7 +243,10 @@ POLICIES: list = [
         checks="The workspace's managedNetwork.isolationMode is 'AllowOnlyApprovedOutbound'.",
         severity=Severity.HIGH,
         resource_types=[WORKSPACE],
-        check=_workspace_approved_outbound,
+        path="managedNetwork.isolationMode",
+        expected="AllowOnlyApprovedOutbound",
+        unset="not set (no managed network isolation)",
+        message="Workspace {found}; expected {expected}.",
         controls=Controls(azure_policy=("6ddb1705-c8cf-450e-aa4b-19ad6703c440",), mcsb=("NS-2",)),
         remediation=(
             "Set `mlplatform:network.mode` to `managed` or `private` in the stack file: the MlWorkspace component then "
@@ -351,7 +258,7 @@ POLICIES: list = [
         url=f"{_POLICY_DEFINITIONS}/ManagedNetworkIsolationMode_Audit.json",
         relaxed_in=("dev",),
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-workspace-require-identity-based-datastores",
         description="Azure ML workspaces must reach their system datastores with identities, not the storage account key.",
         rationale=(
@@ -361,7 +268,10 @@ POLICIES: list = [
         checks="The workspace's systemDatastoresAuthMode is 'identity'.",
         severity=Severity.HIGH,
         resource_types=[WORKSPACE],
-        check=_workspace_identity_datastores,
+        path="systemDatastoresAuthMode",
+        expected="identity",
+        unset="not set (the storage account key is used)",
+        message="Workspace {found}; expected {expected}.",
         controls=Controls(mcsb=("IM-1",)),
         remediation=(
             "Set system_datastores_auth_mode='identity' on the workspace (the MlWorkspace component in "
@@ -412,7 +322,7 @@ POLICIES: list = [
         ),
         url=f"{_LEARN}/concept-data-encryption",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-compute-disable-local-auth",
         description="Azure ML compute must have local authentication disabled.",
         rationale=(
@@ -422,7 +332,10 @@ POLICIES: list = [
         checks="The compute's properties.disableLocalAuth is true.",
         severity=Severity.HIGH,
         resource_types=[COMPUTE],
-        check=_compute_local_auth,
+        path="properties.disableLocalAuth",
+        label="disableLocalAuth",
+        expected=True,
+        message="Compute {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",),
             checkov=("CKV_AZURE_142",),
@@ -435,7 +348,7 @@ POLICIES: list = [
         ),
         url=f"{_POLICY_DEFINITIONS}/MachineLearningServices_DisableLocalAuth_Audit.json",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-compute-disallow-node-public-ip",
         description="Azure ML compute clusters and instances must not give their nodes public IP addresses.",
         rationale=(
@@ -445,7 +358,12 @@ POLICIES: list = [
         checks="An AmlCompute or ComputeInstance has properties.properties.enableNodePublicIp set to false (unset counts as true).",
         severity=Severity.HIGH,
         resource_types=[COMPUTE],
-        check=_compute_node_public_ip,
+        path="properties.properties.enableNodePublicIp",
+        label="enableNodePublicIp",
+        expected=False,
+        unset="not set (Azure defaults to true)",
+        only_if=_compute_of("amlcompute", "computeinstance"),
+        message="Compute {found}; expected {expected}.",
         controls=Controls(mcsb=("NS-2",)),
         remediation=(
             "Set enable_node_public_ip=False explicitly in the compute's properties (the GpuCluster component in "
@@ -474,14 +392,19 @@ POLICIES: list = [
         ),
         url=f"{_LEARN}/how-to-create-attach-compute-cluster",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-compute-require-scale-to-zero",
         description="Azure ML compute clusters must scale down to zero nodes.",
         rationale="A cluster with a non-zero minimum bills its idle nodes around the clock, GPU nodes especially.",
         checks="An AmlCompute's scaleSettings.minNodeCount is 0 (unset means Azure's default of 0).",
         severity=Severity.LOW,
         resource_types=[COMPUTE],
-        check=_compute_min_nodes,
+        path="properties.properties.scaleSettings.minNodeCount",
+        label="scaleSettings.minNodeCount",
+        expected=0,
+        unset_complies=True,  # Azure's default minimum is 0
+        only_if=_compute_of("amlcompute"),
+        message="Compute {found}; expected {expected} so the cluster scales to zero when idle.",
         controls=Controls(checkov=("CKV_AZURE_150",)),
         remediation=(
             "Remove `minNodes` from the cluster's entry in `mlplatform:clusters` (the default is 0), or set it to 0; "
@@ -526,7 +449,7 @@ POLICIES: list = [
         ),
         url=f"{_POLICY_DEFINITIONS}/MachineLearningServices_IdleShutdown_Audit.json",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-onlineendpoint-require-entra-auth",
         description="Azure ML online endpoints must authenticate callers with Microsoft Entra ID tokens.",
         rationale=(
@@ -536,7 +459,10 @@ POLICIES: list = [
         checks="The online endpoint's properties.authMode is 'AADToken'.",
         severity=Severity.HIGH,
         resource_types=[ONLINE_ENDPOINT],
-        check=_endpoint_entra_auth,
+        path="properties.authMode",
+        label="authMode",
+        expected="AADToken",
+        message="Online endpoint {found}; expected {expected}.",
         controls=Controls(mcsb=("IM-1",)),
         remediation=(
             "Remove `authMode: key` from the endpoint in `mlplatform:endpoints` (the ModelEndpoint component in "
@@ -545,14 +471,18 @@ POLICIES: list = [
         ),
         url=f"{_LEARN}/how-to-authenticate-online-endpoint",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-onlineendpoint-disallow-public-network-access",
         description="Azure ML online endpoints must accept scoring requests only through the workspace's private endpoint.",
         rationale="A public scoring endpoint exposes the model, and the data sent to it, to the Internet.",
         checks="The online endpoint's properties.publicNetworkAccess is 'Disabled'.",
         severity=Severity.HIGH,
         resource_types=[ONLINE_ENDPOINT],
-        check=_endpoint_public_network_access,
+        path="properties.publicNetworkAccess",
+        label="publicNetworkAccess",
+        expected="Disabled",
+        unset="not set (Azure defaults to 'Enabled')",
+        message="Online endpoint {found}; expected {expected}.",
         controls=Controls(mcsb=("NS-2",)),
         remediation=(
             "Remove `publicNetworkAccess: true` from the endpoint in `mlplatform:endpoints` (the ModelEndpoint component "
@@ -562,7 +492,7 @@ POLICIES: list = [
         url=f"{_LEARN}/how-to-secure-online-endpoint",
         relaxed_in=("dev",),
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-onlinedeployment-enable-app-insights",
         description="Azure ML online deployments must send telemetry to Application Insights.",
         rationale=(
@@ -572,7 +502,10 @@ POLICIES: list = [
         checks="The online deployment's properties.appInsightsEnabled is true.",
         severity=Severity.MEDIUM,
         resource_types=[ONLINE_DEPLOYMENT],
-        check=_deployment_app_insights,
+        path="properties.appInsightsEnabled",
+        label="appInsightsEnabled",
+        expected=True,
+        message="Online deployment {found}; expected {expected}.",
         controls=Controls(mcsb=("LT-3",)),
         remediation=(
             "Set app_insights_enabled=True on the deployment (ManagedOnlineDeploymentArgs), as the ModelEndpoint "
@@ -599,7 +532,7 @@ POLICIES: list = [
         ),
         url=f"{_LEARN}/how-to-collect-production-data",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-machinelearningservices-registry-disallow-public-network-access",
         description="The shared Azure ML registry must not be reachable from public networks.",
         rationale=(
@@ -609,7 +542,10 @@ POLICIES: list = [
         checks="The ML registry's publicNetworkAccess is 'Disabled'.",
         severity=Severity.HIGH,
         resource_types=[REGISTRY],
-        check=_registry_public_network_access,
+        path="publicNetworkAccess",
+        expected="Disabled",
+        unset="not set (Azure defaults to 'Enabled')",
+        message="ML registry {found}; expected {expected}.",
         controls=Controls(mcsb=("NS-2",)),
         remediation=(
             "Set public_network_access='Disabled' on the registry, as the MlRegistry component "

@@ -14,10 +14,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
-from pulumi_policy.proxy import UnknownValueError
 
-from mlplatform_policies.base import shown as _shown
-from mlplatform_policies.base import Controls, is_value, resource_policy, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    dependencies_through,
+    is_number,
+    is_value,
+    property_policy,
+    read,
+    resource_policy,
+    shown,
+    stack_policy,
+)
 
 APP_INSIGHTS = "azure-native:applicationinsights:Component"
 LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
@@ -32,26 +41,12 @@ MIN_RETENTION_DAYS = 30
 #: Diagnostic setting category groups that carry a resource's audit trail.
 AUDIT_CATEGORY_GROUPS = ("allLogs", "audit")
 
-_UNKNOWN = "(unknown)"
 _WORKSPACE_COMPONENT = "MlWorkspace (components/ml_workspace.py)"
 _MONITORING_COMPONENT = "PlatformMonitoring (components/monitoring.py)"
 
 
-def _safe_get(container: Any, path: str) -> Any:
-    """The value at a dotted ``path``, None when absent, ``"(unknown)"`` when unknown during preview."""
-    value = container
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        try:
-            value = value.get(part)
-        except UnknownValueError:
-            return _UNKNOWN
-    return value
-
-
 def _as_list(value: Any) -> list[Any]:
-    if value is None or value == _UNKNOWN or isinstance(value, (str, bytes)):
+    if value is None or value is UNKNOWN or isinstance(value, (str, bytes)):
         return []
     return list(value) if isinstance(value, Sequence) else []
 
@@ -64,7 +59,7 @@ def _is_set(value: Any) -> bool:
 
 
 def _appi_workspace_based(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "workspaceResourceId")
+    value = read(props, "workspaceResourceId")
     if _is_set(value):
         return None
     return (
@@ -73,32 +68,12 @@ def _appi_workspace_based(props: Mapping[str, Any]) -> str | None:
     )
 
 
-def _appi_local_auth_off(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "disableLocalAuth")
-    if value is True:
-        return None
-    return (
-        "Application Insights component accepts telemetry authenticated by its instrumentation key alone: "
-        f"disableLocalAuth is {_shown(value)}; expected true (Microsoft Entra ID only)."
-    )
-
-
-def _log_local_auth_off(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "features.disableLocalAuth")
-    if value is True:
-        return None
-    return (
-        "Log Analytics workspace accepts data and queries authenticated by workspace keys: "
-        f"features.disableLocalAuth is {_shown(value)}; expected true (Microsoft Entra ID only)."
-    )
-
-
 def _log_retention(props: Mapping[str, Any]) -> str | None:
-    value = _safe_get(props, "retentionInDays")
-    if value == _UNKNOWN or (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= MIN_RETENTION_DAYS):
+    value = read(props, "retentionInDays")
+    if value is UNKNOWN or (is_number(value) and value >= MIN_RETENTION_DAYS):
         return None
     return (
-        f"Log Analytics workspace keeps logs too briefly for an investigation: retentionInDays is {_shown(value)}; "
+        f"Log Analytics workspace keeps logs too briefly for an investigation: retentionInDays is {shown(value)}; "
         f"expected at least {MIN_RETENTION_DAYS}."
     )
 
@@ -106,21 +81,15 @@ def _log_retention(props: Mapping[str, Any]) -> str | None:
 # --- Diagnostic settings (stack policies) ---
 
 
-def _linked(resource: Any, key: str) -> list[Any]:
-    """The resources ``resource`` depends on through property ``key``, else through any of its dependencies."""
-    linked = list(resource.property_dependencies.get(key, []) or [])
-    return linked or list(resource.dependencies or [])
-
-
 def _setting_problems(setting: Any) -> list[str]:
     """Why a diagnostic setting does not send resource logs to Log Analytics (empty when it does)."""
     problems = []
-    if not _is_set(_safe_get(setting.props, "workspaceId")):
+    if not _is_set(read(setting.props, "workspaceId")):
         problems.append("no workspaceId")
-    logs = _as_list(_safe_get(setting.props, "logs"))
+    logs = _as_list(read(setting.props, "logs"))
     if not any(
-        _safe_get(entry, "enabled") is True
-        and any(is_value(_safe_get(entry, "categoryGroup"), group) for group in AUDIT_CATEGORY_GROUPS)
+        read(entry, "enabled") is True
+        and any(is_value(read(entry, "categoryGroup"), group) for group in AUDIT_CATEGORY_GROUPS)
         for entry in logs
         if isinstance(entry, Mapping)
     ):
@@ -132,7 +101,7 @@ def _diagnostics_for(resource_type: str, noun: str) -> Any:
     def check(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
         settings = [r for r in args.resources if r.resource_type == DIAGNOSTIC_SETTING]
         for target in (r for r in args.resources if r.resource_type == resource_type):
-            mine = [s for s in settings if any(d.urn == target.urn for d in _linked(s, "resourceUri"))]
+            mine = [s for s in settings if any(d.urn == target.urn for d in dependencies_through(s, "resourceUri"))]
             problems = {s.name: _setting_problems(s) for s in mine}
             if any(not p for p in problems.values()):
                 continue
@@ -156,11 +125,11 @@ def _routes(alert: Any, groups: Sequence[Any]) -> tuple[list[str], list[str]]:
     """(action group IDs the alert notifies, names of disabled action groups of the stack it notifies)."""
     ids = [
         action_id
-        for action in _as_list(_safe_get(alert.props, "actions"))
-        if _is_set(action_id := _safe_get(action, "actionGroupId"))
+        for action in _as_list(read(alert.props, "actions"))
+        if _is_set(action_id := read(action, "actionGroupId"))
     ]
-    linked = {r.urn for r in _linked(alert, "actions")}
-    disabled = [g.name for g in groups if g.urn in linked and _safe_get(g.props, "enabled") is False]
+    linked = {r.urn for r in dependencies_through(alert, "actions")}
+    disabled = [g.name for g in groups if g.urn in linked and read(g.props, "enabled") is False]
     return ids, disabled
 
 
@@ -189,22 +158,22 @@ def _alerts_routed(args: StackValidationArgs) -> Iterable[tuple[str | None, str]
 
 
 def _criteria(alert: Any) -> list[Mapping[str, Any]]:
-    return [c for c in _as_list(_safe_get(alert.props, "criteria.allOf")) if isinstance(c, Mapping)]
+    return [c for c in _as_list(read(alert.props, "criteria.allOf")) if isinstance(c, Mapping)]
 
 
 def _is_latency(criterion: Mapping[str, Any]) -> bool:
-    metric = _safe_get(criterion, "metricName")
+    metric = read(criterion, "metricName")
     return isinstance(metric, str) and metric.lower().startswith("requestlatency")
 
 
 def _is_server_errors(criterion: Mapping[str, Any]) -> bool:
-    if not is_value(_safe_get(criterion, "metricName"), "RequestsPerMinute"):
+    if not is_value(read(criterion, "metricName"), "RequestsPerMinute"):
         return False
-    for dimension in _as_list(_safe_get(criterion, "dimensions")):
-        values = [str(v).lower() for v in _as_list(_safe_get(dimension, "values"))]
-        if is_value(_safe_get(dimension, "name"), "statusCodeClass") and "5xx" in values:
+    for dimension in _as_list(read(criterion, "dimensions")):
+        values = [str(v).lower() for v in _as_list(read(dimension, "values"))]
+        if is_value(read(dimension, "name"), "statusCodeClass") and "5xx" in values:
             return True
-        if is_value(_safe_get(dimension, "name"), "statusCode") and values and all(v.startswith("5") for v in values):
+        if is_value(read(dimension, "name"), "statusCode") and values and all(v.startswith("5") for v in values):
             return True
     return False
 
@@ -212,10 +181,10 @@ def _is_server_errors(criterion: Mapping[str, Any]) -> bool:
 def _endpoint_alerts(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
     alerts = [
         r for r in args.resources
-        if r.resource_type == METRIC_ALERT and _safe_get(r.props, "enabled") is not False
+        if r.resource_type == METRIC_ALERT and read(r.props, "enabled") is not False
     ]
     for endpoint in (r for r in args.resources if r.resource_type == ONLINE_ENDPOINT):
-        criteria = [c for a in alerts if any(d.urn == endpoint.urn for d in _linked(a, "scopes")) for c in _criteria(a)]
+        criteria = [c for a in alerts if any(d.urn == endpoint.urn for d in dependencies_through(a, "scopes")) for c in _criteria(a)]
         missing = []
         if not any(_is_latency(c) for c in criteria):
             missing.append("request latency (RequestLatency)")
@@ -247,7 +216,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/azure-monitor/app/convert-classic-resource",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-applicationinsights-component-disable-local-auth",
         description="Application Insights components accept Microsoft Entra ID-authenticated telemetry only.",
         rationale=(
@@ -257,7 +226,13 @@ POLICIES: list = [
         checks="The component sets disableLocalAuth to true.",
         severity=Severity.HIGH,
         resource_types=[APP_INSIGHTS],
-        check=_appi_local_auth_off,
+        path="disableLocalAuth",
+        expected=True,
+        unknown_violates=True,
+        message=(
+            "Application Insights component accepts telemetry authenticated by its instrumentation key alone: "
+            "{found}; expected {expected} (Microsoft Entra ID only)."
+        ),
         controls=Controls(
             azure_policy=("199d5677-e4d9-4264-9465-efe1839c06bd",),
             mcsb=("IM-1",),
@@ -269,7 +244,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-operationalinsights-workspace-disable-local-auth",
         description="Log Analytics workspaces accept Microsoft Entra ID authentication only (no workspace keys).",
         rationale=(
@@ -279,7 +254,13 @@ POLICIES: list = [
         checks="The workspace sets features.disableLocalAuth to true.",
         severity=Severity.HIGH,
         resource_types=[LOG_ANALYTICS],
-        check=_log_local_auth_off,
+        path="features.disableLocalAuth",
+        expected=True,
+        unknown_violates=True,
+        message=(
+            "Log Analytics workspace accepts data and queries authenticated by workspace keys: "
+            "{found}; expected {expected} (Microsoft Entra ID only)."
+        ),
         controls=Controls(azure_policy=("e15effd4-2278-4c65-a0da-4d6f6d1890e2",), mcsb=("IM-1",)),
         remediation=(
             "Set features=operationalinsights.WorkspaceFeaturesArgs(disable_local_auth=True, ...) on the "

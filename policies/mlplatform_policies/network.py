@@ -20,11 +20,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
-from pulumi_policy.proxy import UnknownValueError
 
 from components.firewall import allow_list_problems
-from mlplatform_policies.base import shown as _shown
-from mlplatform_policies.base import Controls, get, is_value, resource_policy, stack_policy
+from mlplatform_policies.base import (
+    UNKNOWN,
+    Controls,
+    dependencies_through,
+    is_value,
+    read,
+    resource_policy,
+    shown,
+    stack_policy,
+)
 
 NSG = "azure-native:network:NetworkSecurityGroup"
 SECURITY_RULE = "azure-native:network:SecurityRule"
@@ -62,16 +69,6 @@ IP_RULE_LOCATIONS = (("networkRuleSet.ipRules", "iPAddressOrRange"), ("propertie
 FIREWALL_NAME_INPUTS: Mapping[str, str] = {
     "accountName": "Storage account", "vaultName": "Key Vault", "registryName": "Container registry",
 }
-
-
-def _safe_get(container: Any, key: str) -> Any:
-    """``container[key]``, or the string ``"(unknown)"`` when the value is unknown during preview."""
-    if not isinstance(container, Mapping):
-        return None
-    try:
-        return container.get(key)
-    except UnknownValueError:
-        return "(unknown)"
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -114,8 +111,8 @@ def _rule_exposure(rule: Mapping[str, Any]) -> str | None:
         return None
     name = rule.get("name") or rule.get("securityRuleName") or "(unnamed rule)"
     ports = ", ".join(f"{port} ({EXPOSED_PORTS[port]})" for port in exposed)
-    ranges = ", ".join(_shown(spec) for spec in specs)
-    return f"{name} allows {_shown(open_sources[0])} to port range {ranges}, which includes {ports}"
+    ranges = ", ".join(shown(spec) for spec in specs)
+    return f"{name} allows {shown(open_sources[0])} to port range {ranges}, which includes {ports}"
 
 
 def _internet_inbound(props: Mapping[str, Any]) -> str | None:
@@ -146,7 +143,7 @@ def _subnets(props: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]
 
 def _default_outbound_off(props: Mapping[str, Any]) -> str | None:
     open_subnets = [
-        f"{name} (defaultOutboundAccess is {_shown(subnet.get('defaultOutboundAccess'))})"
+        f"{name} (defaultOutboundAccess is {shown(subnet.get('defaultOutboundAccess'))})"
         for name, subnet in _subnets(props)
         if subnet.get("defaultOutboundAccess") is not False
     ]
@@ -159,10 +156,10 @@ def _default_outbound_off(props: Mapping[str, Any]) -> str | None:
 
 
 def _has_nsg(subnet: Mapping[str, Any]) -> bool:
-    nsg = _safe_get(subnet, "networkSecurityGroup")
-    if nsg == "(unknown)":
+    nsg = read(subnet, "networkSecurityGroup")
+    if nsg is UNKNOWN:
         return True
-    return _safe_get(nsg, "id") not in (None, "")
+    return read(nsg, "id") not in (None, "")
 
 
 def _nsg_attached(props: Mapping[str, Any]) -> str | None:
@@ -183,15 +180,14 @@ def _nsg_attached(props: Mapping[str, Any]) -> str | None:
 
 
 def _ip_rule_addresses(props: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """(property path, address) of each IP rule of a firewall; ``"(unknown)"`` for what is unknown in a preview."""
+    """(property path, address) of each IP rule of a firewall; ``UNKNOWN`` for what is unknown in a preview."""
     found: list[tuple[str, Any]] = []
     for path, key in IP_RULE_LOCATIONS:
-        try:
-            rules = get(props, path)
-        except UnknownValueError:
-            found.append((path, "(unknown)"))
+        rules = read(props, path)
+        if rules is UNKNOWN:
+            found.append((path, UNKNOWN))
             continue
-        found += [(f"{path}[{index}].{key}", _safe_get(rule, key)) for index, rule in enumerate(_as_list(rules))]
+        found += [(f"{path}[{index}].{key}", read(rule, key)) for index, rule in enumerate(_as_list(rules))]
     return found
 
 
@@ -199,14 +195,14 @@ def _firewall_name(props: Mapping[str, Any]) -> str:
     keys = set(props)  # iterating keys never touches values, which may be unknown during preview
     for key, noun in FIREWALL_NAME_INPUTS.items():
         if key in keys:
-            name = _safe_get(props, key)
-            return f"{noun} {name}" if isinstance(name, str) and name != "(unknown)" else noun
+            name = read(props, key)
+            return f"{noun} {name}" if isinstance(name, str) else noun
     return "Resource"
 
 
 def _firewall_ip_rules(props: Mapping[str, Any]) -> str | None:
     addresses = _ip_rule_addresses(props)
-    findings = [f"{where} is not known until deployment, so it cannot be checked" for where, a in addresses if a == "(unknown)"]
+    findings = [f"{where} is not known until deployment, so it cannot be checked" for where, a in addresses if a is UNKNOWN]
     if not findings:
         entries = [address if isinstance(address, str) else repr(address) for _, address in addresses]
         for problem in allow_list_problems(entries):
@@ -214,7 +210,7 @@ def _firewall_ip_rules(props: Mapping[str, Any]) -> str | None:
                 findings.append(f"its IP rules together are {problem.finding}; expected {problem.rule}")
             else:
                 where = addresses[problem.index][0]
-                findings.append(f"{where} {_shown(entries[problem.index])} is {problem.finding}; expected {problem.rule}")
+                findings.append(f"{where} {shown(entries[problem.index])} is {problem.finding}; expected {problem.rule}")
     if not findings:
         return None
     return f"{_firewall_name(props)} firewall admits what an allow-list must not: {'; '.join(findings)}."
@@ -223,24 +219,21 @@ def _firewall_ip_rules(props: Mapping[str, Any]) -> str | None:
 # --- Private endpoints (stack) ---
 
 
-def _linked(endpoint: Any, target: Any) -> bool:
+def _connects(endpoint: Any, target: Any) -> bool:
     """Whether ``endpoint`` connects to ``target``, read from the dependency graph."""
-    linked = [r for key in _CONNECTION_KEYS for r in endpoint.property_dependencies.get(key, []) or []]
-    if not linked:
-        linked = list(endpoint.dependencies or [])
-    return any(r.urn == target.urn for r in linked)
+    return any(r.urn == target.urn for r in dependencies_through(endpoint, *_CONNECTION_KEYS))
 
 
 def _group_ids(endpoint: Any) -> set[str]:
     """The private link groups an endpoint connects to; ``"*"`` when they are unknown during preview."""
     groups: set[str] = set()
     for key in _CONNECTION_KEYS:
-        connections = _safe_get(endpoint.props, key)
-        if connections == "(unknown)":
+        connections = read(endpoint.props, key)
+        if connections is UNKNOWN:
             return {"*"}
         for connection in _as_list(connections):
-            group_ids = _safe_get(connection, "groupIds")
-            if group_ids == "(unknown)":
+            group_ids = read(connection, "groupIds")
+            if group_ids is UNKNOWN:
                 return {"*"}
             groups.update(group.lower() for group in _as_list(group_ids) if isinstance(group, str))
     return groups
@@ -249,7 +242,7 @@ def _group_ids(endpoint: Any) -> set[str]:
 def _private_endpoints(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
     private = [
         r for r in args.resources
-        if r.resource_type == ML_WORKSPACE and is_value(_safe_get(r.props, "publicNetworkAccess"), "Disabled")
+        if r.resource_type == ML_WORKSPACE and is_value(read(r.props, "publicNetworkAccess"), "Disabled")
     ]
     if not private:
         return  # public or managed tier: Azure ML's managed private endpoints (or IP allow-lists) apply instead
@@ -259,7 +252,7 @@ def _private_endpoints(args: StackValidationArgs) -> Iterable[tuple[str | None, 
         if target.resource_type not in PRIVATE_LINK_TARGETS:
             continue
         group, noun = PRIVATE_LINK_TARGETS[target.resource_type]
-        found = sorted(set().union(*(_group_ids(e) for e in endpoints if _linked(e, target))))
+        found = sorted(set().union(*(_group_ids(e) for e in endpoints if _connects(e, target))))
         if group in found or "*" in found:
             continue
         has = "has no private endpoint" if not found else f"has private endpoints only for groups {', '.join(found)}"

@@ -12,61 +12,35 @@ and a restore window shorter than the soft-delete retention.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
-from pulumi_policy.proxy import UnknownValueError
 
-from mlplatform_policies.base import Controls, get, shown, stack_policy
+from mlplatform_policies.base import Controls, environments, is_number, read, shown, stack_policy
 
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 #: Stacks (by their ``environment`` tag) whose storage holds Pulumi state: the bootstrap stack's state backend.
 STATE_STORE_ENVIRONMENTS = ("bootstrap",)
 
 
-def _read(props: Any, path: str) -> Any:
-    """``get`` that yields None for a value the engine does not know yet (a real preview of a new stack)."""
-    try:
-        return get(props, path)
-    except UnknownValueError:
-        return None
-
-
-def stack_environment(resources: Sequence[Any]) -> str | None:
-    """The lower-cased ``environment`` tag the stack's resources carry (components tag every taggable resource)."""
-    for resource in resources:
-        tags = _read(resource.props, "tags")
-        if not isinstance(tags, Mapping):
-            continue
-        for key in tags:
-            value = _read(tags, key)
-            if str(key).lower() == "environment" and isinstance(value, str):
-                return value.lower()
-    return None
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def restore_problems(props: Mapping[str, Any]) -> list[str]:
     """Why a blob service cannot be restored to a point in time (empty when it can)."""
     problems = []
     for path in ("changeFeed.enabled", "restorePolicy.enabled"):
-        if _read(props, path) is not True:
-            problems.append(f"{path} is {shown(_read(props, path))}")
-    days, kept = _read(props, "restorePolicy.days"), _read(props, "deleteRetentionPolicy.days")
-    if not _is_number(days) or days < 1:
+        if read(props, path, unknown=None) is not True:
+            problems.append(f"{path} is {shown(read(props, path, unknown=None))}")
+    days, kept = read(props, "restorePolicy.days", unknown=None), read(props, "deleteRetentionPolicy.days", unknown=None)
+    if not is_number(days) or days < 1:
         problems.append(f"restorePolicy.days is {shown(days)}")
-    elif _is_number(kept) and days >= kept:
+    elif is_number(kept) and days >= kept:
         problems.append(f"restorePolicy.days ({shown(days)}) is not less than deleteRetentionPolicy.days ({shown(kept)})")
     return problems
 
 
 def _state_store_restorable(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
     resources = list(args.resources)
-    if stack_environment(resources) not in STATE_STORE_ENVIRONMENTS:
+    if next(environments(resources), None) not in STATE_STORE_ENVIRONMENTS:
         return
     for service in (r for r in resources if r.resource_type == BLOB_SERVICE):
         problems = restore_problems(service.props)

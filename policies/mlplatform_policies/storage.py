@@ -14,8 +14,7 @@ from typing import Any
 
 from pulumi_policy import Severity
 
-from mlplatform_policies.base import shown as _shown
-from mlplatform_policies.base import Controls, get, is_value, resource_policy
+from mlplatform_policies.base import Controls, get, is_number, is_value, property_policy, resource_policy, shown
 
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
@@ -29,45 +28,7 @@ _COMPONENT = "the storage.StorageAccount that MlWorkspace creates (components/ml
 _BLOB_COMPONENT = "the storage.BlobServiceProperties that MlWorkspace creates (components/ml_workspace.py)"
 
 
-# --- StorageAccount ---
-
-
-def _https_only(props: Mapping[str, Any]) -> str | None:
-    value = props.get("enableHttpsTrafficOnly")
-    if value is True:
-        return None
-    return f"Storage account accepts plain HTTP: enableHttpsTrafficOnly is {_shown(value)}; expected true."
-
-
-def _min_tls(props: Mapping[str, Any]) -> str | None:
-    value = props.get("minimumTlsVersion")
-    if any(is_value(value, version) for version in SECURE_TLS_VERSIONS):
-        return None
-    return f"Storage account accepts TLS older than 1.2: minimumTlsVersion is {_shown(value)}; expected 'TLS1_2' or 'TLS1_3'."
-
-
-def _no_shared_key(props: Mapping[str, Any]) -> str | None:
-    value = props.get("allowSharedKeyAccess")
-    if value is False:
-        return None
-    return (
-        f"Storage account accepts shared-key (account key and SAS) authorization: allowSharedKeyAccess is {_shown(value)}; "
-        "expected false, so that every request is authorized with Microsoft Entra ID."
-    )
-
-
-def _no_blob_public_access(props: Mapping[str, Any]) -> str | None:
-    value = props.get("allowBlobPublicAccess")
-    if value is False:
-        return None
-    return f"Storage account lets containers be made anonymously readable: allowBlobPublicAccess is {_shown(value)}; expected false."
-
-
-def _public_network_disabled(props: Mapping[str, Any]) -> str | None:
-    value = props.get("publicNetworkAccess")
-    if is_value(value, "Disabled"):
-        return None
-    return f"Storage account is reachable from public networks: publicNetworkAccess is {_shown(value)}; expected 'Disabled'."
+# --- Checks of more than one property (a property that must have one value is a property_policy below) ---
 
 
 def _network_default_deny(props: Mapping[str, Any]) -> str | None:
@@ -76,9 +37,9 @@ def _network_default_deny(props: Mapping[str, Any]) -> str | None:
     bypassed = [part.strip() for part in bypass.split(",")] if isinstance(bypass, str) else []
     problems = []
     if not is_value(action, "Deny"):
-        problems.append(f"networkRuleSet.defaultAction is {_shown(action)}")
+        problems.append(f"networkRuleSet.defaultAction is {shown(action)}")
     if not any(is_value(part, "AzureServices") for part in bypassed):
-        problems.append(f"networkRuleSet.bypass is {_shown(bypass)}")
+        problems.append(f"networkRuleSet.bypass is {shown(bypass)}")
     if not problems:
         return None
     return (
@@ -87,37 +48,14 @@ def _network_default_deny(props: Mapping[str, Any]) -> str | None:
     )
 
 
-def _infrastructure_encryption(props: Mapping[str, Any]) -> str | None:
-    value = get(props, "encryption.requireInfrastructureEncryption")
-    if value is True:
-        return None
-    return (
-        f"Storage account data is encrypted only once at rest: encryption.requireInfrastructureEncryption is {_shown(value)}; "
-        "expected true (a second, infrastructure-level encryption layer)."
-    )
-
-
-def _no_cross_tenant_replication(props: Mapping[str, Any]) -> str | None:
-    value = props.get("allowCrossTenantReplication")
-    if value is False:
-        return None
-    return (
-        f"Storage account may replicate objects to an account in another Microsoft Entra tenant: "
-        f"allowCrossTenantReplication is {_shown(value)}; expected false."
-    )
-
-
-# --- BlobServiceProperties and BlobContainer ---
-
-
 def _retention_problem(props: Mapping[str, Any], key: str) -> str | None:
     """What is wrong with a soft-delete retention policy (``deleteRetentionPolicy`` or ``containerDeleteRetentionPolicy``)."""
     enabled = get(props, f"{key}.enabled")
     if enabled is not True:
-        return f"{key}.enabled is {_shown(enabled)}"
+        return f"{key}.enabled is {shown(enabled)}"
     days = get(props, f"{key}.days")
-    if isinstance(days, (int, float)) and not isinstance(days, bool) and days < MIN_SOFT_DELETE_DAYS:
-        return f"{key}.days is {_shown(days)}"
+    if is_number(days) and days < MIN_SOFT_DELETE_DAYS:
+        return f"{key}.days is {shown(days)}"
     return None
 
 
@@ -141,22 +79,8 @@ def _container_soft_delete(props: Mapping[str, Any]) -> str | None:
     )
 
 
-def _versioning(props: Mapping[str, Any]) -> str | None:
-    value = props.get("isVersioningEnabled")
-    if value is True:
-        return None
-    return f"Previous versions of overwritten blobs are not kept: isVersioningEnabled is {_shown(value)}; expected true."
-
-
-def _container_private(props: Mapping[str, Any]) -> str | None:
-    value = props.get("publicAccess")
-    if value is None or is_value(value, "None"):
-        return None
-    return f"Blob container allows anonymous read access: publicAccess is {_shown(value)}; expected 'None'."
-
-
 POLICIES: list = [
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-https-only",
         description="Storage accounts accept requests over HTTPS only.",
         rationale=(
@@ -166,7 +90,9 @@ POLICIES: list = [
         checks="The storage account sets enableHttpsTrafficOnly to true.",
         severity=Severity.HIGH,
         resource_types=[STORAGE_ACCOUNT],
-        check=_https_only,
+        path="enableHttpsTrafficOnly",
+        expected=True,
+        message="Storage account accepts plain HTTP: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("404c3081-a854-4457-ae30-26a93ef643f9",),
             checkov=("CKV_AZURE_3",),
@@ -179,14 +105,16 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/storage/common/storage-require-secure-transfer",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-min-tls-1-2",
         description="Storage accounts refuse TLS versions older than 1.2.",
         rationale="TLS 1.0 and 1.1 have known weaknesses and are retired across Azure; clients that still use them must fail.",
         checks="The storage account sets minimumTlsVersion to TLS1_2 or TLS1_3.",
         severity=Severity.HIGH,
         resource_types=[STORAGE_ACCOUNT],
-        check=_min_tls,
+        path="minimumTlsVersion",
+        expected=SECURE_TLS_VERSIONS,
+        message="Storage account accepts TLS older than 1.2: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("fe83a0eb-a853-422d-aac2-1bffd182c5d0",),
             checkov=("CKV_AZURE_44",),
@@ -196,7 +124,7 @@ POLICIES: list = [
         remediation=f"Set minimum_tls_version=\"TLS1_2\" (or \"TLS1_3\") on {_COMPONENT}.",
         url="https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-minimum-version",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-disallow-shared-key",
         description="Storage accounts refuse shared-key authorization (account keys and SAS signed with them).",
         rationale=(
@@ -206,7 +134,12 @@ POLICIES: list = [
         checks="The storage account sets allowSharedKeyAccess to false.",
         severity=Severity.HIGH,
         resource_types=[STORAGE_ACCOUNT],
-        check=_no_shared_key,
+        path="allowSharedKeyAccess",
+        expected=False,
+        message=(
+            "Storage account accepts shared-key (account key and SAS) authorization: {found}; expected {expected}, so that "
+            "every request is authorized with Microsoft Entra ID."
+        ),
         controls=Controls(
             azure_policy=("8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54",),
             checkov=("CKV2_AZURE_40",),
@@ -219,7 +152,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-disallow-blob-public-access",
         description="Storage accounts do not allow anonymous (public) read access to blobs and containers.",
         rationale=(
@@ -229,7 +162,9 @@ POLICIES: list = [
         checks="The storage account sets allowBlobPublicAccess to false.",
         severity=Severity.CRITICAL,
         resource_types=[STORAGE_ACCOUNT],
-        check=_no_blob_public_access,
+        path="allowBlobPublicAccess",
+        expected=False,
+        message="Storage account lets containers be made anonymously readable: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",),
             checkov=("CKV_AZURE_190",),
@@ -239,7 +174,7 @@ POLICIES: list = [
         remediation=f"Set allow_blob_public_access=False on {_COMPONENT}.",
         url="https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-disallow-public-network-access",
         description="Storage accounts are not reachable from public networks.",
         rationale=(
@@ -249,7 +184,9 @@ POLICIES: list = [
         checks="The storage account sets publicNetworkAccess to Disabled.",
         severity=Severity.HIGH,
         resource_types=[STORAGE_ACCOUNT],
-        check=_public_network_disabled,
+        path="publicNetworkAccess",
+        expected="Disabled",
+        message="Storage account is reachable from public networks: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("b2982f36-99f2-4db5-8eff-283140c09693",),
             checkov=("CKV_AZURE_59",),
@@ -290,7 +227,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/storage/common/storage-network-security",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-infrastructure-encryption",
         description="Storage accounts encrypt data twice at rest (service and infrastructure level).",
         rationale=(
@@ -300,7 +237,12 @@ POLICIES: list = [
         checks="The storage account sets encryption.requireInfrastructureEncryption to true.",
         severity=Severity.MEDIUM,
         resource_types=[STORAGE_ACCOUNT],
-        check=_infrastructure_encryption,
+        path="encryption.requireInfrastructureEncryption",
+        expected=True,
+        message=(
+            "Storage account data is encrypted only once at rest: {found}; "
+            "expected {expected} (a second, infrastructure-level encryption layer)."
+        ),
         controls=Controls(
             azure_policy=("4733ea7b-a883-42fe-8cac-97454c2a9e4a",),
             mcsb=("DP-4",),
@@ -311,7 +253,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/storage/common/infrastructure-encryption-enable",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-storageaccount-disallow-cross-tenant-replication",
         description="Storage accounts do not replicate objects to accounts in other Microsoft Entra tenants.",
         rationale=(
@@ -321,7 +263,12 @@ POLICIES: list = [
         checks="The storage account sets allowCrossTenantReplication to false.",
         severity=Severity.MEDIUM,
         resource_types=[STORAGE_ACCOUNT],
-        check=_no_cross_tenant_replication,
+        path="allowCrossTenantReplication",
+        expected=False,
+        message=(
+            "Storage account may replicate objects to an account in another Microsoft Entra tenant: {found}; "
+            "expected {expected}."
+        ),
         controls=Controls(azure_policy=("92a89a79-6c52-4a7e-a03f-61306fc49312",)),
         remediation=f"Set allow_cross_tenant_replication=False on {_COMPONENT}.",
         url="https://learn.microsoft.com/azure/storage/blobs/object-replication-prevent-cross-tenant-policies",
@@ -367,7 +314,7 @@ POLICIES: list = [
         ),
         url="https://learn.microsoft.com/azure/storage/blobs/soft-delete-container-overview",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-blobserviceproperties-versioning",
         description="Blob versioning keeps the previous version of every overwritten or deleted blob.",
         rationale=(
@@ -377,12 +324,14 @@ POLICIES: list = [
         checks="The blob service sets isVersioningEnabled to true.",
         severity=Severity.MEDIUM,
         resource_types=[BLOB_SERVICE],
-        check=_versioning,
+        path="isVersioningEnabled",
+        expected=True,
+        message="Previous versions of overwritten blobs are not kept: {found}; expected {expected}.",
         controls=Controls(azure_policy=("c36a325b-ae04-4863-ad4f-19c6678f8e08",), mcsb=("BR-1",)),
         remediation=f"Set is_versioning_enabled=True on {_BLOB_COMPONENT}.",
         url="https://learn.microsoft.com/azure/storage/blobs/versioning-overview",
     ),
-    resource_policy(
+    property_policy(
         name="azure-native-storage-blobcontainer-disallow-public-access",
         description="Blob containers do not allow anonymous read access.",
         rationale=(
@@ -392,7 +341,10 @@ POLICIES: list = [
         checks="The blob container leaves publicAccess unset or sets it to None.",
         severity=Severity.CRITICAL,
         resource_types=[BLOB_CONTAINER],
-        check=_container_private,
+        path="publicAccess",
+        expected="None",
+        unset_complies=True,
+        message="Blob container allows anonymous read access: {found}; expected {expected}.",
         controls=Controls(
             azure_policy=("4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",),
             checkov=("CKV_AZURE_34",),
