@@ -412,7 +412,7 @@ role_assignment_constrained_delegation = resource_policy(
     check=delegation_problem,
     controls=Controls(mcsb=("PA-1", "PA-7")),
     remediation=(
-        "Pass the grant's condition from delegation_condition() in components/roles.py (as blueprint/program/stacks/ci.py "
+        "Pass the grant's condition from delegation_condition() in components/roles.py (as blueprint/program/features/ci.py "
         "does for the CI deploy identity): it limits the roles to PLATFORM_ASSIGNED_ROLES and the principal types to "
         "Group and ServicePrincipal, for writes and deletes; components/role_assignments.py sets conditionVersion 2.0."
     ),

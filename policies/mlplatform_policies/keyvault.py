@@ -164,7 +164,7 @@ POLICIES: list = [
         remediation=(
             f"Set soft_delete_retention_in_days between {MIN_SOFT_DELETE_RETENTION_DAYS} and "
             f"{MAX_SOFT_DELETE_RETENTION_DAYS} ({MAX_SOFT_DELETE_RETENTION_DAYS} is the maximum). The platform passes "
-            "PlatformConfig.key_vault_soft_delete_days to the MlWorkspace argument key_vault_soft_delete_days: 90 days "
+            "key_vault_soft_delete_days (blueprint/program/stacks/kinds.py) to the MlWorkspace argument of that name: 90 days "
             "in staging, prod and shared, 7 in dev. The value can only be chosen when the vault is created."
         ),
         url=f"{_LEARN}/general/soft-delete-overview",
