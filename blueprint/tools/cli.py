@@ -1,10 +1,11 @@
 """The ``blueprint`` command line: preview, check, policies, schema, templates, fork, diff and promote.
 
-Exit codes: 0 success, 1 the program failed (a bug, reported with ``--debug`` for a traceback), 2 bad usage, bad
-input or an output that cannot be written (a short message naming the file and key, or the path, never a
-traceback), 130 interrupted (Ctrl-C: one line on standard error, no file half-written, no child process left
-running), 141 standard output closed by its reader (``blueprint policies | head -1``: the rest of the output is
-dropped quietly). See blueprint/tools/termination.py.
+Exit codes (blueprint/tools/exit_codes.py): ``EXIT_OK`` success; ``EXIT_FAILED`` the program failed (a bug, reported
+with ``--debug`` for a traceback); ``EXIT_USAGE`` bad usage, bad input or an output that cannot be written (a short
+message naming the file and key, or the path, never a traceback); ``EXIT_INTERRUPTED`` Ctrl-C (one line on standard
+error, no file half-written, no child process left running); ``EXIT_BROKEN_PIPE`` standard output closed by its
+reader (``blueprint policies | head -1``: the rest of the output is dropped quietly). See
+blueprint/tools/termination.py.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from blueprint.tools.errors import ProgramFailed, UsageError
+from blueprint.tools.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from blueprint.program.errors import InputError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: ``blueprint check --format`` values (blueprint.tools.reports.REPORT_FILES, kept here so parsing imports nothing).
 CHECK_FORMATS = ("text", "json", "sarif", "junit", "markdown")
 

@@ -31,11 +31,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from blueprint.program.config.schema import platform_schema
 from blueprint.tools.errors import ProgramFailed, UsageError
+from blueprint.tools.exit_codes import EXIT_FAILED, EXIT_OK
 from blueprint.program.errors import InputError
 from blueprint.program.project import Project, display_path, is_secure, load_project
 from blueprint.tools.stack_files import StackFile, config_key, create_from, document_config, dump_document, plain, read_stack_file
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 #: Pulumi's stack-name characters, minus a leading dot or dash: the name becomes a file name in stacks/.
 STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")

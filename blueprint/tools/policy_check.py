@@ -5,7 +5,7 @@ resource's outputs and their dependencies (``StackValidationArgs``). Enforcement
 pack's config file for the stack's environment (``policies/config/<environment>.json``), the same file passed to
 ``pulumi preview --policy-pack policies --policy-pack-config``, or the file given instead. The pack itself reads and
 validates that file (``mlplatform_policies/pack_config.py``) before anything is evaluated: a config that cannot be
-applied is bad input (exit 2), never a pass.
+applied is bad input (``UsageError``), never a pass.
 """
 
 from __future__ import annotations

@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from blueprint.tools.errors import UsageError
+from blueprint.tools.exit_codes import EXIT_OK
 from blueprint.program.project import Project, display_path, load_project
 from blueprint.tools.stack_files import config_key, document_config, plain, read_stack_file, replace_unchanged
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def promote_command(args: argparse.Namespace) -> int:
@@ -42,7 +41,7 @@ def promote_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     text = stack_file.edited_text()
     validate(project, args.stack, text, shown)
-    replace_unchanged(stack_file, text)  # refuses (exit 2) if the file changed since it was read
+    replace_unchanged(stack_file, text)  # refuses (UsageError) if the file changed since it was read
     print(f"{shown}: {key}: {old} -> {args.model}")
     return EXIT_OK
 

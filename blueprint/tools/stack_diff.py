@@ -58,12 +58,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from blueprint.tools.exit_codes import EXIT_OK
 
 if TYPE_CHECKING:
     from blueprint.tools.cost import CostEstimate
     from blueprint.tools.preview.plan import Plan, PlannedResource
 
-EXIT_OK = 0
 FORMAT_VERSION = 1
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_PLACEHOLDER = "{stack}"
