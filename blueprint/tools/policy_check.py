@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from blueprint.tools.errors import UsageError
+from blueprint.tools.errors import ProgramFailed, UsageError
 from blueprint.tools.preview.plan import Plan
+from blueprint.program.errors import InputError
 
 PACK_MODULE = "mlplatform_policies"
 #: The pack's config reader and validator (``policies/mlplatform_policies/pack_config.py``).
@@ -58,6 +60,24 @@ def load_policies(pack_dir: Path) -> list[Any]:
     if str(pack_dir) not in sys.path:
         sys.path.insert(0, str(pack_dir))
     return list(importlib.import_module(PACK_MODULE).POLICIES)
+
+
+@contextmanager
+def pack_failures(pack_dir: Path) -> Iterator[None]:
+    """Load (and use) the pack at ``pack_dir`` in this block, with its failures reported as the CLI reports them.
+
+    A ``ValueError`` (a policy without its documentation, a malformed declaration) is bad input naming the pack; any
+    other exception is the pack's own code failing: a ``ProgramFailed`` whose traceback ``--debug`` shows. Bad input
+    already reported as such, and a closed standard output, pass through unchanged.
+    """
+    try:
+        yield
+    except (InputError, BrokenPipeError):
+        raise
+    except ValueError as error:
+        raise UsageError(f"{pack_dir}: {error}") from None
+    except Exception as error:  # the pack itself failed to import
+        raise ProgramFailed(f"the policy pack in {pack_dir} failed to load: {type(error).__name__}: {error}") from error
 
 
 def pack_config_module(pack_dir: Path) -> ModuleType:

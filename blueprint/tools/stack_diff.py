@@ -49,16 +49,11 @@ path then type, changes by property path: the document and the text are byte-ide
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from blueprint.tools.exit_codes import EXIT_OK
 
 if TYPE_CHECKING:
     from blueprint.tools.cost import CostEstimate
@@ -671,41 +666,3 @@ def _render_cost(cost: CostComparison, a: str, b: str) -> list[str]:
     for row in (head, *rows):
         lines.append("  " + "  ".join(cell.rjust(widths[i]) if i else cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     return lines
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The command
-# --------------------------------------------------------------------------------------------------------------
-
-
-def diff_command(args: argparse.Namespace) -> int:
-    """Run both previews, compare, print text or JSON. 0 when both previews ran (differences are information),
-    2 on bad usage or input, 1 when a program fails."""
-    from blueprint.tools.preview.runner import run_stack  # imports pulumi: only for commands that run programs
-    from blueprint.program.project import load_project, read_stack_config
-
-    project = load_project(args.program.resolve())
-    if args.json not in (None, "-"):
-        from blueprint.tools.output_paths import check_output_file
-
-        check_output_file(Path(args.json), project)
-    configs = {stack: read_stack_config(project, stack) for stack in dict.fromkeys((args.stack_a, args.stack_b))}
-    plans = {stack: run_stack(project, stack, config) for stack, config in configs.items()}
-
-    plan_a, plan_b = plans[args.stack_a], plans[args.stack_b]
-    diff = diff_plans(plan_a, plan_b)
-    diff.cost = compare_cost(plan_a, plan_b)
-    if args.json is None:
-        sys.stdout.write(render_diff(diff))
-        return EXIT_OK
-    text = json.dumps(diff.to_json(), indent=2) + "\n"
-    if args.json == "-":
-        sys.stdout.write(text)
-        return EXIT_OK
-    from blueprint.tools.preview.plan import write_json
-
-    path = Path(args.json)
-    write_json(diff.to_json(), path)
-    sys.stdout.write(render_diff(diff))
-    print(f"\nDifferences written to {path}")
-    return EXIT_OK
