@@ -16,7 +16,8 @@ Azure Machine Learning adds no surcharge on compute: clusters, compute instances
 are billed at their virtual machines' own price, so VM list prices are used as they are. A size or SKU missing
 from the price table is never counted as zero: the resource is listed in ``CostEstimate.unpriced``.
 
-Standard library only.
+Standard library only, and the platform's table of Azure regions (``components.regions``), so that a region is
+spelt and recognised here as the program spells and recognises it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from components.regions import UnknownRegionError, normalize_location
 
 if TYPE_CHECKING:  # the estimator only needs .resources with type, name, inputs, custom, operation, id
     from blueprint.tools.preview.plan import Plan, PlannedResource
@@ -148,19 +151,17 @@ class PriceTable:
 
     def region(self, location: str) -> RegionPrices:
         """The prices for ``location`` (``westeurope`` or ``West Europe``); an ``UnpricedRegionError`` naming the
-        priced regions when the table has none for it."""
-        key = normalize_location(location)
+        priced regions when the table has none for it (an unknown region is reported the same way: no prices)."""
+        try:
+            key: str | None = normalize_location(location)
+        except UnknownRegionError:
+            key = None
         if key not in self.regions:
             priced = ", ".join(sorted(self.regions)) or "none"
             raise UnpricedRegionError(
                 f"no prices for region {location!r} in the price table ({PRICES_PATH}); priced regions: {priced}"
             )
         return self.regions[key]
-
-
-def normalize_location(location: str) -> str:
-    """ARM's region name: ``West Europe`` -> ``westeurope``."""
-    return "".join(str(location).split()).lower()
 
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
@@ -195,7 +196,10 @@ def parse_prices(document: Mapping[str, Any], *, where: str = "price table") -> 
         raise ValueError(f"{where}: regions must map region names to prices")
     regions = {}
     for name, raw in raw_regions.items():
-        key = normalize_location(name)
+        try:
+            key = normalize_location(name)
+        except UnknownRegionError as error:
+            raise ValueError(f"{where}: regions.{name}: {error}") from None
         regions[key] = _parse_region(key, raw, f"{where}: regions.{name}")
     return PriceTable(
         currency=currency,
