@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from blueprint.program.stack_facts import DEFAULT_PEAK_HOURS_PER_MONTH, LOCATION, CostAssumptions
 from components.regions import UnknownRegionError, normalize_location
 
 if TYPE_CHECKING:  # the estimator only needs .resources with type, name, inputs, custom, operation, id
@@ -695,20 +696,20 @@ def render_estimate(est: CostEstimate) -> str:
 
 def estimate_plan(plan: Plan, prices: PriceTable | None = None) -> CostEstimate | None:
     """The estimate a preview prints: region from the stack's ``location`` output, peak hours and budget from its
-    ``costAssumptions`` output (``peakHoursPerMonth``, ``monthlyBudget``); the budget resource when no amount is
-    given. ``None`` for programs that export no location (nothing to price against). Raises
+    ``costAssumptions`` output (the contract of blueprint/program/stack_facts.py); the budget resource when no amount
+    is given. ``None`` for programs that export no location (nothing to price against). Raises
     ``UnpricedRegionError`` for a region the price table lacks: a valid stack, so callers say so and go on."""
-    location = plan.outputs.get("location")
+    location = plan.outputs.get(LOCATION)
     if not isinstance(location, str):
         return None
-    assumptions = _mapping(plan.outputs.get("costAssumptions"))
-    peak_hours = _number(assumptions.get("peakHoursPerMonth"))
-    budget = _number(assumptions.get("monthlyBudget"))
+    assumptions = CostAssumptions.from_outputs(plan.outputs)
+    peak_hours = assumptions.peak_hours_per_month
+    budget = assumptions.monthly_budget
     return estimate(
         plan,
         prices or load_prices(),
         location=location,
-        peak_hours_per_month=40.0 if peak_hours is None else peak_hours,
+        peak_hours_per_month=DEFAULT_PEAK_HOURS_PER_MONTH if peak_hours is None else peak_hours,
         budget_monthly=budget if budget is not None else budget_from_plan(plan),
     )
 

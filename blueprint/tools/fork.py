@@ -243,7 +243,6 @@ def summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, f
     the file is written, so that a failure here writes nothing."""
     from blueprint.tools.cost import UnpricedRegionError, estimate_plan
 
-    environment = plan.outputs.get("environment")
     lines = [f"Forked stack {request.source} into {shown}:"]
     lines += [f"  {key}: {_shown(old)} -> {_shown(new)}" for key, old, new in changes.changed]
     lines += [f"  dropped {item}" for item in changes.dropped]
@@ -257,7 +256,7 @@ def summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, f
         lines.append(f"Estimated cost: none: {error}")
     if cost is not None:
         lines.append(f"Estimated cost: about ${cost.fixed_monthly:,.0f} a month always on, ${cost.peak_monthly:,.0f} in a month with its peak hours")
-    lines += _next_steps(request, shown, environment if isinstance(environment, str) else None)
+    lines += _next_steps(request, shown, plan.environment)
     return "\n".join(lines) + "\n"
 
 

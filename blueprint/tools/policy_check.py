@@ -147,9 +147,8 @@ def plan_evaluation(plan: Plan, pack_dir: Path | None, project_dir: Path, config
             raise UsageError(f"--policy-pack-config {config_file}: {shown_path(pack)} holds no policy pack to configure "
                              "(pass --policy-pack DIR)")
         return None
-    environment = plan.outputs.get("environment")
     policies = load_policies(pack)
-    config = load_pack_config(pack, environment if isinstance(environment, str) else None, policies, path=config_file)
+    config = load_pack_config(pack, plan.environment, policies, path=config_file)
     return PolicyEvaluation(evaluate(plan, policies, config), unused_waivers(plan, config))
 
 

@@ -223,9 +223,8 @@ def stack_names(plan: Plan) -> tuple[str, ...]:
     """The words a plan uses for its own stack: the stack name and the ``environment`` output when it has one,
     longest first (so ``staging-eu`` is replaced before ``staging``)."""
     names = {plan.stack}
-    environment = plan.outputs.get("environment")
-    if isinstance(environment, str) and environment:
-        names.add(environment)
+    if plan.environment:
+        names.add(plan.environment)
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
 

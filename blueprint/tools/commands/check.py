@@ -73,8 +73,7 @@ def run(args: argparse.Namespace) -> int:
     pack_configs: dict[str | None, Any] = {}
     for name in names:
         plan = run_stack(project, name, stack_configs[name])
-        environment = plan.outputs.get("environment")
-        environment = environment if isinstance(environment, str) else None
+        environment = plan.environment
         if environment not in pack_configs:
             pack_configs[environment] = given_config if given_config is not None else load_pack_config(pack, environment, policies)
         config = pack_configs[environment]
