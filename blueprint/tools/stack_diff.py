@@ -644,14 +644,16 @@ def _render_resource(resource: ResourceDiff, common: set[tuple[str, str, str]]) 
 
 
 def _render_cost(cost: CostComparison, a: str, b: str) -> list[str]:
-    symbol = "$" if cost.currency == "USD" else f"{cost.currency} "
+    from blueprint.tools.cost import currency_symbol, format_money
+
+    symbol = currency_symbol(cost.currency)
 
     def money(value: float | None) -> str:
-        return "none" if value is None else f"{symbol}{value:,.2f}"
+        return "none" if value is None else f"{symbol}{format_money(value)}"
 
     def delta(x: float, y: float) -> str:
         change = y - x
-        return f"{'+' if change >= 0 else '-'}{symbol}{abs(change):,.2f}"
+        return f"{'+' if change >= 0 else '-'}{symbol}{format_money(abs(change))}"
 
     rows = [
         ("fixed monthly", money(cost.a.fixed_monthly), money(cost.b.fixed_monthly), delta(cost.a.fixed_monthly, cost.b.fixed_monthly)),
