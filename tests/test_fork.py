@@ -313,14 +313,14 @@ def test_a_source_changed_while_the_fork_was_checked_is_not_forked(project, caps
     from blueprint.tools.cli import main
 
     source = project / "stacks" / "Pulumi.dev.yaml"
-    summary = fork._summary
+    summary = fork.summary
 
     def summary_then_someone_edits(*args):
         text = summary(*args)
         source.write_text(source.read_text().replace("maxNodes: 2", "maxNodes: 1", 1))
         return text
 
-    monkeypatch.setattr(fork, "_summary", summary_then_someone_edits)
+    monkeypatch.setattr(fork, "summary", summary_then_someone_edits)
     before = listing(project / "stacks")
     assert main(["fork", "dev", "fraud-dev", "--project", "fraud", "--program", str(project)]) == 2
     assert capsys.readouterr().err == "error: stacks/Pulumi.dev.yaml changed since it was read; nothing written, run the command again\n"

@@ -3,7 +3,7 @@
 Every file the CLI writes goes through here: plans, diffs and reports (``preview --json``, ``diff --json``,
 ``check --output-dir``) and stack files (``fork``, ``promote``). The copy is written and synced in the target's own
 directory (same file system, so the final step is atomic); whatever stops the command halfway - an error, Ctrl-C -
-removes the copy, and the target is left as it was. A failure to write is bad input (exit 2) naming the path.
+removes the copy, and the target is left as it was. A failure to write is bad input (``UsageError``) naming the path.
 Standard library only: the preview imports it.
 """
 

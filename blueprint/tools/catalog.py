@@ -9,7 +9,6 @@ A policy that lacks its documentation is refused with a ``ValueError`` naming it
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from blueprint.tools.markdown import anchor, code, table
 from blueprint.tools.policy_check import PACK_MODULE, load_pack_config, load_policies, policy_settings
 
 AZURE_POLICY_URL = (
@@ -41,7 +41,8 @@ AREA_TITLES = {
     "identity": "Identity and access",
     "governance": "Governance and cost",
 }
-_FRAMEWORKS = (("azure_policy", "Azure Policy"), ("checkov", "Checkov"), ("mcsb", "MCSB"), ("psrule", "PSRule"))
+#: The frameworks a policy's ``controls`` map it to: attribute of ``controls`` -> the name reports show.
+FRAMEWORKS = (("azure_policy", "Azure Policy"), ("checkov", "Checkov"), ("mcsb", "MCSB"), ("psrule", "PSRule"))
 _REQUIRED_TEXT = ("description", "rationale", "checks", "remediation", "url")
 
 
@@ -93,7 +94,7 @@ def validate_docs(docs: Iterable[Any]) -> None:
             raise ValueError(f"policy {name}: declared twice")
         seen.add(name)
         missing = [key for key in _REQUIRED_TEXT if not str(getattr(doc, key, "") or "").strip()]
-        if not _mappings(doc):
+        if not any(controls(doc).values()):
             missing.append("controls (at least one Azure Policy, Checkov, MCSB or PSRule mapping)")
         if getattr(doc, "kind", None) == "resource" and not getattr(doc, "resource_types", ()):
             missing.append("resource_types")
@@ -106,9 +107,10 @@ def validate_docs(docs: Iterable[Any]) -> None:
             raise ValueError(f"policy {name}: kind must be resource or stack, found {getattr(doc, 'kind', None)!r}")
 
 
-def _mappings(doc: Any) -> dict[str, list[str]]:
-    controls = getattr(doc, "controls", None)
-    return {key: list(getattr(controls, key, ()) or ()) for key, _ in _FRAMEWORKS if getattr(controls, key, ())}
+def controls(doc: Any) -> dict[str, list[str]]:
+    """The control IDs a policy's documentation maps it to, per framework of :data:`FRAMEWORKS` (empty lists included)."""
+    mapped = getattr(doc, "controls", None)
+    return {key: list(getattr(mapped, key, ()) or ()) for key, _ in FRAMEWORKS}
 
 
 def _docs(docs: Iterable[Any] | Mapping[str, Any]) -> list[Any]:
@@ -179,7 +181,7 @@ def catalog_json(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[str,
     envs = environments_of(docs, configs, environments)
     policies = []
     for doc in docs:
-        mappings = _mappings(doc)
+        mappings = controls(doc)
         policies.append({
             "name": doc.name,
             "area": _area(doc, areas),
@@ -218,19 +220,16 @@ def _md(text: str) -> str:
 
 
 def _cell(text: str) -> str:
+    """Pack-declared text for a table cell: one line, pipes escaped. Unlike :func:`blueprint.tools.markdown.cell`
+    (a report's free text), angle brackets and backslashes are left as they are, as docs/policies.md has them."""
     return _md(text).replace("|", "\\|")
-
-
-def _anchor(heading: str) -> str:
-    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
 def _control_list(key: str, controls: list[str]) -> str:
     shown = []
     for control in controls:
         link = _links(key, control)
-        shown.append(f"[`{control}`]({link})" if link else f"`{control}`")
+        shown.append(f"[{code(control)}]({link})" if link else code(control))
     return ", ".join(shown)
 
 
@@ -266,18 +265,15 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
         "A pack config can also waive a policy for named resources, with a reason every report shows, until the "
         "waiver's expiry date.",
         "",
-        "| Policy | Area | Kind | Severity | " + " | ".join(envs) + " | MCSB |",
-        "| --- | --- | --- | --- | " + " | ".join("---" for _ in envs) + " | --- |",
     ]
+    rows = []
     for area in data["areas"]:
         for name in area["policies"]:
             policy = policies[name]
-            levels = " | ".join(policy["enforcement"][env] for env in envs)
             mcsb = ", ".join(policy["controls"]["mcsb"]) or "-"
-            out.append(
-                f"| [{name}](#{_anchor(name)}) | {_cell(area['title'])} | {policy['kind']} | {policy['severity']} | "
-                f"{levels} | {_cell(mcsb)} |"
-            )
+            rows.append([f"[{name}](#{anchor(name)})", _cell(area["title"]), policy["kind"], policy["severity"],
+                         *(policy["enforcement"][env] for env in envs), _cell(mcsb)])
+    out += table(("Policy", "Area", "Kind", "Severity", *envs, "MCSB"), rows)
     for area in data["areas"]:
         out += ["", f"## {_md(area['title'])}"]
         for name in area["policies"]:
@@ -285,7 +281,7 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
             doc_controls = policy["controls"]
             out += ["", f"### {name}", "", _md(policy["description"]), ""]
             if policy["kind"] == "resource":
-                types = ", ".join(f"`{t}`" for t in policy["resourceTypes"])
+                types = ", ".join(code(t) for t in policy["resourceTypes"])
                 out.append(f"- **Kind:** resource policy, on {types}")
             else:
                 out.append("- **Kind:** stack policy, on every resource of the stack and how they depend on each other")
@@ -294,7 +290,7 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
             for env, waivers in policy["waivers"].items():
                 for waiver in waivers:
                     until = f" (expires on {waiver['expires']})" if "expires" in waiver else ""
-                    out.append(f"- **Waived in {env}:** `{waiver['resource']}`: {_md(waiver['reason'])}{until}")
+                    out.append(f"- **Waived in {env}:** {code(waiver['resource'])}: {_md(waiver['reason'])}{until}")
             out.append(f"- **Why:** {_md(policy['rationale'])}")
             out.append(f"- **What it checks:** {_md(policy['checks'])}")
             out.append(f"- **Remediation:** {_md(policy['remediation'])}")

@@ -16,18 +16,22 @@ Azure Machine Learning adds no surcharge on compute: clusters, compute instances
 are billed at their virtual machines' own price, so VM list prices are used as they are. A size or SKU missing
 from the price table is never counted as zero: the resource is listed in ``CostEstimate.unpriced``.
 
-Standard library only.
+Standard library only, and the platform's table of Azure regions (``components.regions``), so that a region is
+spelt and recognised here as the program spells and recognises it.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from blueprint.program.stack_facts import DEFAULT_PEAK_HOURS_PER_MONTH, LOCATION, CostAssumptions
+from components.regions import UnknownRegionError, normalize_location
 
 if TYPE_CHECKING:  # the estimator only needs .resources with type, name, inputs, custom, operation, id
     from blueprint.tools.preview.plan import Plan, PlannedResource
@@ -148,19 +152,17 @@ class PriceTable:
 
     def region(self, location: str) -> RegionPrices:
         """The prices for ``location`` (``westeurope`` or ``West Europe``); an ``UnpricedRegionError`` naming the
-        priced regions when the table has none for it."""
-        key = normalize_location(location)
+        priced regions when the table has none for it (an unknown region is reported the same way: no prices)."""
+        try:
+            key: str | None = normalize_location(location)
+        except UnknownRegionError:
+            key = None
         if key not in self.regions:
             priced = ", ".join(sorted(self.regions)) or "none"
             raise UnpricedRegionError(
                 f"no prices for region {location!r} in the price table ({PRICES_PATH}); priced regions: {priced}"
             )
         return self.regions[key]
-
-
-def normalize_location(location: str) -> str:
-    """ARM's region name: ``West Europe`` -> ``westeurope``."""
-    return "".join(str(location).split()).lower()
 
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
@@ -195,7 +197,10 @@ def parse_prices(document: Mapping[str, Any], *, where: str = "price table") -> 
         raise ValueError(f"{where}: regions must map region names to prices")
     regions = {}
     for name, raw in raw_regions.items():
-        key = normalize_location(name)
+        try:
+            key = normalize_location(name)
+        except UnknownRegionError as error:
+            raise ValueError(f"{where}: regions.{name}: {error}") from None
         regions[key] = _parse_region(key, raw, f"{where}: regions.{name}")
     return PriceTable(
         currency=currency,
@@ -493,13 +498,13 @@ class _Builder:
         key = f"containerRegistry{sku[:1].upper()}{sku[1:].lower()}"
         price = self._fixed_price(resource, key, f"a {sku} container registry")
         if price is not None:
-            self._add_fixed(resource, f"{sku} container registry: ${_fmt_money(price.value)}/month", price.value,
+            self._add_fixed(resource, f"{sku} container registry: ${format_money(price.value)}/month", price.value,
                             price.estimated)
 
     def per_resource(self, resource: PlannedResource, key: str, what: str) -> None:
         price = self._fixed_price(resource, key, what)
         if price is not None:
-            self._add_fixed(resource, f"{what}: ${_fmt_money(price.value)}/month", price.value, price.estimated)
+            self._add_fixed(resource, f"{what}: ${format_money(price.value)}/month", price.value, price.estimated)
 
     def managed_network(self, workspace: PlannedResource) -> None:
         network = _mapping(workspace.inputs.get("managedNetwork"))
@@ -517,7 +522,7 @@ class _Builder:
             self._add_fixed(
                 workspace,
                 f"Azure Firewall {sku} in the managed network, deployed because of FQDN outbound rules ({rules}):"
-                f" ${_fmt_money(price.value)}/month",
+                f" ${format_money(price.value)}/month",
                 price.value,
                 price.estimated,
             )
@@ -539,14 +544,14 @@ class _Builder:
                 price = self._fixed_price(resource, key, f"the registry's {sku} container registry in {region}")
                 if price is not None:
                     self._add_fixed(resource, f"{sku} container registry of the ML registry in {region}:"
-                                              f" ${_fmt_money(price.value)}/month", price.value, price.estimated)
+                                              f" ${format_money(price.value)}/month", price.value, price.estimated)
             for storage in detail.get("storageAccountDetails") or []:
                 if not _mapping(_mapping(storage).get("systemCreatedStorageAccount")):
                     continue
                 price = self._fixed_price(resource, "storageAccount", f"the registry's storage account in {region}")
                 if price is not None:
                     self._add_fixed(resource, f"storage account baseline of the ML registry in {region}:"
-                                              f" ${_fmt_money(price.value)}/month", price.value, price.estimated)
+                                              f" ${format_money(price.value)}/month", price.value, price.estimated)
 
     def log_analytics(self, resource: PlannedResource) -> None:
         per_gb = self._fixed_price(resource, "logAnalyticsPerGB", "Log Analytics ingestion")
@@ -628,7 +633,13 @@ def _count(value: Any, default: int) -> int:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _fmt_money(value: float) -> str:
+def currency_symbol(currency: str) -> str:
+    """What stands before an amount in ``currency``: ``$`` for US dollars, the currency code otherwise."""
+    return "$" if currency == "USD" else f"{currency} "
+
+
+def format_money(value: float) -> str:
+    """A monthly amount: thousands separated, to the cent (the diff prints totals the same way)."""
     return f"{value:,.2f}"
 
 
@@ -641,44 +652,34 @@ def _fmt_rate(value: float) -> str:
 
 def render_estimate(est: CostEstimate) -> str:
     """A readable section: each line with why it costs what it costs, the totals and the budget verdict."""
-    symbol = "$" if est.currency == "USD" else f"{est.currency} "
+    symbol = currency_symbol(est.currency)
     out = [f"Cost estimate ({est.currency}, list prices of {est.retrieved}, {est.location})"]
     fixed = [line for line in est.lines if line.kind == "fixed"]
     peak = [line for line in est.lines if line.kind == "peak"]
     width = max((len(line.resource) for line in est.lines), default=0)
 
     out.append("  Always on (per month):")
-    if not fixed:
-        out.append("    (nothing)")
-    for line in fixed:
-        mark = "~" if line.estimated else " "
-        amount = f"{symbol}{_fmt_money(line.monthly or 0.0)}"
-        out.append(f"   {mark}{line.resource:<{width}}  {amount:>11}  {line.description}")
+    out += _listed(fixed, width, "(nothing)", lambda line: f"{symbol}{format_money(line.monthly or 0.0)}")
     out.append("  At peak (per hour, on top of the always-on minimum):")
-    if not peak:
-        out.append("    (nothing scales)")
-    for line in peak:
-        mark = "~" if line.estimated else " "
-        amount = f"{symbol}{_fmt_rate(line.hourly or 0.0)}/h"
-        out.append(f"   {mark}{line.resource:<{width}}  {amount:>11}  {line.description}")
+    out += _listed(peak, width, "(nothing scales)", lambda line: f"{symbol}{_fmt_rate(line.hourly or 0.0)}/h")
 
     out.append("  Totals:")
-    out.append(f"    fixed monthly   {symbol}{_fmt_money(est.fixed_monthly)}")
+    out.append(f"    fixed monthly   {symbol}{format_money(est.fixed_monthly)}")
     out.append(f"    peak hourly     {symbol}{_fmt_rate(est.peak_hourly)}/h"
                " (extra above the always-on minimum, everything at its maximum)")
-    out.append(f"    peak month      {symbol}{_fmt_money(est.fixed_monthly)} + {symbol}{_fmt_rate(est.peak_hourly)}/h"
-               f" x {est.peak_hours_per_month:g} h = {symbol}{_fmt_money(est.peak_monthly)}")
+    out.append(f"    peak month      {symbol}{format_money(est.fixed_monthly)} + {symbol}{_fmt_rate(est.peak_hourly)}/h"
+               f" x {est.peak_hours_per_month:g} h = {symbol}{format_money(est.peak_monthly)}")
     if est.budget is None:
         out.append("    budget          none set: no verdict")
     else:
         difference = est.budget - est.peak_monthly
         if est.fits_budget is True:
-            verdict = f"fits ({symbol}{_fmt_money(difference)} headroom at peak)"
+            verdict = f"fits ({symbol}{format_money(difference)} headroom at peak)"
         elif est.fits_budget is False:
-            verdict = f"EXCEEDED by {symbol}{_fmt_money(-difference)} at peak"
+            verdict = f"EXCEEDED by {symbol}{format_money(-difference)} at peak"
         else:
             verdict = "undecided: the priced part fits, but some resources are unpriced"
-        out.append(f"    budget          {symbol}{_fmt_money(est.budget)}/month -> {verdict}")
+        out.append(f"    budget          {symbol}{format_money(est.budget)}/month -> {verdict}")
     if est.unpriced:
         out.append("  Unpriced (not in the price table, so not counted; add them to " + PRICES_PATH + "):")
         out.extend(f"    - {item}" for item in est.unpriced)
@@ -689,22 +690,30 @@ def render_estimate(est: CostEstimate) -> str:
     return "\n".join(out)
 
 
+def _listed(lines: list[CostLine], width: int, empty: str, amount: Callable[[CostLine], str]) -> list[str]:
+    """One section's lines, alike whatever their unit: ``~`` marks a line built from an estimated price; ``empty``
+    stands in for a section without lines."""
+    if not lines:
+        return [f"    {empty}"]
+    return [f"   {'~' if line.estimated else ' '}{line.resource:<{width}}  {amount(line):>11}  {line.description}" for line in lines]
+
+
 def estimate_plan(plan: Plan, prices: PriceTable | None = None) -> CostEstimate | None:
     """The estimate a preview prints: region from the stack's ``location`` output, peak hours and budget from its
-    ``costAssumptions`` output (``peakHoursPerMonth``, ``monthlyBudget``); the budget resource when no amount is
-    given. ``None`` for programs that export no location (nothing to price against). Raises
+    ``costAssumptions`` output (the contract of blueprint/program/stack_facts.py); the budget resource when no amount
+    is given. ``None`` for programs that export no location (nothing to price against). Raises
     ``UnpricedRegionError`` for a region the price table lacks: a valid stack, so callers say so and go on."""
-    location = plan.outputs.get("location")
+    location = plan.outputs.get(LOCATION)
     if not isinstance(location, str):
         return None
-    assumptions = _mapping(plan.outputs.get("costAssumptions"))
-    peak_hours = _number(assumptions.get("peakHoursPerMonth"))
-    budget = _number(assumptions.get("monthlyBudget"))
+    assumptions = CostAssumptions.from_outputs(plan.outputs)
+    peak_hours = assumptions.peak_hours_per_month
+    budget = assumptions.monthly_budget
     return estimate(
         plan,
         prices or load_prices(),
         location=location,
-        peak_hours_per_month=40.0 if peak_hours is None else peak_hours,
+        peak_hours_per_month=DEFAULT_PEAK_HOURS_PER_MONTH if peak_hours is None else peak_hours,
         budget_monthly=budget if budget is not None else budget_from_plan(plan),
     )
 

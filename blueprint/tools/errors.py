@@ -1,4 +1,5 @@
-"""Errors the CLI reports as bad usage or bad input: a short message and exit code 2, never a traceback."""
+"""Errors the CLI reports with a short message, never a traceback; it maps each to its exit code
+(blueprint/tools/exit_codes.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from blueprint.program.errors import InputError
 
 
 class UsageError(InputError):
-    """Bad usage or a bad input file; the message names the file (and key) at fault."""
+    """Bad usage or a bad input file; the message names the file (and key) at fault. Reported as bad usage."""
 
 
 class ProgramFailed(Exception):
-    """The Pulumi program raised while it ran: exit code 1, with the traceback of ``__cause__`` under ``--debug``."""
-
-    exit_code = 1
+    """The Pulumi program (or the policy pack) raised while it ran: reported as a failure, with the traceback of
+    ``__cause__`` under ``--debug``."""

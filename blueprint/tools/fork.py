@@ -18,11 +18,9 @@ the fork was being checked (the fork would no longer be of the file as it is).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shlex
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,12 +28,9 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from blueprint.program.config.schema import platform_schema
-from blueprint.tools.errors import ProgramFailed, UsageError
-from blueprint.program.errors import InputError
-from blueprint.program.project import Project, display_path, is_secure, load_project
-from blueprint.tools.stack_files import StackFile, config_key, create_from, document_config, dump_document, plain, read_stack_file
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from blueprint.tools.errors import UsageError
+from blueprint.program.project import Project, display_path, is_secure
+from blueprint.tools.stack_files import StackFile, config_key, dump_document, plain, read_stack_file
 
 #: Pulumi's stack-name characters, minus a leading dot or dash: the name becomes a file name in stacks/.
 STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -63,41 +58,6 @@ class ForkChanges:
 
     changed: list[tuple[str, Any, Any]] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
-
-
-def fork_command(args: argparse.Namespace) -> int:
-    """Run ``blueprint fork``; see the module docstring."""
-    request = ForkRequest(
-        source=args.source, stack=args.stack, project=args.project, owner=args.owner,
-        cost_center=args.cost_center, location=args.location, repository=args.repository,
-    )
-    project = load_project(args.program.resolve())
-    target = project.stack_file(request.stack)
-    shown = display_path(project, target)
-    source = read_source(project, request)
-    text, changes = fork_text(source, project.name, request)
-
-    from blueprint.tools.policy_check import plan_findings, render_findings
-    from blueprint.tools.preview.runner import run_stack  # imports pulumi: only once the inputs are known to be sane
-
-    try:
-        plan = run_stack(project, request.stack, document_config(project, text, shown))
-    except InputError as error:
-        raise UsageError(f"{error}\n(nothing written)") from None
-    except ProgramFailed as error:  # a value a component refuses is already a UsageError (run_stack)
-        raise ProgramFailed(f"{error}\n(nothing written)") from error.__cause__
-
-    findings = plan_findings(plan, args.policy_pack, project.directory) or []
-    blocking = [finding for finding in findings if finding.blocking]
-    if blocking:
-        sys.stdout.write(render_findings(findings, request.stack))
-        print(f"error: {shown} would violate {len(blocking)} mandatory polic{'ies' if len(blocking) != 1 else 'y'} (see above); nothing written", file=sys.stderr)
-        return EXIT_FAILED
-
-    summary = _summary(request, shown, changes, plan, findings)  # before writing: a failure here writes nothing
-    create_from(source, target, text)  # never overwrites; refuses if the source changed since it was read
-    sys.stdout.write(summary)
-    return EXIT_OK
 
 
 def forked_stack_file(project: Project, request: ForkRequest) -> tuple[str, ForkChanges]:
@@ -278,10 +238,11 @@ def _with_origin(text: str, source: str) -> str:
     return note + text
 
 
-def _summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, findings: list[Any]) -> str:
+def summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, findings: list[Any]) -> str:
+    """What the fork changed and dropped, its preview's verdict and cost, and the steps to deploy it: built before
+    the file is written, so that a failure here writes nothing."""
     from blueprint.tools.cost import UnpricedRegionError, estimate_plan
 
-    environment = plan.outputs.get("environment")
     lines = [f"Forked stack {request.source} into {shown}:"]
     lines += [f"  {key}: {_shown(old)} -> {_shown(new)}" for key, old, new in changes.changed]
     lines += [f"  dropped {item}" for item in changes.dropped]
@@ -295,7 +256,7 @@ def _summary(request: ForkRequest, shown: str, changes: ForkChanges, plan: Any, 
         lines.append(f"Estimated cost: none: {error}")
     if cost is not None:
         lines.append(f"Estimated cost: about ${cost.fixed_monthly:,.0f} a month always on, ${cost.peak_monthly:,.0f} in a month with its peak hours")
-    lines += _next_steps(request, shown, environment if isinstance(environment, str) else None)
+    lines += _next_steps(request, shown, plan.environment)
     return "\n".join(lines) + "\n"
 
 

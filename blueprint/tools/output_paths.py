@@ -6,7 +6,7 @@ after the previews ran, with a traceback; a path that is one of the project's ow
 ``Pulumi.yaml`` or any other name the CLI reads as the project file, the program's Python sources, any file in a
 Python package of the project (its modules' data: ``components/data/``, ``blueprint/program/config/``), ``schema/``,
 anything in the policy pack or in ``ml_templates/``, the file given to ``--policy-pack-config``) would be replaced by
-a plan. Both are refused up front, exit 2, naming the path and why. A missing parent directory is fine: it is
+a plan. Both are refused up front as bad usage, naming the path and why. A missing parent directory is fine: it is
 created when the file is written. Plans written to the project's own directory (``plan.json``) are fine too.
 """
 

@@ -5,21 +5,23 @@ resource's outputs and their dependencies (``StackValidationArgs``). Enforcement
 pack's config file for the stack's environment (``policies/config/<environment>.json``), the same file passed to
 ``pulumi preview --policy-pack policies --policy-pack-config``, or the file given instead. The pack itself reads and
 validates that file (``mlplatform_policies/pack_config.py``) before anything is evaluated: a config that cannot be
-applied is bad input (exit 2), never a pass.
+applied is bad input (``UsageError``), never a pass.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from blueprint.tools.errors import UsageError
+from blueprint.tools.errors import ProgramFailed, UsageError
 from blueprint.tools.preview.plan import Plan
+from blueprint.program.errors import InputError
 
 PACK_MODULE = "mlplatform_policies"
 #: The pack's config reader and validator (``policies/mlplatform_policies/pack_config.py``).
@@ -58,6 +60,24 @@ def load_policies(pack_dir: Path) -> list[Any]:
     if str(pack_dir) not in sys.path:
         sys.path.insert(0, str(pack_dir))
     return list(importlib.import_module(PACK_MODULE).POLICIES)
+
+
+@contextmanager
+def pack_failures(pack_dir: Path) -> Iterator[None]:
+    """Load (and use) the pack at ``pack_dir`` in this block, with its failures reported as the CLI reports them.
+
+    A ``ValueError`` (a policy without its documentation, a malformed declaration) is bad input naming the pack; any
+    other exception is the pack's own code failing: a ``ProgramFailed`` whose traceback ``--debug`` shows. Bad input
+    already reported as such, and a closed standard output, pass through unchanged.
+    """
+    try:
+        yield
+    except (InputError, BrokenPipeError):
+        raise
+    except ValueError as error:
+        raise UsageError(f"{pack_dir}: {error}") from None
+    except Exception as error:  # the pack itself failed to import
+        raise ProgramFailed(f"the policy pack in {pack_dir} failed to load: {type(error).__name__}: {error}") from error
 
 
 def pack_config_module(pack_dir: Path) -> ModuleType:
@@ -127,9 +147,8 @@ def plan_evaluation(plan: Plan, pack_dir: Path | None, project_dir: Path, config
             raise UsageError(f"--policy-pack-config {config_file}: {shown_path(pack)} holds no policy pack to configure "
                              "(pass --policy-pack DIR)")
         return None
-    environment = plan.outputs.get("environment")
     policies = load_policies(pack)
-    config = load_pack_config(pack, environment if isinstance(environment, str) else None, policies, path=config_file)
+    config = load_pack_config(pack, plan.environment, policies, path=config_file)
     return PolicyEvaluation(evaluate(plan, policies, config), unused_waivers(plan, config))
 
 

@@ -6,7 +6,7 @@ write the new model version into the prod stack file and opens the pull request;
 
 Only that one value changes: the file keeps its comments, layout and line endings. The result is validated as a
 whole stack configuration (the model reference's form included) before the file is replaced, in one step; an
-unknown endpoint or deployment, or an invalid reference, leaves the file untouched and exits with code 2. So does a
+unknown endpoint or deployment, or an invalid reference, leaves the file untouched and is bad input. So is a
 file that changed between reading and writing (another promote, a person's edit): nothing of either change is lost,
 and the command asks to be run again on the file as it now is. A stack file that is a symbolic link stays one: the
 file it leads to is the one updated.
@@ -17,34 +17,12 @@ merged with ``<<``) is refused too: the change would reach both, so the shared p
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from typing import Any
 
 from blueprint.tools.errors import UsageError
-from blueprint.program.project import Project, display_path, load_project
-from blueprint.tools.stack_files import config_key, document_config, plain, read_stack_file, replace_unchanged
-
-EXIT_OK, EXIT_USAGE = 0, 2
-
-
-def promote_command(args: argparse.Namespace) -> int:
-    """Run ``blueprint promote``; see the module docstring."""
-    project = load_project(args.program.resolve())
-    path = project.stack_file(args.stack)
-    shown = display_path(project, path)
-    if not path.is_file():
-        raise UsageError(f"{shown}: no such stack file (stacks here: {project.known_stacks()})")
-    stack_file = read_stack_file(path, shown)
-    key, old = set_deployment_model(stack_file.document["config"], project.name, args.endpoint, args.deployment, args.model, shown, stack_file.document)
-    if old == args.model:
-        print(f"{shown}: {key} is already {args.model}; nothing to change")
-        return EXIT_OK
-    text = stack_file.edited_text()
-    validate(project, args.stack, text, shown)
-    replace_unchanged(stack_file, text)  # refuses (exit 2) if the file changed since it was read
-    print(f"{shown}: {key}: {old} -> {args.model}")
-    return EXIT_OK
+from blueprint.program.project import Project
+from blueprint.tools.stack_files import config_key, document_config, plain
 
 
 def set_deployment_model(

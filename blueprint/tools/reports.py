@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from blueprint import __version__
+from blueprint.tools.catalog import FRAMEWORKS, controls
+from blueprint.tools.markdown import anchor, cell, code, printable, table
 from blueprint.tools.policy_check import SEVERITY_ORDER, Finding
 
 SARIF_VERSION = "2.1.0"
@@ -40,8 +42,6 @@ REPORT_FILES: dict[str, str] = {
 #: GitHub code scanning ranks security alerts by this score (critical >= 9.0, high >= 7.0, medium >= 4.0).
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 _MAX_RULE_TAGS = 20  # GitHub code scanning keeps at most 20 tags per rule
-_FRAMEWORKS = (("azure_policy", "Azure Policy"), ("checkov", "Checkov"), ("mcsb", "MCSB"), ("psrule", "PSRule"))
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -143,11 +143,6 @@ def _severity(doc: Any) -> str:
     return str(value) if value else "medium"
 
 
-def _controls(doc: Any) -> dict[str, list[str]]:
-    controls = getattr(doc, "controls", None)
-    return {key: list(getattr(controls, key, ()) or ()) for key, _ in _FRAMEWORKS}
-
-
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
@@ -247,8 +242,8 @@ def _sarif_rule(name: str, doc: Any | None) -> dict[str, Any]:
     if doc is None:  # a policy the catalog does not document: still a valid rule, so results can point at it
         return {"id": name, "shortDescription": {"text": name}, "properties": {"tags": ["security"]}}
     severity = _severity(doc)
-    controls = _controls(doc)
-    tags = ["security", f"{doc.kind}-policy", *[f"{key.replace('_', '-')}:{c}" for key, _ in _FRAMEWORKS for c in controls[key]]]
+    mapped = controls(doc)
+    tags = ["security", f"{doc.kind}-policy", *[f"{key.replace('_', '-')}:{c}" for key, _ in FRAMEWORKS for c in mapped[key]]]
     help_markdown = (
         f"{doc.description}\n\n**What it checks:** {doc.checks}\n\n**Why:** {doc.rationale}\n\n"
         f"**Remediation:** {doc.remediation}\n\n[Reference]({doc.url})"
@@ -269,10 +264,10 @@ def _sarif_rule(name: str, doc: Any | None) -> dict[str, Any]:
             "kind": doc.kind,
             "resourceTypes": list(getattr(doc, "resource_types", ()) or ()),
             "controls": {
-                "azurePolicy": controls["azure_policy"],
-                "checkov": controls["checkov"],
-                "mcsb": controls["mcsb"],
-                "psrule": controls["psrule"],
+                "azurePolicy": mapped["azure_policy"],
+                "checkov": mapped["checkov"],
+                "mcsb": mapped["mcsb"],
+                "psrule": mapped["psrule"],
             },
         },
     }
@@ -364,11 +359,6 @@ def render_sarif(findings: Sequence[Finding], catalog: Mapping[str, Any] | None 
 # --- JUnit XML --------------------------------------------------------------------------------------------------
 
 
-def _xml(text: str) -> str:
-    """XML 1.0 cannot carry most control characters, even escaped."""
-    return _XML_INVALID.sub("\N{REPLACEMENT CHARACTER}", text)
-
-
 def _finding_lines(finding: Finding) -> str:
     lines = [
         f"policy: {finding.policy}",
@@ -390,45 +380,45 @@ def render_junit(findings: Sequence[Finding], catalog: Mapping[str, Any] | None 
     catalog = catalog or {}
     stacks = stacks_of(findings, stacks)
     grouped = _by_stack(findings, stacks)
-    root = ET.Element("testsuites", name=_xml(f"{pack} policy check"))
+    root = ET.Element("testsuites", name=printable(f"{pack} policy check"))
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for stack in stacks:
         found = grouped.get(stack.name, [])
-        suite = ET.SubElement(root, "testsuite", name=_xml(stack.name))
+        suite = ET.SubElement(root, "testsuite", name=printable(stack.name))
         properties = ET.SubElement(suite, "properties")
         for key, value in (("environment", stack.environment), ("stackFile", stack.file), ("resources", str(stack.resources))):
             if value is not None:
-                ET.SubElement(properties, "property", name=key, value=_xml(value))
+                ET.SubElement(properties, "property", name=key, value=printable(value))
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         evaluated = None if stack.policies is None else set(stack.policies)
         for policy in dict.fromkeys([*catalog, *_policies_of(stack, catalog, found)]):  # disabled ones included
             counts["tests"] += 1
-            case = ET.SubElement(suite, "testcase", name=_xml(policy), classname=_xml(f"{pack}.{stack.name}"), time="0")
+            case = ET.SubElement(suite, "testcase", name=printable(policy), classname=printable(f"{pack}.{stack.name}"), time="0")
             mine = [f for f in found if f.policy == policy]
             blocking = [f for f in mine if f.blocking]
             if evaluated is not None and policy not in evaluated and not mine:
                 counts["skipped"] += 1
                 environment = stack.environment or "this stack"
-                ET.SubElement(case, "skipped", message=_xml(f"disabled in the pack config of {environment}"))
+                ET.SubElement(case, "skipped", message=printable(f"disabled in the pack config of {environment}"))
                 continue
             for finding in blocking:
-                failure = ET.SubElement(case, "failure", message=_xml(finding.message), type=_xml(f"mandatory/{finding.severity}"))
-                failure.text = _xml(_finding_lines(finding))
+                failure = ET.SubElement(case, "failure", message=printable(finding.message), type=printable(f"mandatory/{finding.severity}"))
+                failure.text = printable(_finding_lines(finding))
             if blocking:
                 counts["failures"] += 1
             waived = [f for f in mine if f.waived is not None]
             if waived and not blocking and len(waived) == len(mine):
                 counts["skipped"] += 1
-                skipped = ET.SubElement(case, "skipped", message=_xml("waived: " + "; ".join(dict.fromkeys(f.waived or "" for f in waived))))
-                skipped.text = _xml("\n\n".join(_finding_lines(f) for f in waived))
+                skipped = ET.SubElement(case, "skipped", message=printable("waived: " + "; ".join(dict.fromkeys(f.waived or "" for f in waived))))
+                skipped.text = printable("\n\n".join(_finding_lines(f) for f in waived))
                 continue
             others = [f for f in mine if not f.blocking]
             if others:
                 out = ET.SubElement(case, "system-out")
-                out.text = _xml("\n\n".join(f"[{status(f)}]\n{_finding_lines(f)}" for f in others))
+                out.text = printable("\n\n".join(f"[{status(f)}]\n{_finding_lines(f)}" for f in others))
         if stack.warnings:
             err = ET.SubElement(suite, "system-err")
-            err.text = _xml("\n".join(f"warning: {warning}" for warning in stack.warnings))
+            err.text = printable("\n".join(f"warning: {warning}" for warning in stack.warnings))
         suite.set("tests", str(counts["tests"]))
         suite.set("failures", str(counts["failures"]))
         suite.set("errors", "0")
@@ -446,29 +436,19 @@ def render_junit(findings: Sequence[Finding], catalog: Mapping[str, Any] | None 
 # --- Markdown compliance report ---------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    """Table-cell text: pipes escaped, angle brackets as entities (never read as HTML), lines joined."""
-    text = _xml(text).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r\n", "\n").replace("\n", "<br>")
-
-
-def _code(text: str) -> str:
-    return f"`{text}`" if "`" not in text else f"`` {text} ``"
-
-
 def _coverage(stack: CheckedStack, catalog: Mapping[str, Any], found: Sequence[Finding]) -> list[tuple[str, str, list[str], str]]:
     """(framework, control, policies, status) for every control the stack's evaluated policies implement."""
-    controls: dict[tuple[str, str], list[str]] = {}
+    implemented: dict[tuple[str, str], list[str]] = {}
     for policy in _policies_of(stack, catalog, found):
         doc = catalog.get(policy)
         if doc is None:
             continue
-        for key, framework in _FRAMEWORKS:
-            for control in _controls(doc)[key]:
-                controls.setdefault((framework, control), []).append(policy)
-    framework_rank = {label: i for i, (_, label) in enumerate(_FRAMEWORKS)}
+        for key, framework in FRAMEWORKS:
+            for control in controls(doc)[key]:
+                implemented.setdefault((framework, control), []).append(policy)
+    framework_rank = {label: i for i, (_, label) in enumerate(FRAMEWORKS)}
     rows = []
-    for (framework, control), policies in sorted(controls.items(), key=lambda item: (framework_rank[item[0][0]], item[0][1])):
+    for (framework, control), policies in sorted(implemented.items(), key=lambda item: (framework_rank[item[0][0]], item[0][1])):
         mine = [f for f in found if f.policy in policies]
         if any(f.blocking for f in mine):
             verdict = "violated"
@@ -493,22 +473,22 @@ def render_markdown(findings: Sequence[Finding], catalog: Mapping[str, Any] | No
     out = [
         "# Policy compliance report",
         "",
-        f"Policy pack {_code(pack)} evaluated on {_plural(len(stacks), 'stack')}: **{verdict}** "
+        f"Policy pack {code(pack)} evaluated on {_plural(len(stacks), 'stack')}: **{verdict}** "
         f"({_plural(total['findings'], 'finding')}: {_counts(total)}).",
         "",
         "Mandatory violations block a deployment; advisory findings are reported only; waived resources are exempt "
         "by the environment's pack config, for the reason shown.",
         "",
-        "| Stack | Environment | Verdict | Mandatory | Advisory | Waived | Resources checked |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
+    rows = []
     for stack in stacks:
         summary = summarize(grouped.get(stack.name, []))
-        stack_verdict = "compliant" if summary["compliant"] else "**non-compliant**"
-        out.append(
-            f"| [{_cell(stack.name)}](#stack-{_anchor(stack.name)}) | {_cell(stack.environment or '-')} | {stack_verdict} | "
-            f"{summary['mandatory']} | {summary['advisory']} | {summary['waived']} | {stack.resources} |"
-        )
+        rows.append([
+            f"[{cell(stack.name)}](#{anchor(_heading(stack))})", cell(stack.environment or "-"),
+            "compliant" if summary["compliant"] else "**non-compliant**",
+            str(summary["mandatory"]), str(summary["advisory"]), str(summary["waived"]), str(stack.resources),
+        ])
+    out += table(("Stack", "Environment", "Verdict", "Mandatory", "Advisory", "Waived", "Resources checked"), rows, right=range(3, 7))
     for stack in stacks:
         found = grouped.get(stack.name, [])
         summary = summarize(found)
@@ -516,56 +496,57 @@ def render_markdown(findings: Sequence[Finding], catalog: Mapping[str, Any] | No
         policies = _policies_of(stack, catalog, found)
         out += [
             "",
-            f"## Stack {stack.name}",
+            f"## {_heading(stack)}",
             "",
             f"- Verdict: **{stack_verdict}** ({_counts(summary)})",
-            f"- Environment: {_code(stack.environment) if stack.environment else 'unknown'}",
-            f"- Stack file: {_code(stack.file)}",
+            f"- Environment: {code(stack.environment) if stack.environment else 'unknown'}",
+            f"- Stack file: {code(stack.file)}",
             f"- {_plural(len(policies), 'policy', 'policies')} evaluated on {_plural(stack.resources, 'resource')}",
         ]
         disabled = [n for n in catalog if stack.policies is not None and n not in stack.policies]
         if disabled:
-            out.append(f"- Disabled in this environment: {', '.join(_code(n) for n in disabled)}")
-        out += [f"- **Warning:** {_cell(warning)}" for warning in stack.warnings]
+            out.append(f"- Disabled in this environment: {', '.join(code(n) for n in disabled)}")
+        out += [f"- **Warning:** {cell(warning)}" for warning in stack.warnings]
         violations = [f for f in found if f.waived is None]
         out += ["", "### Findings", ""]
         if violations:
-            out += ["| Policy | Severity | Enforcement | Resource | Message |", "| --- | --- | --- | --- | --- |"]
-            for finding in violations:
-                resource = _code(finding.urn) if finding.urn else f"stack {_cell(finding.stack)}"
-                enforcement = f"**{finding.enforcement}**" if finding.blocking else finding.enforcement
-                out.append(f"| {_code(finding.policy)} | {finding.severity} | {enforcement} | {resource} | {_cell(finding.message)} |")
+            out += table(("Policy", "Severity", "Enforcement", "Resource", "Message"), [
+                [code(f.policy), f.severity, f"**{f.enforcement}**" if f.blocking else f.enforcement, _resource(f), cell(f.message)]
+                for f in violations
+            ])
         else:
             out.append("No violation: every evaluated policy passed.")
         waived = [f for f in found if f.waived is not None]
         out += ["", "### Waivers", ""]
         if waived:
-            out += ["| Policy | Severity | Enforcement | Resource | Message | Reason |", "| --- | --- | --- | --- | --- | --- |"]
-            for finding in waived:
-                resource = _code(finding.urn) if finding.urn else f"stack {_cell(finding.stack)}"
-                out.append(
-                    f"| {_code(finding.policy)} | {finding.severity} | {finding.enforcement} (waived) | {resource} | "
-                    f"{_cell(finding.message)} | {_cell(finding.waived or '')} |"
-                )
+            out += table(("Policy", "Severity", "Enforcement", "Resource", "Message", "Reason"), [
+                [code(f.policy), f.severity, f"{f.enforcement} (waived)", _resource(f), cell(f.message), cell(f.waived or "")]
+                for f in waived
+            ])
         else:
             out.append("No waiver.")
         coverage = _coverage(stack, catalog, found)
         out += ["", "### Control coverage", ""]
         if coverage:
             met = sum(1 for row in coverage if row[3].startswith("met"))
-            out += [f"{met} of {_plural(len(coverage), 'mapped control')} met.", "",
-                    "| Framework | Control | Policies | Status |", "| --- | --- | --- | --- |"]
-            for framework, control, names, row_status in coverage:
-                shown = f"**{row_status}**" if row_status == "violated" else row_status
-                out.append(f"| {framework} | {_code(control)} | {', '.join(_code(n) for n in names)} | {shown} |")
+            out += [f"{met} of {_plural(len(coverage), 'mapped control')} met.", ""]
+            out += table(("Framework", "Control", "Policies", "Status"), [
+                [framework, code(control), ", ".join(code(n) for n in names), f"**{row_status}**" if row_status == "violated" else row_status]
+                for framework, control, names, row_status in coverage
+            ])
         else:
             out.append("No framework control is mapped by the evaluated policies.")
     return "\n".join(out) + "\n"
 
 
-def _anchor(name: str) -> str:
-    """GitHub's heading anchor for ``## Stack <name>``, less the ``stack-`` prefix."""
-    return re.sub(r"[^\w\- ]", "", name.lower()).replace(" ", "-")
+def _heading(stack: CheckedStack) -> str:
+    """The heading of a stack's section, which the summary table links to."""
+    return f"Stack {stack.name}"
+
+
+def _resource(finding: Finding) -> str:
+    """Where a finding is, for a table cell: the resource's URN, or the stack for a finding about the whole stack."""
+    return code(finding.urn) if finding.urn else f"stack {cell(finding.stack)}"
 
 
 # --- Dispatch and files -----------------------------------------------------------------------------------------

@@ -49,21 +49,16 @@ path then type, changes by property path: the document and the text are byte-ide
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
 
 if TYPE_CHECKING:
     from blueprint.tools.cost import CostEstimate
     from blueprint.tools.preview.plan import Plan, PlannedResource
 
-EXIT_OK = 0
 FORMAT_VERSION = 1
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_PLACEHOLDER = "{stack}"
@@ -228,9 +223,8 @@ def stack_names(plan: Plan) -> tuple[str, ...]:
     """The words a plan uses for its own stack: the stack name and the ``environment`` output when it has one,
     longest first (so ``staging-eu`` is replaced before ``staging``)."""
     names = {plan.stack}
-    environment = plan.outputs.get("environment")
-    if isinstance(environment, str) and environment:
-        names.add(environment)
+    if plan.environment:
+        names.add(plan.environment)
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
 
@@ -650,14 +644,16 @@ def _render_resource(resource: ResourceDiff, common: set[tuple[str, str, str]]) 
 
 
 def _render_cost(cost: CostComparison, a: str, b: str) -> list[str]:
-    symbol = "$" if cost.currency == "USD" else f"{cost.currency} "
+    from blueprint.tools.cost import currency_symbol, format_money
+
+    symbol = currency_symbol(cost.currency)
 
     def money(value: float | None) -> str:
-        return "none" if value is None else f"{symbol}{value:,.2f}"
+        return "none" if value is None else f"{symbol}{format_money(value)}"
 
     def delta(x: float, y: float) -> str:
         change = y - x
-        return f"{'+' if change >= 0 else '-'}{symbol}{abs(change):,.2f}"
+        return f"{'+' if change >= 0 else '-'}{symbol}{format_money(abs(change))}"
 
     rows = [
         ("fixed monthly", money(cost.a.fixed_monthly), money(cost.b.fixed_monthly), delta(cost.a.fixed_monthly, cost.b.fixed_monthly)),
@@ -671,41 +667,3 @@ def _render_cost(cost: CostComparison, a: str, b: str) -> list[str]:
     for row in (head, *rows):
         lines.append("  " + "  ".join(cell.rjust(widths[i]) if i else cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     return lines
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The command
-# --------------------------------------------------------------------------------------------------------------
-
-
-def diff_command(args: argparse.Namespace) -> int:
-    """Run both previews, compare, print text or JSON. 0 when both previews ran (differences are information),
-    2 on bad usage or input, 1 when a program fails."""
-    from blueprint.tools.preview.runner import run_stack  # imports pulumi: only for commands that run programs
-    from blueprint.program.project import load_project, read_stack_config
-
-    project = load_project(args.program.resolve())
-    if args.json not in (None, "-"):
-        from blueprint.tools.output_paths import check_output_file
-
-        check_output_file(Path(args.json), project)
-    configs = {stack: read_stack_config(project, stack) for stack in dict.fromkeys((args.stack_a, args.stack_b))}
-    plans = {stack: run_stack(project, stack, config) for stack, config in configs.items()}
-
-    plan_a, plan_b = plans[args.stack_a], plans[args.stack_b]
-    diff = diff_plans(plan_a, plan_b)
-    diff.cost = compare_cost(plan_a, plan_b)
-    if args.json is None:
-        sys.stdout.write(render_diff(diff))
-        return EXIT_OK
-    text = json.dumps(diff.to_json(), indent=2) + "\n"
-    if args.json == "-":
-        sys.stdout.write(text)
-        return EXIT_OK
-    from blueprint.tools.preview.plan import write_json
-
-    path = Path(args.json)
-    write_json(diff.to_json(), path)
-    sys.stdout.write(render_diff(diff))
-    print(f"\nDifferences written to {path}")
-    return EXIT_OK

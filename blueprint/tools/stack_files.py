@@ -144,7 +144,7 @@ def create_from(source: StackFile, target: Path, text: str) -> None:
 def unchanged_since_read(stack_file: StackFile) -> Iterator[None]:
     """Hold the stack file's exclusive lock while the block runs, after checking it still holds what was read.
 
-    Raises ``UsageError`` (exit 2, nothing written) when another command (or person) changed it meanwhile.
+    Raises ``UsageError`` (nothing written) when another command (or person) changed it meanwhile.
     """
     descriptor = _lock(stack_file)
     try:

@@ -3,19 +3,21 @@
 Either used to end in a traceback (and, for a closed pipe, an "Exception ignored" line as Python flushed standard
 output on its way out). Now:
 
-- Ctrl-C (``KeyboardInterrupt``, SIGINT) exits 130, as a shell reports a process ended by SIGINT, with one line on
-  standard error. Files are only ever written atomically (:mod:`blueprint.tools.atomic_files`), so none is left
+- Ctrl-C (``KeyboardInterrupt``, SIGINT) exits ``EXIT_INTERRUPTED``, as a shell reports a process ended by SIGINT,
+  with one line on standard error. Files are only ever written atomically (:mod:`blueprint.tools.atomic_files`), so none is left
   half-written, and every child process a command started (a referenced stack's preview) is ended first. Python
   raises ``KeyboardInterrupt`` wherever the main thread happens to be, and library code that catches everything
   (the Pulumi SDK does, here and there) can swallow it; so the signal is also recorded, and a command that carries
   on regardless is stopped before it writes a file (:func:`stop_if_interrupted`) and reported interrupted at the end.
   As a process (:func:`run_as_process`), the CLI ends as soon as its command is done, so no Ctrl-C lands in the
   interpreter's shutdown, where Python would let SIGINT end the process without a word.
-- A closed standard output (``blueprint policies | head -1``) ends the command quietly with exit 141, as a shell
-  reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed. Unbuffered
+- A closed standard output (``blueprint policies | head -1``) ends the command quietly with ``EXIT_BROKEN_PIPE``, as
+  a shell reports a process ended by SIGPIPE: the output nobody reads is dropped, nothing is printed. Unbuffered
   (``PYTHONUNBUFFERED=1``) too: every write to standard output is complete or fails, never cut short silently.
 - A standard output that refuses what is written for any other reason (``> /dev/full``, a full disk) is bad
-  output: exit 2 with one line, as for a ``--json PATH`` that cannot be written.
+  output: ``EXIT_USAGE`` with one line, as for a ``--json PATH`` that cannot be written.
+
+The codes are those of :mod:`blueprint.tools.exit_codes`.
 """
 
 from __future__ import annotations
@@ -32,10 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn, TextIO
 
 from blueprint.tools.errors import UsageError
-from blueprint.program.errors import InputError
-
-EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
-EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141
+from blueprint.tools.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE
 
 _children: set[subprocess.Popen[str]] = set()
 _children_lock = threading.Lock()
@@ -84,7 +83,7 @@ def run_command(command: Callable[[], int], *, whole_process: bool = False) -> i
         _finished.set()
         end_children()
         print(f"error: {error}", file=sys.stderr)
-        return InputError.exit_code
+        return EXIT_USAGE
     finally:
         _finished.set()
         sys.stdout = stdout
@@ -98,9 +97,10 @@ def run_as_process(command: Callable[[], int]) -> NoReturn:
 
     Once a preview has run, the interpreter's own shutdown takes about half a second (the Pulumi SDK's modules and
     threads), and Python gives SIGINT its default action back as it finalises: a Ctrl-C then ended the process with
-    130 and nothing on standard error, right after "Plan written to ...". So the process ends here instead, as soon
-    as the command is done and its output flushed (nothing of the command is left: files are written and closed,
-    child processes ended), and a Ctrl-C that came after the command finished is still reported, with one line.
+    the interrupted code and nothing on standard error, right after "Plan written to ...". So the process ends here
+    instead, as soon as the command is done and its output flushed (nothing of the command is left: files are
+    written and closed, child processes ended), and a Ctrl-C that came after the command finished is still
+    reported, with one line.
     """
     code = run_command(command, whole_process=True)
     if _interrupted.is_set() and code != EXIT_INTERRUPTED:
@@ -164,7 +164,7 @@ class _CheckedOutput:
     Unbuffered (``PYTHONUNBUFFERED=1``, ``python -u``), the text layer writes straight to the raw file, whose
     ``write`` may take only part of the bytes (a pipe whose reader left after 64 KB of 128 KB) and is not retried: the
     rest was dropped silently and the closed pipe never showed. Such writes go to the raw file here, in a loop until
-    every byte is taken or the write fails (a closed pipe: ``BrokenPipeError``, exit 141).
+    every byte is taken or the write fails (a closed pipe: ``BrokenPipeError``, ``EXIT_BROKEN_PIPE``).
     """
 
     def __init__(self, stream: TextIO) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from blueprint.program.stack_facts import ENVIRONMENT
 from blueprint.tools.atomic_files import write_atomic
 
 PLAN_FORMAT_VERSION = 1
@@ -71,6 +72,13 @@ class Plan:
     resources: list[PlannedResource]
     outputs: dict[str, Any] = field(default_factory=dict)
     diagnostics: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def environment(self) -> str | None:
+        """The stack's environment as the program exports it (``stack_facts.ENVIRONMENT``), ``None`` when it exports
+        none: which pack config applies, and a word the diff reads as the stack's own name."""
+        value = self.outputs.get(ENVIRONMENT)
+        return value if isinstance(value, str) else None
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]

@@ -23,7 +23,8 @@ from typing import Any
 from blueprint.tools.errors import UsageError
 from blueprint.program.errors import InputError
 from blueprint.program.project import Project
-from blueprint.tools.termination import EXIT_INTERRUPTED, child_process, stop_if_interrupted
+from blueprint.tools.exit_codes import EXIT_INTERRUPTED
+from blueprint.tools.termination import child_process, stop_if_interrupted
 
 #: How long a referenced stack's preview may take.
 PREVIEW_TIMEOUT = 600
@@ -52,7 +53,7 @@ class StackOutputs:
         try:
             return self._resolve(reference)
         except InputError as error:
-            self.failure = error  # reported by the runner as bad input (exit 2) once the run has unwound
+            self.failure = error  # reported by the runner as bad input once the run has unwound
             raise
 
     def _resolve(self, reference: str) -> dict[str, Any]:

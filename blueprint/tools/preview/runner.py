@@ -63,8 +63,8 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
 
 
 def run_stack(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
-    """``run_program`` as the commands report it: a configuration error becomes a ``UsageError`` (exit 2), anything
-    else the program raises a ``ProgramFailed`` (exit 1) naming the stack, its cause kept for ``--debug``."""
+    """``run_program`` as the commands report it: a configuration error becomes a ``UsageError`` (bad input), anything
+    else the program raises a ``ProgramFailed`` (a failure) naming the stack, its cause kept for ``--debug``."""
     try:
         plan = run_program(project, stack, config)
     except (ConfigError, InputError) as error:
@@ -72,7 +72,7 @@ def run_stack(project: Project, stack: str, config: Mapping[str, str]) -> Plan:
     except ProgramFailed:
         raise
     except ValueError as error:
-        if _raised_by_a_component(error):  # a component refused a value the stack file gave it: bad input, exit 2
+        if _raised_by_a_component(error):  # a component refused a value the stack file gave it: bad input
             raise UsageError(f"{display_path(project, project.stack_file(stack))}: refused by the platform: {error}") from None
         raise ProgramFailed(f"the program of {project.name} failed for stack {stack}: {type(error).__name__}: {error}") from error
     except Exception as error:
