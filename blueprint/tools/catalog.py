@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from blueprint.tools.markdown import anchor, code, table
+from blueprint.tools.markdown import anchor, cell, code, table
 from blueprint.tools.policy_check import PACK_MODULE, load_pack_config, load_policies, policy_settings
 
 AZURE_POLICY_URL = (
@@ -219,12 +219,6 @@ def _md(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _cell(text: str) -> str:
-    """Pack-declared text for a table cell: one line, pipes escaped. Unlike :func:`blueprint.tools.markdown.cell`
-    (a report's free text), angle brackets and backslashes are left as they are, as docs/policies.md has them."""
-    return _md(text).replace("|", "\\|")
-
-
 def _control_list(key: str, controls: list[str]) -> str:
     shown = []
     for control in controls:
@@ -271,8 +265,8 @@ def catalog_markdown(docs: Iterable[Any] | Mapping[str, Any], *, areas: Mapping[
         for name in area["policies"]:
             policy = policies[name]
             mcsb = ", ".join(policy["controls"]["mcsb"]) or "-"
-            rows.append([f"[{name}](#{anchor(name)})", _cell(area["title"]), policy["kind"], policy["severity"],
-                         *(policy["enforcement"][env] for env in envs), _cell(mcsb)])
+            rows.append([f"[{name}](#{anchor(name)})", cell(_md(area["title"])), policy["kind"], policy["severity"],
+                         *(policy["enforcement"][env] for env in envs), cell(_md(mcsb))])
     out += table(("Policy", "Area", "Kind", "Severity", *envs, "MCSB"), rows)
     for area in data["areas"]:
         out += ["", f"## {_md(area['title'])}"]
