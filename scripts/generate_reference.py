@@ -23,11 +23,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="report stale files instead of writing them")
     args = parser.parse_args()
-    if args.check:
-        stale = stale_files(REPO)
-        for path in stale:
-            print(f"{path.relative_to(REPO)}: stale; run python scripts/generate_reference.py", file=sys.stderr)
-        return 1 if stale else 0
+    try:
+        return _check() if args.check else _write()
+    except (OSError, ValueError) as error:  # a missing or unmarked docs page: say which, write nothing
+        print(f"generate_reference: {error}", file=sys.stderr)
+        return 2
+
+
+def _check() -> int:
+    stale = stale_files(REPO)
+    for path in stale:
+        print(f"{path.relative_to(REPO)}: stale; run python scripts/generate_reference.py", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def _write() -> int:
     for path in write_generated(REPO):
         print(f"wrote {path.relative_to(REPO)}")
     return 0

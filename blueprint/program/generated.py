@@ -26,10 +26,11 @@ def _project_name(repo: Path) -> str:
 def generated_files(repo: Path) -> dict[Path, str]:
     """Each generated file of the project at ``repo`` and the text it should hold."""
     doc = repo / CONFIGURATION_DOC
-    return {
-        repo / EDITOR_SCHEMA: json.dumps(stack_file_schema(_project_name(repo)), indent=2) + "\n",
-        doc: replace_reference(doc.read_text(encoding="utf-8")),
-    }
+    try:
+        page = replace_reference(doc.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ValueError(f"{CONFIGURATION_DOC}: {error}") from None
+    return {repo / EDITOR_SCHEMA: json.dumps(stack_file_schema(_project_name(repo)), indent=2) + "\n", doc: page}
 
 
 def stale_files(repo: Path) -> list[Path]:

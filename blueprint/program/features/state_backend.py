@@ -107,7 +107,6 @@ class StateBackendSettings:
         minProperties=1, maxProperties=20,
         names={"pattern": "^[a-z][a-z0-9-]{0,30}$", "x-expected": "an environment name of lowercase letters, digits and hyphens, such as prod"},
         x_expected="a mapping from environment names to their secretsKey (and stacks), at least one",
-        convert=None,
     )
     network: StateNetworkSettings = setting("network", default=StateNetworkSettings(), default_doc="mode allowList")
     redundancy: str = setting(

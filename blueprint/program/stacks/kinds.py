@@ -26,7 +26,7 @@ from blueprint.program.features.network import NETWORK_DEFAULT_DOC, NetworkSetti
 from blueprint.program.features.registry import RegistrySettings
 from blueprint.program.features.serving import ENDPOINTS_DOC, EndpointSettings
 from blueprint.program.features.state_backend import StateBackendSettings
-from blueprint.program.settings import BuildContext, build, key_of, setting, settings_of
+from blueprint.program.settings import BuildContext, build, key_of, object_schema, setting, settings_of
 from components import regions
 from components.options import DataClassification, Environment
 
@@ -206,8 +206,6 @@ def own_keys(kind: type[StackBase]) -> list[str]:
 
 def stack_config_schema() -> dict[str, Any]:
     """The schema of every key any kind of stack takes (editors cannot tell kinds apart; the kind rules can)."""
-    from blueprint.program.settings import object_schema
-
     schema = object_schema(StackBase, description="")
     schema.pop("description", None)
     for kind in KINDS:
@@ -261,7 +259,7 @@ def kind_refusals(project: str, values: Mapping[str, Any], environment: Environm
         return []
     issues: list[ConfigIssue] = []
     for keys, expected in (
-        ([key for key in own_keys(SharedStack) if key != "ci"], f"no such key in a {environment.value} stack (only the shared stack holds the registry; reference it with sharedStack)"),
+        ([key for key in own_keys(SharedStack) if key != key_of(SharedStack, "ci")], f"no such key in a {environment.value} stack (only the shared stack holds the registry; reference it with sharedStack)"),
         (own_keys(BootstrapStack), f"no such key in a {environment.value} stack (only the bootstrap stack holds the state backend)"),
     ):
         issues += [ConfigIssue(key_path(project, [key]), expected, describe(values[key])) for key in keys if key in values]
