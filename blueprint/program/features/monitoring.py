@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 
 from blueprint.program.settings import setting
-from components.monitoring import PlatformMonitoring
+from components.monitoring import DEFAULT_FAILED_JOBS_THRESHOLD, PlatformMonitoring
 from components.validators import EMAIL_PATTERN
 
 #: How monitoring, budgets and model monitors take an e-mail address.
@@ -38,7 +38,7 @@ class MonitoringSettings:
     webhooks: tuple[WebhookSettings, ...] = setting("webhooks", default=(), maxItems=10)
     latency_ms: int = setting("latencyMs", "Endpoint average request latency that raises an alert.", default=1000, minimum=10, maximum=60000)
     server_errors_per_minute: int = setting("serverErrorsPerMinute", "5xx responses per minute that raise an alert.", default=5, minimum=1, maximum=10000)
-    failed_jobs: int = setting("failedJobs", "Failed runs in 15 minutes that raise an alert.", default=1, minimum=1, maximum=1000)
+    failed_jobs: int = setting("failedJobs", "Failed runs in 15 minutes that raise an alert.", default=DEFAULT_FAILED_JOBS_THRESHOLD, minimum=1, maximum=1000)
     cluster_node_usage_percent: int = setting(
         "clusterNodeUsagePercent", "Alert when a cluster's active nodes exceed this share of its maximum.", default=80, minimum=1, maximum=100,
     )

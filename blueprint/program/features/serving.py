@@ -14,7 +14,7 @@ from blueprint.program.config.rules import key_path, vm_size_issues
 from blueprint.program.features.compute import canonical_vm_size
 from blueprint.program.settings import default_of, setting
 from blueprint.program.stacks.assets import registry_asset
-from components.model_endpoint import ModelEndpoint
+from components.model_endpoint import MAX_INSTANCES, ModelEndpoint
 from components.options import Environment
 
 #: A model reference: short for the shared registry's, or a full azureml: one.
@@ -42,8 +42,8 @@ class DeploymentSettings:
     name: str = setting("name", pattern="^[a-z][a-z0-9-]{2,31}$", x_expected="3-32 lowercase letters, digits or hyphens, starting with a letter, e.g. blue")
     model: str = setting("model", override=MODEL_REFERENCE)
     instance_type: str = setting("instanceType", convert=canonical_vm_size, x_expected="a VM size from components/data/vm_sizes.json")
-    max_instances: int = setting("maxInstances", minimum=1, maximum=20)
-    min_instances: int = setting("minInstances", "Instances kept when idle.", default=1, minimum=1, maximum=20)
+    max_instances: int = setting("maxInstances", minimum=1, maximum=MAX_INSTANCES)
+    min_instances: int = setting("minInstances", "Instances kept when idle.", default=1, minimum=1, maximum=MAX_INSTANCES)
     traffic_percent: int = setting(
         "trafficPercent", "Share of live traffic (blue/green).", minimum=0, maximum=100,
         derive=lambda c: default_traffic(len(c.siblings)) or 0, default_doc="100 for a single deployment",
