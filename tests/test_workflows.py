@@ -1,11 +1,12 @@
 """The GitHub Actions workflows (.github/), read as data: what runs when, as whom, in which order, with what.
 
-The workflows cannot run here (no GitHub, no Azure), so these tests check what a reviewer would: triggers and
-paths, the deploy chain and its environments, that only jobs signing in to Azure get an OIDC token and that no
-secret is used, that every action is pinned, that the preview matrix covers the project's stacks, and that the
-commands the jobs run (``blueprint ...``, ``az ml ... --file``, ``pulumi up``) match the code and files they
-name. Each check is a function returning the problems it finds; the tests at the end feed each one a broken copy
-of a workflow to show it can fail.
+The workflows cannot run here (no GitHub, no Azure), so these tests check what a reviewer would: triggers and paths
+(which jobs a pull request changing a given file starts), the deploy chain and its environments, that staging's
+smoke-tested candidate is deployed as prod's plan deploys, that only jobs signing in to Azure get an OIDC token and
+that no secret is used, that every action is pinned, that the preview matrix covers the project's stacks, and that
+the commands the jobs run (``blueprint ...``, ``az ml ... --file``, ``pulumi up``) match the code and files they
+name. Each check is a function returning the problems it finds; the tests at the end feed each one a broken copy of
+a workflow to show it can fail.
 """
 
 from __future__ import annotations
@@ -1186,18 +1187,20 @@ def test_a_pull_request_changing_only_the_platform_runs_no_models_job(models: di
     assert pull_request_jobs(models, "components/model_endpoint.py") == []
 
 
-@pytest.mark.parametrize("path", [INFRASTRUCTURE, MODELS], ids=lambda p: p.name)
-def test_what_a_pull_request_runs_in_models_holds_no_token(path: Path) -> None:
+def test_what_a_pull_request_runs_in_models_holds_no_token(models: dict[str, Any]) -> None:
     """models.yml's pull-request job reads the code only: no id-token, no environment, no write, no credentials kept;
-    train, deploy-staging and promote-prod never run for a pull request."""
-    workflow = load_workflow(path)
-    if path == MODELS:
-        assert pull_request_job_problems(workflow, path.name) == []
-        assert [j for j in jobs(workflow) if runs_for_event(workflow, j, "pull_request")] == ["test-model-code"]
-    else:  # the previews sign in by design (see test_pull_request_jobs_reach_neither_prods_state_nor_its_secrets_key)
-        assert {j for j in jobs(workflow) if runs_for_event(workflow, j, "pull_request")} == {
-            "tests", "check", "preview", "preview-prod"
-        }
+    train, deploy-staging and promote-prod never run for a pull request. (infrastructure.yml's previews sign in by
+    design: test_pull_request_jobs_reach_neither_prods_state_nor_its_secrets_key.)"""
+    assert pull_request_job_problems(models, "models.yml") == []
+    assert [j for j in jobs(models) if runs_for_event(models, j, "pull_request")] == ["test-model-code"]
+
+
+def test_the_event_reading_sees_infrastructures_pull_request_jobs(infrastructure: dict[str, Any]) -> None:
+    """The same reading of ``if:`` on infrastructure.yml: tests, check and the previews, never a deployment."""
+    assert {j for j in jobs(infrastructure) if runs_for_event(infrastructure, j, "pull_request")} == {
+        "tests", "check", "preview", "preview-prod"
+    }
+    assert pull_request_jobs(infrastructure, "tests/test_workflows.py") == []  # models.yml tests such changes
 
 
 def test_the_staging_smoke_test_serves_as_prod_does(models: dict[str, Any]) -> None:
