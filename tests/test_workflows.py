@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import importlib.util
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -1267,6 +1269,66 @@ def test_the_scoring_script_accepts_the_smoke_request(models: dict[str, Any], mo
     monkeypatch.setattr(score, "_columns", signature)
     request = json.loads(smoke_request_path(models).read_text())
     assert len(score.parse_request(json.dumps(request))) == len(request["input_data"]["data"])
+
+
+def run_smoke_check(workflow: Mapping[str, Any], answer: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The smoke-test step's own script, with an ``az`` on PATH that answers ``answer`` to the invoke."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "az").write_text("#!/bin/sh\ncat \"$FAKE_ANSWER\"\n")
+    (fake / "az").chmod(0o755)
+    (tmp_path / "answer.json").write_text(answer)
+    step = _step(_job(copy.deepcopy(dict(workflow)), "deploy-staging"), "online-endpoint invoke")
+    env = {
+        "PATH": f"{fake}:/usr/bin:/bin",
+        "FAKE_ANSWER": str(tmp_path / "answer.json"),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        **literal_env(workflow),
+        **{k: str(v) for k, v in (step.get("env") or {}).items()},
+    }
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def mlflow_answer(tmp_path_factory: pytest.TempPathFactory, models: dict[str, Any]) -> str:
+    """What a no-code MLflow deployment answers to the smoke request: train.py's model, loaded as Azure ML's MLflow
+    scoring script loads it (pyfunc, which enforces the signature), predicting the split-oriented ``input_data``, the
+    result as JSON."""
+    mlflow_pyfunc = pytest.importorskip("mlflow.pyfunc")
+    import pandas as pd
+
+    src = REPO / "ml_templates" / "src"
+    folder = tmp_path_factory.mktemp("no-code")
+    spec = importlib.util.spec_from_file_location("smoke_make_data", src / "make_data.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    generator.generate(800, seed=3).to_csv(folder / "train.csv", index=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "AZUREML_"))}
+    trained = subprocess.run(
+        [sys.executable, "train.py", "--data", folder / "train.csv", "--target", "label", "--model-output", folder / "model"],
+        cwd=src, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert trained.returncode == 0, trained.stderr
+    request = json.loads(smoke_request_path(models).read_text())["input_data"]
+    frame = pd.DataFrame(data=request["data"], columns=request["columns"])
+    return json.dumps(mlflow_pyfunc.load_model(str(folder / "model")).predict(frame).tolist())
+
+
+def test_the_smoke_test_accepts_what_prods_serving_path_answers(
+    models: dict[str, Any], mlflow_answer: str, tmp_path: Path
+) -> None:
+    """The smoke-test step passes on the no-code answer to its request (as the list, or as the JSON string the CLI may
+    print), and fails on an answer short of a row or on probabilities where classes belong."""
+    rows = len(json.loads(smoke_request_path(models).read_text())["input_data"]["data"])
+    assert len(json.loads(mlflow_answer)) == rows
+    for answer in (mlflow_answer, json.dumps(mlflow_answer), json.dumps({"predictions": json.loads(mlflow_answer)})):
+        result = run_smoke_check(models, answer, tmp_path)
+        assert result.returncode == 0, (answer, result.stdout, result.stderr)
+    for answer in (json.dumps(json.loads(mlflow_answer)[:-1]), json.dumps([0.1] * rows), "{}"):
+        result = run_smoke_check(models, answer, tmp_path)
+        assert result.returncode != 0 and "not a prediction per row" in result.stdout, answer
 
 
 # --- Each check can fail: broken copies of the workflows -------------------------------------------------------
