@@ -22,6 +22,7 @@ import re
 import shlex
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -1011,8 +1012,10 @@ def candidate_serving_definition(workflow: Mapping[str, Any]) -> tuple[str, dict
         dict([assignment.split("=", 1)]) for assignment in create.values("--set")
         if "EXPRESSION" not in assignment and "$" not in assignment
     ]
-    deployment = azure_ml.load_online_deployment(REPO / template, params_override=overrides)
-    properties = deployment._to_rest_object(location="westeurope").properties.as_dict()
+    with warnings.catch_warnings():  # azure-ai-ml's experimental-class and marshmallow deprecation notices
+        warnings.simplefilter("ignore")
+        deployment = azure_ml.load_online_deployment(REPO / template, params_override=overrides)
+        properties = deployment._to_rest_object(location="westeurope").properties.as_dict()
     return template, {key: _casefolded(properties.get(key)) for key in SERVING_KEYS}
 
 
