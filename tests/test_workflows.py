@@ -1,23 +1,28 @@
 """The GitHub Actions workflows (.github/), read as data: what runs when, as whom, in which order, with what.
 
-The workflows cannot run here (no GitHub, no Azure), so these tests check what a reviewer would: triggers and
-paths, the deploy chain and its environments, that only jobs signing in to Azure get an OIDC token and that no
-secret is used, that every action is pinned, that the preview matrix covers the project's stacks, and that the
-commands the jobs run (``blueprint ...``, ``az ml ... --file``, ``pulumi up``) match the code and files they
-name. Each check is a function returning the problems it finds; the tests at the end feed each one a broken copy
-of a workflow to show it can fail.
+The workflows cannot run here (no GitHub, no Azure), so these tests check what a reviewer would: triggers and paths
+(which jobs a pull request changing a given file starts), the deploy chain and its environments, that staging's
+smoke-tested candidate is deployed as prod's plan deploys, that only jobs signing in to Azure get an OIDC token and
+that no secret is used, that every action is pinned, that the preview matrix covers the project's stacks, and that
+the commands the jobs run (``blueprint ...``, ``az ml ... --file``, ``pulumi up``) match the code and files they
+name. Each check is a function returning the problems it finds; the tests at the end feed each one a broken copy of
+a workflow to show it can fail.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import copy
+import importlib.util
 import io
 import json
+import os
 import re
 import shlex
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +64,14 @@ REQUIRED_INFRASTRUCTURE_PATHS = frozenset(
     }
 )
 MODEL_PATHS = frozenset({"ml_templates/src/**", "ml_templates/components/**", "ml_templates/pipelines/**"})
+#: What a pull request must touch, at least, to get the model code's tests and local pipeline run (issue 13).
+MODEL_PULL_REQUEST_PATHS = frozenset({"ml_templates/**", "tests/**", ".github/workflows/models.yml"})
+#: The local run of the training pipeline on the sample data (data check -> train -> evaluate -> register -> score).
+RUN_LOCAL = (".venv/bin/blueprint", "pipeline", "run-local")
+#: Commands a branch in flight adds to the CLI: parsed once the CLI has them, skipped (by name only) until then.
+LANDING_COMMANDS = frozenset({("pipeline", "run-local")})
+#: The CLI template staging's candidate is deployed from, and prod's deployment it must equal.
+SERVING_TEMPLATE = "ml_templates/endpoints/mlflow-online-deployment.yml"
 #: Words that only appear where a stored credential is used; OIDC needs none of them.
 CREDENTIAL_WORDS = re.compile(
     r"secrets\s*[.\[]|\bcreds\b|client-secret|client_secret|AZURE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET"
@@ -363,7 +376,7 @@ def infrastructure_trigger_problems(workflow: Mapping[str, Any]) -> list[str]:
 
 
 def models_trigger_problems(workflow: Mapping[str, Any]) -> list[str]:
-    """Pushes to main under the model code, and manual runs."""
+    """Pushes to main under the model code, pull requests under the model code and its tests, and manual runs."""
     on = workflow.get("on") or {}
     problems = pull_request_target_problems(workflow, "models")
     push = on.get("push") or {}
@@ -371,6 +384,15 @@ def models_trigger_problems(workflow: Mapping[str, Any]) -> list[str]:
         problems.append(f"models: push should run on main only, runs on {push.get('branches')}")
     if set(push.get("paths") or ()) != MODEL_PATHS:
         problems.append(f"models: push should watch {sorted(MODEL_PATHS)}, watches {push.get('paths')}")
+    if "pull_request" not in on:
+        problems.append("models: not triggered by pull_request (model code would be merged untested)")
+    else:
+        paths = set((on.get("pull_request") or {}).get("paths") or ())
+        for missing in sorted(MODEL_PULL_REQUEST_PATHS - paths):
+            problems.append(f"models: pull_request does not watch {missing}")
+        for pattern in sorted(paths):
+            if not any(REPO.glob(pattern.rstrip("/"))):
+                problems.append(f"models: watched path {pattern} matches no file")
     if "workflow_dispatch" not in on:
         problems.append("models: not runnable by hand (workflow_dispatch)")
     return problems
@@ -639,9 +661,20 @@ def deploy_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) ->
     return problems
 
 
+def cli_commands() -> set[str]:
+    """The CLI's top-level command names."""
+    return {
+        name
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
 def blueprint_problems(workflow: Mapping[str, Any]) -> list[str]:
-    """Every ``blueprint ...`` command parses with the CLI's own parser."""
+    """Every ``blueprint ...`` command parses with the CLI's own parser (a landing command once the CLI has it)."""
     problems: list[str] = []
+    known = cli_commands()
     for command in commands(workflow):
         argv = list(command.argv)
         if argv[:3] in (["python", "-m", "blueprint"], [".venv/bin/python", "-m", "blueprint"]):
@@ -651,6 +684,8 @@ def blueprint_problems(workflow: Mapping[str, Any]) -> list[str]:
         else:
             continue
         args = _without_redirections(args)
+        if tuple(args[:2]) in LANDING_COMMANDS and args[0] not in known:
+            continue
         with contextlib.redirect_stderr(io.StringIO()) as errors:
             try:
                 build_parser().parse_args(args)
@@ -698,15 +733,15 @@ def path_problems(workflow: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def readme_command_problems(workflow: Mapping[str, Any], expected: list[str]) -> list[str]:
-    """The tests job runs the README's test command, in its order."""
-    ran = [" ".join(shlex.quote(a) for a in c.argv) for c in commands(workflow, "tests")]
+def readme_command_problems(workflow: Mapping[str, Any], expected: list[str], job_id: str = "tests") -> list[str]:
+    """The tests job (or ``job_id``) runs the README's test command, in its order."""
+    ran = [" ".join(shlex.quote(a) for a in c.argv) for c in commands(workflow, job_id)]
     wanted = [" ".join(shlex.quote(a) for a in shlex.split(part)) for part in expected]
     position = 0
     for command in ran:
         if position < len(wanted) and command == wanted[position]:
             position += 1
-    return [] if position == len(wanted) else [f"job tests should run {' && '.join(expected)}; runs {ran}"]
+    return [] if position == len(wanted) else [f"job {job_id} should run {' && '.join(expected)}; runs {ran}"]
 
 
 def check_job_problems(workflow: Mapping[str, Any]) -> list[str]:
@@ -851,6 +886,162 @@ def promotion_target_problems(command: Command, env: Mapping[str, str]) -> list[
     return []
 
 
+# --- Pull requests that change model code ------------------------------------------------------------------------
+
+
+def path_filter_matches(pattern: str, path: str) -> bool:
+    """GitHub's path filter glob: ``**`` any characters, ``*`` any but ``/``, ``?`` one but ``/``."""
+    regex, index = "", 0
+    while index < len(pattern):
+        if pattern.startswith("**", index):
+            regex, index = regex + ".*", index + 2
+        elif pattern[index] in "*?":
+            regex, index = regex + ("[^/]*" if pattern[index] == "*" else "[^/]"), index + 1
+        else:
+            regex, index = regex + re.escape(pattern[index]), index + 1
+    return re.fullmatch(regex, path) is not None
+
+
+def triggered_by_pull_request(workflow: Mapping[str, Any], changed: str) -> bool:
+    """Whether a pull request changing only the file ``changed`` starts the workflow (``paths``, in order with
+    ``!`` negations, and ``paths-ignore``)."""
+    on = workflow.get("on") or {}
+    if "pull_request" not in on:
+        return False
+    filters = on.get("pull_request") or {}
+    if "paths" in filters:
+        selected = False
+        for pattern in filters["paths"] or ():
+            negated = pattern.startswith("!")
+            if path_filter_matches(pattern.removeprefix("!"), changed):
+                selected = not negated
+        return selected
+    return not any(path_filter_matches(p, changed) for p in filters.get("paths-ignore") or ())
+
+
+def runs_for_event(workflow: Mapping[str, Any], job_id: str, event: str) -> bool:
+    """Whether the job's ``if`` (and that of every job it needs) lets it run for ``event``, reading its
+    ``github.event_name == / != '<event>'`` comparisons."""
+    job = jobs(workflow)[job_id]
+    condition = str(job.get("if", ""))
+    if re.search(rf"github\.event_name\s*!=\s*'{event}'", condition):
+        return False
+    wanted = re.findall(r"github\.event_name\s*==\s*'(\w+)'", condition)
+    if wanted and event not in wanted:
+        return False
+    return all(runs_for_event(workflow, other, event) for other in needs(job))
+
+
+def pull_request_jobs(workflow: Mapping[str, Any], changed: str) -> list[str]:
+    """The jobs a pull request changing ``changed`` runs."""
+    if not triggered_by_pull_request(workflow, changed):
+        return []
+    return [job_id for job_id in jobs(workflow) if runs_for_event(workflow, job_id, "pull_request")]
+
+
+def model_code_test_problems(workflows: Mapping[str, Mapping[str, Any]], changed: str) -> list[str]:
+    """A pull request changing ``changed`` runs a job with the README's test command and the local pipeline run."""
+    started: list[str] = []
+    for name, workflow in workflows.items():
+        for job_id in pull_request_jobs(workflow, changed):
+            started.append(f"{name}/{job_id}")
+            tests = readme_command_problems(workflow, readme_test_command(), job_id) == []
+            if tests and any(c.argv == RUN_LOCAL for c in commands(workflow, job_id)):
+                return []
+    return [
+        f"a pull request changing {changed} runs no job with the README's test command and {' '.join(RUN_LOCAL)}"
+        f" (it starts {started or 'nothing'})"
+    ]
+
+
+def pull_request_job_problems(workflow: Mapping[str, Any], name: str) -> list[str]:
+    """The jobs any pull request runs read the code and nothing else: no OIDC token, no GitHub environment (whose
+    identity it could become), no write scope, no credentials left in .git/config."""
+    problems: list[str] = []
+    for job_id, job in jobs(workflow).items():
+        if not ("pull_request" in (workflow.get("on") or {}) and runs_for_event(workflow, job_id, "pull_request")):
+            continue
+        permissions = permissions_of(workflow, job)
+        if grants_write(permissions, "id-token"):
+            problems.append(f"{name} job {job_id}: runs for pull requests with id-token: write")
+        for scope in sorted(written_scopes(permissions) - {"id-token"}):
+            problems.append(f"{name} job {job_id}: runs for pull requests and writes {scope}")
+        if job.get("environment"):
+            problems.append(f"{name} job {job_id}: runs for pull requests in GitHub environment {job['environment']!r}")
+        for step in action_steps(job, "actions/checkout"):
+            if (step.get("with") or {}).get("persist-credentials") is not False:
+                problems.append(f"{name} job {job_id}: checkout without persist-credentials: false")
+    return problems
+
+
+# --- Staging's smoke test goes through prod's serving path -------------------------------------------------------
+
+#: The properties of an online deployment that decide how a request is served.
+SERVING_KEYS = (
+    "codeConfiguration",
+    "environmentId",
+    "instanceType",
+    "requestSettings",
+    "livenessProbe",
+    "readinessProbe",
+    "appInsightsEnabled",
+    "dataCollector",
+)
+
+
+def _casefolded(value: Any) -> Any:
+    """``value`` with every string casefolded: ARM reads enum values (``Enabled``, ``Hour``) in any case."""
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, Mapping):
+        return {key: _casefolded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_casefolded(item) for item in value]
+    return value
+
+
+def candidate_serving_definition(workflow: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The template staging's candidate is created from, and what ``az ml online-deployment create`` sends to ARM for
+    it: azure-ai-ml loads the template with the ``--set`` overrides as the CLI does and converts it to the REST body."""
+    azure_ml = pytest.importorskip("azure.ai.ml")
+    create = next(c for c in commands(workflow) if c.starts("az", "ml", "online-deployment", "create"))
+    template = create.values("--file")[0]
+    # Values known only at run time (the model the train job shared) stay as the template has them: the model is not
+    # how it is served.
+    overrides = [
+        dict([assignment.split("=", 1)]) for assignment in create.values("--set")
+        if "EXPRESSION" not in assignment and "$" not in assignment
+    ]
+    with warnings.catch_warnings():  # azure-ai-ml's experimental-class and marshmallow deprecation notices
+        warnings.simplefilter("ignore")
+        deployment = azure_ml.load_online_deployment(REPO / template, params_override=overrides)
+        properties = deployment._to_rest_object(location="westeurope").properties.as_dict()
+    return template, {key: _casefolded(properties.get(key)) for key in SERVING_KEYS}
+
+
+def prod_serving_definition(workflow: Mapping[str, Any]) -> dict[str, Any]:
+    """How prod's plan serves the deployment a promotion moves (``ENDPOINT``/``PROD_DEPLOYMENT``)."""
+    env = literal_env(workflow)
+    deployment = next(
+        r for r in preview_stack("prod").of_type("azure-native:machinelearningservices:OnlineDeployment")
+        if r.name == f"endpoint-{env['ENDPOINT']}-{env['PROD_DEPLOYMENT']}"
+    )
+    properties = deployment.inputs["properties"]
+    return {key: _casefolded(properties.get(key)) for key in SERVING_KEYS}
+
+
+def serving_path_problems(workflow: Mapping[str, Any], prod: Mapping[str, Any]) -> list[str]:
+    """Staging's candidate is served as ``prod`` (prod's planned deployment) is: same code (none for an MLflow
+    model), environment, instance type, request limits, probes and telemetry."""
+    template, candidate = candidate_serving_definition(workflow)
+    return [
+        f"job deploy-staging: the candidate ({template} with its --set) has {key} {candidate[key]!r}; prod serves "
+        f"with {prod[key]!r}"
+        for key in SERVING_KEYS
+        if candidate[key] != prod[key]
+    ]
+
+
 # --- The shipped workflows pass every check --------------------------------------------------------------------
 
 
@@ -987,12 +1178,44 @@ def test_the_pulumi_cli_is_the_sdk_release() -> None:
     assert str(install["with"]["pulumi-version"]) == pinned.group(1)
 
 
-def test_the_serving_environment_is_one_the_shared_stack_publishes(models: dict[str, Any]) -> None:
-    names = {
-        yaml.safe_load(p.read_text())["name"]
-        for p in (REPO / "ml_templates" / "environments").glob("*/environment.yml")
+@pytest.mark.parametrize("changed", ["ml_templates/src/train.py", "tests/test_templates.py"])
+def test_a_pull_request_changing_model_code_runs_the_tests_and_the_local_pipeline(
+    infrastructure: dict[str, Any], models: dict[str, Any], changed: str
+) -> None:
+    """The README's test command and ``blueprint pipeline run-local``, in one job a pull request starts."""
+    assert model_code_test_problems({"infrastructure": infrastructure, "models": models}, changed) == []
+    assert pull_request_jobs(models, changed) == ["test-model-code"]
+
+
+def test_a_pull_request_changing_only_the_platform_runs_no_models_job(models: dict[str, Any]) -> None:
+    """infrastructure.yml tests the platform; the models workflow stays out of such pull requests."""
+    assert pull_request_jobs(models, "components/model_endpoint.py") == []
+
+
+def test_what_a_pull_request_runs_in_models_holds_no_token(models: dict[str, Any]) -> None:
+    """models.yml's pull-request job reads the code only: no id-token, no environment, no write, no credentials kept;
+    train, deploy-staging and promote-prod never run for a pull request. (infrastructure.yml's previews sign in by
+    design: test_pull_request_jobs_reach_neither_prods_state_nor_its_secrets_key.)"""
+    assert pull_request_job_problems(models, "models.yml") == []
+    assert [j for j in jobs(models) if runs_for_event(models, j, "pull_request")] == ["test-model-code"]
+
+
+def test_the_event_reading_sees_infrastructures_pull_request_jobs(infrastructure: dict[str, Any]) -> None:
+    """The same reading of ``if:`` on infrastructure.yml: tests, check and the previews, never a deployment."""
+    assert {j for j in jobs(infrastructure) if runs_for_event(infrastructure, j, "pull_request")} == {
+        "tests", "check", "preview", "preview-prod"
     }
-    assert literal_env(models)["SERVING_ENVIRONMENT"] in names
+    assert pull_request_jobs(infrastructure, "tests/test_workflows.py") == []  # models.yml tests such changes
+
+
+def test_the_staging_smoke_test_serves_as_prod_does(models: dict[str, Any]) -> None:
+    """Staging's candidate is prod's deployment: the MLflow model without scoring script or environment, with prod's
+    instance type, request limits, probes and telemetry (compared with prod's plan, not with a copy of it)."""
+    prod = prod_serving_definition(models)
+    assert prod["codeConfiguration"] is None and prod["environmentId"] is None  # prod: no-code MLflow deployment
+    assert serving_path_problems(models, prod) == []
+    template, _ = candidate_serving_definition(models)
+    assert template == SERVING_TEMPLATE
 
 
 def test_the_training_cluster_and_model_name_match_the_platform(models: dict[str, Any]) -> None:
@@ -1049,6 +1272,66 @@ def test_the_scoring_script_accepts_the_smoke_request(models: dict[str, Any], mo
     monkeypatch.setattr(score, "_columns", signature)
     request = json.loads(smoke_request_path(models).read_text())
     assert len(score.parse_request(json.dumps(request))) == len(request["input_data"]["data"])
+
+
+def run_smoke_check(workflow: Mapping[str, Any], answer: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The smoke-test step's own script, with an ``az`` on PATH that answers ``answer`` to the invoke."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "az").write_text("#!/bin/sh\ncat \"$FAKE_ANSWER\"\n")
+    (fake / "az").chmod(0o755)
+    (tmp_path / "answer.json").write_text(answer)
+    step = _step(_job(copy.deepcopy(dict(workflow)), "deploy-staging"), "online-endpoint invoke")
+    env = {
+        "PATH": f"{fake}:/usr/bin:/bin",
+        "FAKE_ANSWER": str(tmp_path / "answer.json"),
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        **literal_env(workflow),
+        **{k: str(v) for k, v in (step.get("env") or {}).items()},
+    }
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def mlflow_answer(tmp_path_factory: pytest.TempPathFactory, models: dict[str, Any]) -> str:
+    """What a no-code MLflow deployment answers to the smoke request: train.py's model, loaded as Azure ML's MLflow
+    scoring script loads it (pyfunc, which enforces the signature), predicting the split-oriented ``input_data``, the
+    result as JSON."""
+    mlflow_pyfunc = pytest.importorskip("mlflow.pyfunc")
+    import pandas as pd
+
+    src = REPO / "ml_templates" / "src"
+    folder = tmp_path_factory.mktemp("no-code")
+    spec = importlib.util.spec_from_file_location("smoke_make_data", src / "make_data.py")
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    generator.generate(800, seed=3).to_csv(folder / "train.csv", index=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "AZUREML_"))}
+    trained = subprocess.run(
+        [sys.executable, "train.py", "--data", folder / "train.csv", "--target", "label", "--model-output", folder / "model"],
+        cwd=src, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert trained.returncode == 0, trained.stderr
+    request = json.loads(smoke_request_path(models).read_text())["input_data"]
+    frame = pd.DataFrame(data=request["data"], columns=request["columns"])
+    return json.dumps(mlflow_pyfunc.load_model(str(folder / "model")).predict(frame).tolist())
+
+
+def test_the_smoke_test_accepts_what_prods_serving_path_answers(
+    models: dict[str, Any], mlflow_answer: str, tmp_path: Path
+) -> None:
+    """The smoke-test step passes on the no-code answer to its request (as the list, or as the JSON string the CLI may
+    print), and fails on an answer short of a row or on probabilities where classes belong."""
+    rows = len(json.loads(smoke_request_path(models).read_text())["input_data"]["data"])
+    assert len(json.loads(mlflow_answer)) == rows
+    for answer in (mlflow_answer, json.dumps(mlflow_answer), json.dumps({"predictions": json.loads(mlflow_answer)})):
+        result = run_smoke_check(models, answer, tmp_path)
+        assert result.returncode == 0, (answer, result.stdout, result.stderr)
+    for answer in (json.dumps(json.loads(mlflow_answer)[:-1]), json.dumps([0.1] * rows), "{}"):
+        result = run_smoke_check(models, answer, tmp_path)
+        assert result.returncode != 0 and "not a prediction per row" in result.stdout, answer
 
 
 # --- Each check can fail: broken copies of the workflows -------------------------------------------------------
@@ -1341,7 +1624,7 @@ MODELS_BREAKAGES: dict[str, Breakage] = {
         "has no jobs.registration",
     ),
     "missing template": (
-        lambda w: _replace_run(_job(w, "deploy-staging"), "online-deployment.yml", "deployment.yml"),
+        lambda w: _replace_run(_job(w, "deploy-staging"), "mlflow-online-deployment.yml", "deployment.yml"),
         path_problems,
         "ml_templates/endpoints/deployment.yml",
     ),
@@ -1349,6 +1632,65 @@ MODELS_BREAKAGES: dict[str, Breakage] = {
         lambda w: _step(_job(w, "deploy-staging"), "invoke")["env"].update(REQUEST="smoke.json"),
         path_problems,
         "smoke.json",
+    ),
+    "pull requests untested": (
+        lambda w: w["on"].pop("pull_request"),
+        models_trigger_problems,
+        "not triggered by pull_request",
+    ),
+    "tests left out of the pull-request paths": (
+        lambda w: w["on"]["pull_request"]["paths"].remove("tests/**"),
+        models_trigger_problems,
+        "does not watch tests/**",
+    ),
+    "tests changed, nothing runs": (
+        lambda w: w["on"]["pull_request"]["paths"].remove("tests/**"),
+        lambda w: model_code_test_problems({"models": w}, "tests/test_templates.py"),
+        "runs no job with the README's test command",
+    ),
+    "no local pipeline run": (
+        lambda w: _job(w, "test-model-code")["steps"].remove(_step(_job(w, "test-model-code"), "run-local")),
+        lambda w: model_code_test_problems({"models": w}, "ml_templates/src/train.py"),
+        "blueprint pipeline run-local",
+    ),
+    "pull-request job skipped": (
+        lambda w: _job(w, "test-model-code").update({"if": "github.event_name == 'push'"}),
+        lambda w: model_code_test_problems({"models": w}, "ml_templates/src/train.py"),
+        "it starts nothing",
+    ),
+    "pull-request job with an OIDC token": (
+        lambda w: _job(w, "test-model-code")["permissions"].update({"id-token": "write"}),
+        lambda w: pull_request_job_problems(w, "models"),
+        "id-token: write",
+    ),
+    "pull-request job keeps the token": (
+        lambda w: _step(_job(w, "test-model-code"), "actions/checkout").pop("with"),
+        lambda w: pull_request_job_problems(w, "models"),
+        "persist-credentials",
+    ),
+    "training for pull requests": (
+        lambda w: _job(w, "train").pop("if"),
+        lambda w: pull_request_job_problems(w, "models"),
+        "job train: runs for pull requests with id-token",
+    ),
+    "candidate served through score.py": (
+        lambda w: _replace_run(_job(w, "deploy-staging"), "mlflow-online-deployment.yml", "online-deployment.yml"),
+        lambda w: serving_path_problems(w, prod_serving_definition(w)),
+        "has codeConfiguration",
+    ),
+    "candidate with an environment of its own": (
+        lambda w: _replace_run(
+            _job(w, "deploy-staging"), "--set instance_count=1 ", '--set instance_count=1 --set "environment=azureml:x:1" '
+        ),
+        lambda w: serving_path_problems(w, prod_serving_definition(w)),
+        "has environmentId 'x:1'",
+    ),
+    "candidate with other probes": (
+        lambda w: _replace_run(
+            _job(w, "deploy-staging"), "--set instance_count=1 ", "--set instance_count=1 --set liveness_probe.period=30 "
+        ),
+        lambda w: serving_path_problems(w, prod_serving_definition(w)),
+        "has livenessProbe",
     ),
 }
 
