@@ -81,7 +81,7 @@ def test_a_worse_model_is_rejected_by_the_gate_and_the_champion_still_serves(fir
     made = decision(work_dir, 2)
     assert made["register"] is False and made["candidate"] == pytest.approx(0.5)
     assert made["champion_version"] == "1" and made["champion"] > made["min_score"] > made["candidate"]
-    assert "below the minimum score 0.7" in made["reason"]
+    assert "below the minimum score 0.7; champion version 1 scores" in made["reason"]
     assert [str(v.version) for v in client(work_dir).search_model_versions(f"name='{MODEL_NAME}'")] == ["1"]
     assert "score: champion answered" in result.stdout
 
@@ -125,3 +125,10 @@ def test_the_floor_rejects_a_first_model_that_has_no_champion_to_beat():
     floor, none = result.stdout.strip().splitlines()[-2:]
     assert floor.startswith("(False, 'candidate roc_auc 0.5000 is below the minimum score 0.7")
     assert none.startswith("(True, 'no current champion")
+
+
+def test_the_command_never_imports_azure_ai_ml():
+    """run-local is for a laptop with the dev install: it reads the templates as YAML, never through azure-ai-ml."""
+    code = "import sys, blueprint.tools.commands.pipeline, blueprint.tools.local_pipeline; print('azure.ai.ml' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], env=clean_env(), capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -130,7 +130,8 @@ def decide(
     The floor is checked first: a candidate below it is rejected even when it beats a (poor) champion.
     """
     if candidate < min_score:
-        return False, f"candidate {metric} {candidate:.4f} is below the minimum score {min_score}"
+        against = "" if champion is None or champion_value is None else f"; champion version {champion.version} scores {champion_value:.4f}"
+        return False, f"candidate {metric} {candidate:.4f} is below the minimum score {min_score}{against}"
     if champion is None or champion_value is None:
         return True, f"no current champion; candidate {metric} {candidate:.4f} becomes the first champion"
     gain = candidate - champion_value
