@@ -824,6 +824,8 @@ def models_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) ->
         problems.append("job train: the pipeline job should be tagged --set tags.git_commit=${{ github.sha }}")
     elif f"jobs.register.environment_variables.GITHUB_SHA={FAKE_SHA}" not in submits[0].values("--set"):
         problems.append("job train: the register step needs GITHUB_SHA to tag the version it registers")
+    elif not any(value.startswith("inputs.min_score=") for value in submits[0].values("--set")):
+        problems.append("job train: the pipeline should get the staging stack's gate floor (--set inputs.min_score=..., its modelGate output)")
     if not any(c.starts("az", "ml", "model", "share") and c.values("--registry-name") for c in every):
         problems.append("job train: should share the new version into the registry (az ml model share)")
     # The candidate is what this pipeline run says it registered, checked against the version's own job: a tag
@@ -1575,6 +1577,11 @@ MODELS_BREAKAGES: dict[str, Breakage] = {
         lambda w: _replace_run(_job(w, "train"), "--set tags.git_commit=${{ github.sha }} \\\n", ""),
         lambda w: models_problems(w, project_stacks()),
         "tags.git_commit",
+    ),
+    "pipeline without the stack's gate": (
+        lambda w: _replace_run(_job(w, "train"), '--set "inputs.min_score=$GATE_MIN_SCORE" \\\n', ""),
+        lambda w: models_problems(w, project_stacks()),
+        "gate floor",
     ),
     "untagged deployment": (
         lambda w: _replace_run(_job(w, "deploy-staging"), "--set tags.git_commit=${{ github.sha }} \\\n", ""),

@@ -2,12 +2,14 @@
 
 The decision is written to decision.json and is the only thing register.py acts on, so a model can
 reach the registry only by beating the model that is serving today, on the same rows, by the same
-metric. The champion is the version carrying the registry alias ``champion``.
+metric, and by reaching an absolute floor (``--min-score``): without a floor the first candidate of a
+new model name, with no champion to beat, would pass however poor it is. The champion is the version
+carrying the registry alias ``champion``.
 
 Usage:
     python evaluate.py --model <mlflow model dir> --data <test csv or folder> --target label
                        --model-name <registered name> --metric roc_auc --output <dir>
-                       [--min-improvement 0.0]
+                       [--min-improvement 0.0] [--min-score 0.0]
 """
 
 from __future__ import annotations
@@ -116,9 +118,20 @@ def find_champion(model_name: str) -> Champion | None:
 
 
 def decide(
-    metric: str, candidate: float, champion: Champion | None, champion_value: float | None, min_improvement: float
+    metric: str,
+    candidate: float,
+    champion: Champion | None,
+    champion_value: float | None,
+    min_improvement: float,
+    min_score: float = 0.0,
 ) -> tuple[bool, str]:
-    """Register when there is no champion, or when the candidate wins by strictly more than the margin."""
+    """Register when the candidate reaches the floor and either there is no champion or it wins by more than the margin.
+
+    The floor is checked first: a candidate below it is rejected even when it beats a (poor) champion.
+    """
+    if candidate < min_score:
+        against = "" if champion is None or champion_value is None else f"; champion version {champion.version} scores {champion_value:.4f}"
+        return False, f"candidate {metric} {candidate:.4f} is below the minimum score {min_score}{against}"
     if champion is None or champion_value is None:
         return True, f"no current champion; candidate {metric} {candidate:.4f} becomes the first champion"
     gain = candidate - champion_value
@@ -154,6 +167,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--metric", choices=sorted(METRICS), default="roc_auc", help="higher-is-better metric")
     parser.add_argument("--output", type=Path, required=True, help="folder to write decision.json to")
     parser.add_argument("--min-improvement", type=float, default=0.0, help="margin the candidate must beat the champion by")
+    parser.add_argument(
+        "--min-score", type=float, default=0.0, help="absolute floor the candidate's metric must reach (0 to 1; default 0: no floor)"
+    )
     return parser.parse_args(argv)
 
 
@@ -161,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     if args.min_improvement < 0:
         print("evaluate: error: --min-improvement must not be negative", file=sys.stderr)
+        return EXIT_USAGE
+    if not 0.0 <= args.min_score <= 1.0:
+        print(f"evaluate: error: --min-score must be between 0 and 1, got {args.min_score}", file=sys.stderr)
         return EXIT_USAGE
     if not tracking_configured():
         print("evaluate: error: MLFLOW_TRACKING_URI is not set, so there is no registry to find the champion in "
@@ -179,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluate: error: {error}", file=sys.stderr)
         return EXIT_USAGE
 
-    register, reason = decide(args.metric, candidate_value, champion, champion_value, args.min_improvement)
+    register, reason = decide(args.metric, candidate_value, champion, champion_value, args.min_improvement, args.min_score)
     decision = {
         "register": register,
         "metric": args.metric,
@@ -189,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "model_name": args.model_name,
         "champion_version": champion.version if champion else None,
         "min_improvement": args.min_improvement,
+        "min_score": args.min_score,
         "evaluation_rows": len(features),
         "candidate_digest": model_digest(model_dir),
     }

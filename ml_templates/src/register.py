@@ -4,13 +4,18 @@ Registration obeys decision.json and nothing else. Before registering it also re
 decision is still true: that the model folder is byte-for-byte the one evaluated, and that the
 champion it was compared with is still the champion (another pipeline may have promoted one since).
 
+The evaluation report (the scores, the floor, the champion, the decision and the data check's summary) goes with
+the registered version: as tags a reviewer sees in the registry, and as ``evaluation/report.json`` on the run that
+registered it, so whoever promotes the version later reads why it passed the gate without finding the pipeline run.
+
 It also writes what it did to ``registration.json`` in ``--registration`` (the pipeline's ``registration``
 output): whether it registered, and the model name, version and run. CI reads that record of the run it started to
 find the candidate, never a tag, which anyone allowed to edit a model version could set on a version of their own.
 
 Usage:
     python register.py --model <mlflow model dir> --decision <dir with decision.json>
-                       --model-name <name> [--registration <dir>] [--tags key=value ...]
+                       --model-name <name> [--registration <dir>] [--data-check <report dir>]
+                       [--tags key=value ...]
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ COMMIT_VARIABLES = ("GITHUB_SHA", "BUILD_SOURCEVERSION")
 ARTIFACT_PATH = "model"
 #: The record of what this step did, in its ``registration`` output.
 REGISTRATION_FILE = "registration.json"
+#: Where the evaluation report lands among the registering run's artifacts.
+REPORT_ARTIFACT = "evaluation/report.json"
+#: The data check's machine-readable report, in its ``report`` output.
+DATA_CHECK_FILE = "report.json"
 
 
 class StaleDecision(PipelineError):
@@ -77,17 +86,55 @@ def parse_tags(items: list[str]) -> dict[str, str]:
     return tags
 
 
-def version_tags(decision: dict[str, Any], digest: str, extra: dict[str, str]) -> dict[str, str]:
-    """What a reviewer needs to trust a version later: its scores, what it beat, and the commit that built it."""
+def read_data_check(path: Path | None) -> dict[str, Any] | None:
+    """The summary of data_check.py's report.json (a folder or the file), or None when no report was given."""
+    if path is None:
+        return None
+    file = path / DATA_CHECK_FILE if path.is_dir() else path
+    try:
+        report = json.loads(file.read_text())
+        return {
+            "status": str(report["status"]),
+            "rows": int(report["rows"]),
+            "checks": int(report["summary"]["checks"]),
+            "failed": int(report["summary"]["failed"]),
+        }
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise PipelineError(f"cannot read data check report {file}: {error}; was it written by data_check.py?") from error
+
+
+def evaluation_report(decision: dict[str, Any], data_check: dict[str, Any] | None) -> dict[str, Any]:
+    """The small record attached to the registered version: scores, floor, champion, verdict and data check."""
+    return {
+        "metric": decision["metric"],
+        "score": decision["candidate"],
+        "min_score": decision.get("min_score", 0.0),
+        "min_improvement": decision.get("min_improvement", 0.0),
+        "champion_score": decision["champion"],
+        "champion_version": decision.get("champion_version"),
+        "decision": "register" if decision["register"] else "reject",
+        "reason": decision["reason"],
+        "evaluation_rows": decision.get("evaluation_rows"),
+        "data_check": data_check,
+    }
+
+
+def version_tags(
+    decision: dict[str, Any], digest: str, extra: dict[str, str], data_check: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """What a reviewer needs to trust a version later: its scores, the floor, what it beat, and the commit that built it."""
     metric = decision["metric"]
     tags = {
         "metric": metric,
         metric: f"{decision['candidate']:.6f}",
+        "min_score": f"{decision.get('min_score', 0.0):g}",
         f"previous_champion_{metric}": "none" if decision["champion"] is None else f"{decision['champion']:.6f}",
         "previous_champion_version": str(decision.get("champion_version") or "none"),
         "decision_reason": decision["reason"],
         "model_digest": digest,
     }
+    if data_check is not None:
+        tags["data_check"] = f"{data_check['status']}: {data_check['checks']} checks, {data_check['failed']} failed, {data_check['rows']} rows"
     commit = next((os.environ[name] for name in COMMIT_VARIABLES if os.environ.get(name)), None)
     if commit:
         tags["git_commit"] = commit
@@ -120,7 +167,7 @@ def write_registration(folder: Path | None, record: dict[str, Any]) -> None:
     (folder / REGISTRATION_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
-def register(model_dir: Path, model_name: str, tags: dict[str, str]) -> tuple[str, str]:
+def register(model_dir: Path, model_name: str, tags: dict[str, str], report: dict[str, Any]) -> tuple[str, str]:
     """Log the exact evaluated files to a run, register them, and move the champion alias.
 
     Logging the saved folder as artifacts (rather than re-serialising with log_model) keeps the
@@ -133,6 +180,7 @@ def register(model_dir: Path, model_name: str, tags: dict[str, str]) -> tuple[st
     with mlflow.start_run() as run:
         mlflow.set_tag("pipeline_step", "register")
         mlflow.log_artifacts(str(model_dir), artifact_path=ARTIFACT_PATH)
+        mlflow.log_dict(report, REPORT_ARTIFACT)
         version = mlflow.register_model(f"runs:/{run.info.run_id}/{ARTIFACT_PATH}", model_name, tags=tags)
         MlflowClient().set_registered_model_alias(model_name, CHAMPION_ALIAS, version.version)
         mlflow.set_tags({"registered_model": model_name, "registered_version": str(version.version)})
@@ -145,6 +193,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--decision", type=Path, required=True, help="folder holding decision.json (or the file)")
     parser.add_argument("--model-name", required=True, help="registered model name")
     parser.add_argument("--registration", type=Path, help="folder to write registration.json to (what this step did)")
+    parser.add_argument("--data-check", type=Path, help="the data check's report folder (or report.json), summarised in the report")
     parser.add_argument("--tags", nargs="*", default=[], metavar="KEY=VALUE", help="extra tags for the new version")
     return parser.parse_args(argv)
 
@@ -154,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         decision = read_decision(args.decision)
         extra_tags = parse_tags(args.tags)
+        data_check = read_data_check(args.data_check)
     except PipelineError as error:
         print(f"register: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -168,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         model_dir = find_model_dir(args.model)
         digest = model_digest(model_dir)
         ensure_still_valid(decision, args.model_name, digest)
-        version, run_id = register(model_dir, args.model_name, version_tags(decision, digest, extra_tags))
+        tags = version_tags(decision, digest, extra_tags, data_check)
+        version, run_id = register(model_dir, args.model_name, tags, evaluation_report(decision, data_check))
     except StaleDecision as error:
         print(f"register: refused: {error}", file=sys.stderr)
         return EXIT_CHECK_FAILED

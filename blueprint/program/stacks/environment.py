@@ -153,6 +153,8 @@ def compose_environment(stack: EnvironmentStack) -> dict[str, object]:
         stack_facts.COST_ASSUMPTIONS: stack.budget.cost_assumptions.to_output(),
         **ci_outputs,
     }
+    if stack.model_gate is not None:
+        outputs["modelGate"] = stack.model_gate.to_output()
     if network is not None:
         outputs["virtualNetworkId"] = network.virtual_network_id
     if shared is not None:

@@ -21,6 +21,7 @@ from blueprint.program.features.budget import BudgetSettings
 from blueprint.program.features.ci import CiSettings
 from blueprint.program.features.compute import CLUSTERS_DOC, ClusterSettings
 from blueprint.program.features.drift import DriftSettings, RetrainingSettings
+from blueprint.program.features.gate import ModelGateSettings
 from blueprint.program.features.monitoring import MonitoringSettings
 from blueprint.program.features.network import NETWORK_DEFAULT_DOC, NetworkSettings, derive_network
 from blueprint.program.features.registry import RegistrySettings
@@ -164,6 +165,9 @@ class EnvironmentStack(StackBase):
     retraining: RetrainingSettings | None = setting("retraining", default=None)
     budget: BudgetSettings = setting("budget")
     ci: CiSettings | None = setting("ci", default=None)
+    model_gate: ModelGateSettings | None = setting(
+        "modelGate", "The training pipeline's gate for this stack's models; the pipeline's own floor when not set.", default=None,
+    )
 
     @property
     def blob_soft_delete_days(self) -> int:
