@@ -69,10 +69,10 @@ def cluster_priority(monkeypatch):
         priority: int = setting("priority", "Scheduling priority of the cluster's jobs.", default=5, minimum=1, maximum=9)
 
     monkeypatch.setattr(kinds, "ClusterSettings", ClusterSettings)
-    settings._declared.cache_clear()
+    settings.settings_of.cache_clear()
     config_schema.platform_schema.cache_clear()
     yield
-    settings._declared.cache_clear()
+    settings.settings_of.cache_clear()
     config_schema.platform_schema.cache_clear()
 
 

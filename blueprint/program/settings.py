@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -109,13 +108,9 @@ def _default(f: dataclasses.Field[Any]) -> Any:
     return f.default
 
 
+@cache
 def settings_of(cls: type) -> list[tuple[dataclasses.Field[Any], Setting, Any]]:
     """The declared fields of a settings dataclass, in order, with their resolved types."""
-    return _declared(cls)
-
-
-@cache
-def _declared(cls: type) -> list[tuple[dataclasses.Field[Any], Setting, Any]]:
     hints = typing.get_type_hints(cls)
     return [(f, f.metadata[_KEY], hints[f.name]) for f in dataclasses.fields(cls) if _KEY in f.metadata]
 
@@ -264,10 +259,8 @@ def build(cls: type, raw: Mapping[str, Any], context: BuildContext, **fixed: Any
             built[f.name] = meta.convert(value) if meta.convert is not None else _typed(hint, value, context)
         elif meta.derive is not None:
             built[f.name] = meta.derive(dataclasses.replace(context, built=dict(built)))
-        elif f.default is not dataclasses.MISSING:
-            built[f.name] = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            built[f.name] = f.default_factory()
+        elif (default := _default(f)) is not dataclasses.MISSING:
+            built[f.name] = default
         else:  # the schema requires it: reaching here is a program bug, not bad input
             raise KeyError(f"{cls.__name__}: required key {meta.key} missing after validation")
     return cls(**built)
@@ -377,8 +370,3 @@ def _bounds(schema: Mapping[str, Any]) -> str:
     if expected:
         parts.append(str(expected))
     return "; ".join(parts)
-
-
-def schema_json(schema: Mapping[str, Any]) -> str:
-    """How generated schemas are written to disk: stable, readable, one trailing newline."""
-    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

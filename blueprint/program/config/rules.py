@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from blueprint.program.config.errors import ConfigIssue, describe
 from components import regions, vm_sizes
+from components.cron import validate_cron
 from components.firewall import allow_list_problems
 from components.naming import RULES, ResourceKind, validate_name
 
@@ -95,6 +96,6 @@ def name_issues(project: str, path: list[Any], kind: ResourceKind, name: str) ->
     return [ConfigIssue(key_path(project, path), RULES[kind].description, f"{describe(name)}, which {problem}") for problem in validate_name(kind, name)]
 
 
-def cron_issues(project: str, path: list[Any], cron: str, example: str, validate: Callable[[str], list[str]]) -> list[ConfigIssue]:
-    """A cron expression Azure ML schedules refuse."""
-    return [ConfigIssue(key_path(project, path), f"a five-field cron expression such as {example}", f"{describe(cron)}: {problem}") for problem in validate(cron)]
+def cron_issues(project: str, path: list[Any], cron: str, example: str) -> list[ConfigIssue]:
+    """A cron expression Azure ML schedules refuse (components/cron.py holds the rules)."""
+    return [ConfigIssue(key_path(project, path), f"a five-field cron expression such as {example}", f"{describe(cron)}: {problem}") for problem in validate_cron(cron)]

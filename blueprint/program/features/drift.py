@@ -14,7 +14,6 @@ from blueprint.program.config.rules import cron_issues, key_path
 from blueprint.program.features.batch import CLUSTER_REFERENCE
 from blueprint.program.settings import setting
 from blueprint.program.stacks.assets import registry_asset
-from components.cron import validate_cron
 from components.ml_schedules import DEFAULT_MONITOR_CRON, DEFAULT_TIME_ZONE, FREQUENCIES, ModelMonitor, RetrainingSchedule
 
 THRESHOLD: dict[str, Any] = {"exclusiveMinimum": 0, "maximum": 1, "x_expected": "a number above 0 and at most 1"}
@@ -69,7 +68,7 @@ def drift_issues(project: str, values: Mapping[str, Any], drift_needed: bool) ->
         issues.append(ConfigIssue(key_path(project, ["drift"]), "drift settings (baselineData, thresholds): a deployment is monitored for drift", "nothing"))
     drift = values.get("drift", {})
     if "cron" in drift:
-        issues += cron_issues(project, ["drift", "cron"], drift["cron"], "0 3 * * *", validate_cron)
+        issues += cron_issues(project, ["drift", "cron"], drift["cron"], DEFAULT_MONITOR_CRON)
     return issues
 
 
@@ -83,7 +82,7 @@ def retraining_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIss
     if ("cron" in retraining) == ("recurrence" in retraining):
         issues.append(ConfigIssue(key_path(project, ["retraining"]), "exactly one of cron or recurrence", "both" if "cron" in retraining else "neither"))
     if "cron" in retraining:
-        issues += cron_issues(project, ["retraining", "cron"], retraining["cron"], "0 2 * * 1", validate_cron)
+        issues += cron_issues(project, ["retraining", "cron"], retraining["cron"], "0 2 * * 1")
     if "cluster" in retraining and retraining["cluster"] not in clusters:
         issues.append(ConfigIssue(key_path(project, ["retraining", "cluster"]), f"one of this stack's clusters ({', '.join(sorted(clusters))})", describe(retraining["cluster"])))
     return issues

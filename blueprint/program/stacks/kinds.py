@@ -116,10 +116,6 @@ class StackBase:
         return DataClassification(self.tags["dataClassification"])
 
     @property
-    def is_prod(self) -> bool:
-        return self.environment is Environment.PROD
-
-    @property
     def name_seed(self) -> str:
         """Makes physical names unique per project and stack, so forks and environments never collide; a
         generation above 1 makes them unique per deployment too, so a destroyed stack can come back while its
