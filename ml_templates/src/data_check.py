@@ -6,7 +6,11 @@ report.md (for people); exit code 1 means at least one check failed.
 
 Usage:
     python data_check.py --data <csv or folder> --schema schema.json --report <dir>
-                         [--min-rows N] [--output <dir>]
+                         [--min-rows N] [--output <dir>] [--baseline <dir>]
+
+``--baseline`` writes the checked data again as an MLTable (the CSV files and an ``MLTable`` file that reads
+them): model monitoring reads its reference data only as MLTable, so the training pipeline registers this
+folder as the drift baseline of the model it trains.
 """
 
 from __future__ import annotations
@@ -341,6 +345,28 @@ def copy_validated(data: Path, output: Path) -> list[Path]:
     return copied
 
 
+#: The MLTable file of a baseline folder: every CSV file under it, read with one header row each. Monitors read
+#: the reference data through it (https://learn.microsoft.com/azure/machine-learning/reference-yaml-mltable).
+MLTABLE = """\
+$schema: https://azuremlschemas.azureedge.net/latest/MLTable.schema.json
+type: mltable
+paths:
+  - pattern: ./**/*.csv
+transformations:
+  - read_delimited_files:
+      header: all_files_same_headers
+      delimiter: ","
+      encoding: utf8
+"""
+
+
+def write_baseline(data: Path, baseline: Path) -> list[Path]:
+    """The checked CSV files with an ``MLTable`` file beside them: an MLTable data asset once registered."""
+    copied = copy_validated(data, baseline)
+    (baseline / "MLTable").write_text(MLTABLE)
+    return copied
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Validate a dataset against a JSON schema.")
     parser.add_argument("--data", type=Path, required=True, help="CSV file or folder of CSV files")
@@ -348,6 +374,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report", type=Path, required=True, help="folder for report.json and report.md")
     parser.add_argument("--min-rows", type=int, default=None, help="minimum row count (overrides the schema's min_rows)")
     parser.add_argument("--output", type=Path, default=None, help="folder to copy the data to when every check passes")
+    parser.add_argument("--baseline", type=Path, default=None, help="folder to write the data to as an MLTable (the drift baseline)")
     return parser.parse_args(argv)
 
 
@@ -382,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.output is not None:
         copied = copy_validated(args.data, args.output)
         print(f"data_check: copied {len(copied)} file(s) to {args.output}")
+    if args.baseline is not None:
+        written = write_baseline(args.data, args.baseline)
+        print(f"data_check: wrote an MLTable over {len(written)} file(s) to {args.baseline}")
     print(f"data_check: passed all {report['summary']['checks']} checks on {report['rows']} rows")
     return EXIT_OK
 
