@@ -42,6 +42,7 @@ _TASK_TYPES = ("Classification", "Regression")
 _SCHEDULE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-]{0,254}")
 _DEPLOYMENT_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9\-]{1,30}[a-zA-Z0-9]")
 _INPUT_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]{0,254}")
+_ASSET_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_\-.]{0,254}")
 #: When a model monitor runs unless told otherwise: daily at 03:00, after the night's scoring.
 DEFAULT_MONITOR_CRON = "0 3 * * *"
 #: The time zone schedules are read in unless told otherwise.
@@ -261,6 +262,9 @@ class RetrainingScheduleArgs(TypedDict):
     """Pipeline inputs: name to folder URI, read when each run starts (e.g. ``azureml://datastores/<ds>/paths/<p>/``)."""
     compute: str
     """Default compute of the pipeline: a cluster name in the workspace, or its resource ID."""
+    registered_outputs: NotRequired[Mapping[str, str]]
+    """Pipeline MLTable outputs registered as data assets at every run: output name to asset name (each run adds a
+    version). The training pipeline's ``training_reference`` is the drift monitors' baseline."""
     cron: NotRequired[str]
     """When to retrain, as a cron expression; give this or ``recurrence``."""
     recurrence: NotRequired[RecurrenceArgs]
@@ -298,6 +302,12 @@ class RetrainingSchedule(pulumi.ComponentResource):
                 raise ValueError(f"{owner}: input name {input_name!r} must be letters, digits and underscores, not starting with a digit")
             if not isinstance(uri, str) or not uri.strip():
                 raise ValueError(f"{owner}: input {input_name!r} needs a folder URI, got {uri!r}")
+        registered = dict(args.get("registered_outputs") or {})
+        for output_name, asset in registered.items():
+            if not isinstance(output_name, str) or _INPUT_NAME.fullmatch(output_name) is None:
+                raise ValueError(f"{owner}: output name {output_name!r} must be letters, digits and underscores, not starting with a digit")
+            if not isinstance(asset, str) or _ASSET_NAME.fullmatch(asset) is None:
+                raise ValueError(f"{owner}: output {output_name!r} needs a data asset name (letters, digits, '-', '_', '.'), got {asset!r}")
         compute = args["compute"]
         if not isinstance(compute, str) or not compute.strip() or ("/" in compute and not compute.startswith("/subscriptions/")):
             raise ValueError(f"{owner}: compute {compute!r} must be a compute name in the workspace or a compute resource ID")
@@ -322,6 +332,11 @@ class RetrainingSchedule(pulumi.ComponentResource):
                 input_name: ml.UriFolderJobInputArgs(job_input_type="uri_folder", uri=uri, mode="ReadOnlyMount")
                 for input_name, uri in sorted(inputs.items())
             },
+            # Each run registers a new version of these assets in the workspace (what monitors read as their baseline).
+            outputs={
+                output_name: ml.MLTableJobOutputArgs(job_output_type="mltable", asset_name=asset, mode="ReadWriteMount")
+                for output_name, asset in sorted(registered.items())
+            } or None,
             # `jobs` and `settings` are free-form in the API (and untyped in the SDK): these are the JSON shapes Azure
             # ML expects, with the node's inputs bound to the pipeline job's inputs.
             jobs={
@@ -333,6 +348,10 @@ class RetrainingSchedule(pulumi.ComponentResource):
                         input_name: {"job_input_type": "literal", "value": f"${{{{parent.inputs.{input_name}}}}}"}
                         for input_name in sorted(inputs)
                     },
+                    **({"outputs": {
+                        output_name: {"type": "literal", "value": f"${{{{parent.outputs.{output_name}}}}}"}
+                        for output_name in sorted(registered)
+                    }} if registered else {}),
                 }
             },
             settings={"default_compute": compute_id, "continue_on_step_failure": False},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import pulumi
@@ -52,6 +53,15 @@ class RetrainingSettings:
         "inputs", "Pipeline inputs: name to data reference, read when each run starts.", minProperties=1,
         values={"pattern": "^azureml:", "x-expected": "a data reference such as azureml://datastores/workspaceblobstore/paths/fraud/training/"},
         convert=lambda inputs: dict(sorted(inputs.items())),
+    )
+    registered_outputs: Mapping[str, str] = setting(
+        "registeredOutputs",
+        "Pipeline outputs (MLTable) registered as data assets in the workspace at every run: output name to asset name. "
+        "The training pipeline's training_reference is the drift monitors' baseline (drift.baselineData names its version).",
+        default=MappingProxyType({}),
+        names={"pattern": "^[a-zA-Z_][a-zA-Z0-9_]{0,254}$", "x-expected": "a pipeline output name (letters, digits, underscores)"},
+        values={"pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$", "x-expected": "a data asset name such as fraud-training-reference"},
+        convert=lambda outputs: dict(sorted(outputs.items())),
     )
     cron: str | None = setting("cron", "Five-field cron expression, e.g. 0 2 * * 1 (Mondays 02:00). Give this or recurrence.", default=None)
     recurrence: RecurrenceSettings | None = setting("recurrence", "Give this or cron.", default=None)
@@ -145,6 +155,7 @@ def create_retraining(
             "pipeline_component_id": registry_asset(retraining.pipeline_component, "components", registry_name),
             "inputs": dict(retraining.inputs),
             "compute": retraining.cluster,
+            **({"registered_outputs": dict(retraining.registered_outputs)} if retraining.registered_outputs else {}),
             "time_zone": retraining.time_zone,
             **cadence,  # type: ignore[typeddict-item]
         },
