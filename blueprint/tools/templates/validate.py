@@ -29,6 +29,7 @@ from blueprint.tools.errors import UsageError
 LOADERS: dict[str, str] = {
     "environment": "load_environment",
     "commandComponent": "load_component",
+    "pipelineComponent": "load_component",
     "pipelineJob": "load_job",
     "commandJob": "load_job",
     "managedOnlineEndpoint": "load_online_endpoint",
