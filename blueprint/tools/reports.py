@@ -60,6 +60,8 @@ class CheckedStack:
     """The stack's own URN (``pulumi:pulumi:Stack``): where a finding about the whole stack is located."""
     warnings: tuple[str, ...] = ()
     """What deserves a reviewer's eye without failing the check (``policy_check.unused_waivers``)."""
+    asset_references: int | None = None
+    """How many Azure ML asset references the wiring check followed (``blueprint/tools/wiring.py``); None: not run."""
 
     @property
     def file(self) -> str:
@@ -67,6 +69,13 @@ class CheckedStack:
 
 
 # --- Shared helpers ---------------------------------------------------------------------------------------------
+
+
+def _wiring_verdict(stack: CheckedStack, found: Sequence[Finding]) -> str:
+    from blueprint.tools.wiring import POLICY
+
+    missing = sum(1 for f in found if f.policy == POLICY)
+    return f"{missing} with no publisher" if missing else "each published"
 
 
 def status(finding: Finding) -> str:
@@ -169,6 +178,8 @@ def render_text(findings: Sequence[Finding], catalog: Mapping[str, Any] | None =
         checked = f", {_plural(stack.resources, 'resource')} checked" if stack.resources else ""
         lines += ["", f"stack {stack.name}{environment}: {verdict} - {_counts(summary)}{checked}"]
         lines += [f"  warning: {warning}" for warning in stack.warnings]
+        if stack.asset_references is not None:
+            lines.append(f"  asset wiring: {_plural(stack.asset_references, 'asset reference')}, {_wiring_verdict(stack, found)}")
         if not found:
             lines.append("    every policy passed")
         for severity in [*SEVERITY_ORDER, *sorted({f.severity for f in found} - set(SEVERITY_ORDER))]:
@@ -220,6 +231,7 @@ def render_json(findings: Sequence[Finding], catalog: Mapping[str, Any] | None =
                 "verdict": "pass" if summarize(grouped.get(stack.name, []))["compliant"] else "fail",
                 "summary": summarize(grouped.get(stack.name, [])),
                 "warnings": list(stack.warnings),
+                **({"assetReferences": stack.asset_references} if stack.asset_references is not None else {}),
             }
             for stack in stacks
         ],
@@ -507,6 +519,8 @@ def render_markdown(findings: Sequence[Finding], catalog: Mapping[str, Any] | No
         if disabled:
             out.append(f"- Disabled in this environment: {', '.join(code(n) for n in disabled)}")
         out += [f"- **Warning:** {cell(warning)}" for warning in stack.warnings]
+        if stack.asset_references is not None:
+            out.append(f"- Asset wiring: {_plural(stack.asset_references, 'asset reference')}, {_wiring_verdict(stack, found)}")
         violations = [f for f in found if f.waived is None]
         out += ["", "### Findings", ""]
         if violations:

@@ -48,6 +48,8 @@ COMMIT_VARIABLES = ("GITHUB_SHA", "BUILD_SOURCEVERSION")
 ARTIFACT_PATH = "model"
 #: The record of what this step did, in its ``registration`` output.
 REGISTRATION_FILE = "registration.json"
+#: The evaluation report for people, beside registration.json: the promotion pull request quotes it.
+REPORT_MARKDOWN = "evaluation-report.md"
 #: Where the evaluation report lands among the registering run's artifacts.
 REPORT_ARTIFACT = "evaluation/report.json"
 #: The data check's machine-readable report, in its ``report`` output.
@@ -165,6 +167,32 @@ def write_registration(folder: Path | None, record: dict[str, Any]) -> None:
         return
     folder.mkdir(parents=True, exist_ok=True)
     (folder / REGISTRATION_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    if "report" in record:
+        (folder / REPORT_MARKDOWN).write_text(report_markdown(record["model_name"], record.get("version"), record["report"]))
+
+
+def report_markdown(model_name: str, version: str | None, report: dict[str, Any]) -> str:
+    """The evaluation report for people: the promotion pull request quotes it, so a reviewer sees why this version."""
+    def score(value: Any) -> str:
+        return "none" if value is None else f"{float(value):.4f}"
+
+    champion = score(report["champion_score"])
+    if report.get("champion_version"):
+        champion += f" (version {report['champion_version']})"
+    rows = [
+        ("Model", f"{model_name} version {version}" if version else f"{model_name} (not registered)"),
+        ("Decision", f"{report['decision']}: {report['reason']}"),
+        (f"Score ({report['metric']})", score(report["score"])),
+        ("Floor (min_score)", score(report["min_score"])),
+        ("Champion it had to beat", champion),
+        ("Evaluation rows", str(report.get("evaluation_rows") if report.get("evaluation_rows") is not None else "unknown")),
+    ]
+    check = report.get("data_check")
+    if check:
+        rows.append(("Data check", f"{check['status']}: {check['checks'] - check['failed']} of {check['checks']} checks passed on {check['rows']} rows"))
+    lines = ["### Evaluation report", "", "| | |", "|---|---|"]
+    lines += [f"| {name} | {str(value).replace('|', '/')} |" for name, value in rows]
+    return "\n".join(lines) + "\n"
 
 
 def register(model_dir: Path, model_name: str, tags: dict[str, str], report: dict[str, Any]) -> tuple[str, str]:
@@ -209,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if not decision["register"]:
         log.info("not registering %s: %s", args.model_name, decision["reason"])
-        write_registration(args.registration, {"registered": False, "model_name": args.model_name, "reason": decision["reason"]})
+        write_registration(args.registration, {
+            "registered": False, "model_name": args.model_name, "reason": decision["reason"],
+            "report": evaluation_report(decision, data_check),
+        })
         return EXIT_OK
     if not tracking_configured():
         print("register: error: MLFLOW_TRACKING_URI is not set, so there is no registry to register in", file=sys.stderr)
@@ -228,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     write_registration(args.registration, {
         "registered": True, "model_name": args.model_name, "version": version, "run_id": run_id,
-        "model_digest": digest, "reason": decision["reason"],
+        "model_digest": digest, "reason": decision["reason"], "report": evaluation_report(decision, data_check),
     })
     previous = decision.get("champion_version")
     log.info(

@@ -1,5 +1,7 @@
 """``blueprint check [STACK...]``: preview stacks offline, evaluate the policy pack on each with its environment's pack
-config and write the reports (text, JSON, SARIF, JUnit, Markdown): what CI runs on every pull request."""
+config, check the ML assets' wiring (blueprint/tools/wiring.py: every asset the stack, the templates and the
+workflows use is published by something) and write the reports (text, JSON, SARIF, JUnit, Markdown): what CI runs
+on every pull request."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from blueprint.program.project import load_project, read_stack_config
     from blueprint.tools.reports import REPORT_FILES, CheckedStack, render, write_reports
     from blueprint.tools.user_paths import resolved
+    from blueprint.tools.wiring import POLICY as WIRING_POLICY, check_wiring
 
     formats = list(dict.fromkeys(args.formats or (REPORT_FILES if args.output_dir else ["text"])))
     if len(formats) > 1 and args.output_dir is None:
@@ -84,15 +87,18 @@ def run(args: argparse.Namespace) -> int:
                 traceback.print_exc()
             print(f"error: the policy pack failed on stack {name}: {type(error).__name__}: {error}", file=sys.stderr)
             return EXIT_FAILED
+        asset_references, wiring = check_wiring(plan, project.directory, name)
+        findings += wiring
         stack_file = project.stack_file(name)
         checked.append(CheckedStack(
             name=name,
             environment=environment,
             resources=sum(1 for r in plan.resources if r.custom and r.operation == "create"),
-            policies=tuple(p.name for p in policies if policy_settings(config, p.name)[0] != "disabled"),
+            policies=(*(p.name for p in policies if policy_settings(config, p.name)[0] != "disabled"), WIRING_POLICY),
             stack_file=stack_file.relative_to(project.directory).as_posix() if stack_file.is_relative_to(project.directory) else stack_file.name,
             urn=next((r.urn for r in plan.resources if r.type == "pulumi:pulumi:Stack"), None),
             warnings=tuple(unused_waivers(plan, config)),
+            asset_references=asset_references,
         ))
 
     reports = {fmt: render(fmt, findings, docs, pack=catalog.name, stacks=checked) for fmt in formats}
