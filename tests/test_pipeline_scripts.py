@@ -346,7 +346,9 @@ def test_gate_registers_first_model_rejects_worse_and_promotes_better(datasets, 
     assert "does not beat champion version 1" in dummy["reason"]
     result = ok(register("dummy", dummy_dir))
     assert "not registering" in result.stderr
-    assert registration("dummy") == {"registered": False, "model_name": MODEL_NAME, "reason": dummy["reason"]}
+    rejected = registration("dummy")
+    assert {k: v for k, v in rejected.items() if k != "report"} == {"registered": False, "model_name": MODEL_NAME, "reason": dummy["reason"]}
+    assert rejected["report"]["decision"] == "reject" and rejected["report"]["champion_version"] == "1"
     assert versions(client) == ["1"] and champion(client) == "1"
 
     # 4. The better candidate is registered as version 2 and takes the alias.
@@ -358,3 +360,28 @@ def test_gate_registers_first_model_rejects_worse_and_promotes_better(datasets, 
     assert tags["previous_champion_version"] == "1"
     assert float(tags["previous_champion_roc_auc"]) == pytest.approx(weak["candidate"], abs=1e-6)
     assert tags["model_digest"] != client.get_model_version(MODEL_NAME, "1").tags["model_digest"]
+
+
+def test_the_evaluation_report_for_people_says_why() -> None:
+    """The Markdown the promotion pull request quotes: the decision, the score against the floor and the champion,
+    and the data check (run in the scripts' folder, as the register step runs)."""
+    report = {
+        "metric": "roc_auc", "score": 0.8123, "min_score": 0.8, "min_improvement": 0.0, "champion_score": 0.79,
+        "champion_version": "3", "decision": "register", "reason": "beats champion | by 0.0223", "evaluation_rows": 1000,
+        "data_check": {"status": "passed", "rows": 2000, "checks": 30, "failed": 0},
+    }
+    program = (
+        "import json, sys, register\n"
+        "report = json.loads(sys.argv[1])\n"
+        "print(register.report_markdown('fraud-classifier', '4', report))\n"
+        "print(register.report_markdown('fraud-classifier', None, {**report, 'champion_score': None, 'champion_version': None}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program, json.dumps(report)], cwd=SRC, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "| Model | fraud-classifier version 4 |" in text
+    assert "| Decision | register: beats champion / by 0.0223 |" in text  # a pipe would break the table
+    assert "| Score (roc_auc) | 0.8123 |" in text and "| Floor (min_score) | 0.8000 |" in text
+    assert "| Champion it had to beat | 0.7900 (version 3) |" in text
+    assert "| Data check | passed: 30 of 30 checks passed on 2000 rows |" in text
+    assert "| Model | fraud-classifier (not registered) |" in text and "| Champion it had to beat | none |" in text

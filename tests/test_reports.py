@@ -442,12 +442,13 @@ def blueprint(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The project's program and stacks without its policy pack (the tests pass --policy-pack)."""
+    """The project's program, stacks, templates and workflows without its policy pack (the tests pass --policy-pack);
+    the wiring check follows the templates and workflows."""
     target = tmp_path_factory.mktemp("check") / "project"
     target.mkdir()
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(REPO / name, target)
-    for name in ("stacks", "ml_templates"):
+    for name in ("stacks", "ml_templates", ".github"):
         shutil.copytree(REPO / name, target / name)
     return target
 

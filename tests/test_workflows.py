@@ -768,11 +768,20 @@ def check_job_problems(workflow: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+#: Where the models workflow renders ml_templates/ for its stack (``blueprint templates render``).
+RENDERED = "$RUNNER_TEMP/templates/"
+
+
+def _template_of(file: str) -> str:
+    """A rendered template's source: ``$RUNNER_TEMP/templates/<path>`` was rendered from ``ml_templates/<path>``."""
+    return "ml_templates/" + file[len(RENDERED):] if file.startswith(RENDERED) else file
+
+
 def template_keys_problems(workflow: Mapping[str, Any]) -> list[str]:
     """``--set`` overrides name fields the ``--file`` template has (jobs and inputs by their own names)."""
     problems: list[str] = []
     for command in commands(workflow):
-        files = command.values("--file")
+        files = [_template_of(file) for file in command.values("--file")]
         if not files or not command.values("--set") or "$" in files[0]:
             continue
         template = yaml.safe_load((REPO / files[0]).read_text()) if (REPO / files[0]).is_file() else {}
@@ -818,8 +827,14 @@ def models_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) ->
 
     every = commands(workflow)
     submits = [c for c in every if c.starts("az", "ml", "job", "create")]
-    if not submits or submits[0].values("--file") != ["ml_templates/pipelines/training-pipeline.yml"]:
-        problems.append("job train: should submit ml_templates/pipelines/training-pipeline.yml with az ml job create")
+    renders = [c for c in every if c.starts(".venv/bin/blueprint", "templates", "render") and c.job == "train"]
+    publishes = [c for c in every if c.starts("az", "ml", "component", "create") and c.values("--registry-name") and c.job == "train"]
+    if not renders or renders[0].argv[3:4] != ("staging",) or renders[0].values("--output") != [RENDERED.rstrip("/")]:
+        problems.append(f"job train: should render the templates for staging (blueprint templates render staging --output {RENDERED.rstrip('/')})")
+    elif not publishes:
+        problems.append("job train: should publish the rendered components into the registry (az ml component create --registry-name) before submitting")
+    elif not submits or submits[0].values("--file") != [RENDERED + "pipelines/training-pipeline.yml"]:
+        problems.append(f"job train: should submit the rendered {RENDERED}pipelines/training-pipeline.yml with az ml job create")
     elif f"tags.git_commit={FAKE_SHA}" not in submits[0].values("--set"):
         problems.append("job train: the pipeline job should be tagged --set tags.git_commit=${{ github.sha }}")
     elif f"jobs.register.environment_variables.GITHUB_SHA={FAKE_SHA}" not in submits[0].values("--set"):
@@ -1572,6 +1587,16 @@ MODELS_BREAKAGES: dict[str, Breakage] = {
         lambda w: _job(w, "promote-prod").update(needs=["train"]),
         lambda w: models_problems(w, project_stacks()),
         "train -> deploy-staging -> promote-prod",
+    ),
+    "pipeline components never published": (
+        lambda w: _replace_run(_job(w, "train"), "az ml component create", "echo az ml component create"),
+        lambda w: models_problems(w, project_stacks()),
+        "should publish the rendered components",
+    ),
+    "pipeline submitted from the unrendered templates": (
+        lambda w: _replace_run(_job(w, "train"), '--file "$RUNNER_TEMP/templates/pipelines/training-pipeline.yml"', "--file ml_templates/pipelines/training-pipeline.yml"),
+        lambda w: models_problems(w, project_stacks()),
+        "should submit the rendered",
     ),
     "untagged pipeline job": (
         lambda w: _replace_run(_job(w, "train"), "--set tags.git_commit=${{ github.sha }} \\\n", ""),
