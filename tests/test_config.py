@@ -428,8 +428,9 @@ def test_serving_monitoring_drift_retraining_and_budget_are_typed():
         ("blue", 90, 2, 6, True), ("green", 10, 1, 3, True)]
     assert not endpoint.key_auth and not endpoint.public_network_access
     assert config.monitoring.emails[0] == "ml-platform-alerts@example.com"
-    assert config.drift.baseline_data == "azureml:fraud-training-data:1"
+    assert config.drift.baseline_data == "azureml:fraud-training-reference:1"
     assert config.retraining.cron == "0 2 * * 1" and config.retraining.cluster == "cpu-general"
+    assert config.retraining.registered_outputs == {"training_reference": "fraud-training-reference"}
     assert config.budget.monthly_amount == 12000 and config.budget.forecast_thresholds == (90, 110)
 
 
@@ -462,6 +463,18 @@ def test_malformed_cron_is_refused(cron, fragment):
     (error,) = errors_of(staging(retraining=retraining))
     assert error.startswith(f'mlplatform:retraining.cron: expected a five-field cron expression such as 0 2 * * 1, found string "{cron}"')
     assert fragment in error
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        ({"training reference": "fraud-training-reference"}, 'mlplatform:retraining.registeredOutputs: expected a pipeline output name (letters, digits, underscores), found string "training reference"'),
+        ({"training_reference": "-fraud"}, 'mlplatform:retraining.registeredOutputs.training_reference: expected a data asset name such as fraud-training-reference, found string "-fraud"'),
+    ],
+)
+def test_registered_outputs_name_an_output_and_an_asset(outputs, expected):
+    retraining = {**decoded(stack_config("staging"))["mlplatform:retraining"], "registeredOutputs": outputs}
+    assert errors_of(staging(retraining=retraining)) == [expected]
 
 
 def test_retraining_needs_exactly_one_cadence():

@@ -282,6 +282,16 @@ def test_retraining_accepts_a_component_id_known_only_at_deployment():
     assert node["componentId"] == "azureml://registries/mlr-shared/components/training_pipeline/versions/3"
 
 
+def test_retraining_registers_its_mltable_outputs_as_data_assets():
+    _, schedule = retraining_of(registered_outputs={"training_reference": "fraud-training-reference"})
+    job = schedule.inputs["properties"]["action"]["jobDefinition"]
+    assert job["outputs"]["training_reference"] == {"jobOutputType": "mltable", "assetName": "fraud-training-reference", "mode": "ReadWriteMount"}
+    assert job["jobs"]["training_pipeline"]["outputs"]["training_reference"]["value"] == "${{parent.outputs.training_reference}}"
+    _, plain = retraining_of()
+    assert "outputs" not in plain.inputs["properties"]["action"]["jobDefinition"]
+    assert "outputs" not in plain.inputs["properties"]["action"]["jobDefinition"]["jobs"]["training_pipeline"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -303,6 +313,8 @@ def test_retraining_accepts_a_component_id_known_only_at_deployment():
         ({"pipeline_component_id": "training_pipeline:3"}, "pipeline_component_id 'training_pipeline:3' must be an Azure ML component"),
         ({"compute": "clusters/cpu"}, "compute 'clusters/cpu'"),
         ({"name": ""}, "invalid schedule name ''"),
+        ({"registered_outputs": {"training reference": "fraud-training-reference"}}, "output name 'training reference'"),
+        ({"registered_outputs": {"training_reference": "-bad"}}, "output 'training_reference' needs a data asset name"),
     ],
 )
 def test_retraining_validation(overrides, message):

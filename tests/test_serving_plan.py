@@ -87,6 +87,20 @@ def test_retraining_schedule_runs_the_registry_pipeline():
     registry = plan.outputs["registryName"]
     assert job["jobs"]["training_pipeline"]["componentId"] == f"azureml://registries/{registry}/components/training_pipeline/labels/latest"
     assert retraining.inputs["properties"]["trigger"]["expression"] == "0 2 * * 1"
+    # Each run registers the checked training data as an MLTable data asset: the monitors' baseline.
+    assert job["outputs"] == {"training_reference": {"jobOutputType": "mltable", "assetName": "fraud-training-reference", "mode": "ReadWriteMount"}}
+    assert job["jobs"]["training_pipeline"]["outputs"] == {"training_reference": {"type": "literal", "value": "${{parent.outputs.training_reference}}"}}
+
+
+def test_prod_monitors_compare_with_the_mltable_the_pipeline_registers():
+    plan = preview_stack("prod")
+    monitors = [s for s in plan.of_type(SCHEDULE) if s.inputs["properties"]["action"]["actionType"] == "CreateMonitor"]
+    workspace = only(plan, "azure-native:machinelearningservices:Workspace").id
+    for monitor in monitors:
+        for signal in monitor.inputs["properties"]["action"]["monitorDefinition"]["signals"].values():
+            reference = signal["referenceData"]
+            assert reference["jobInputType"] == "mltable"
+            assert reference["uri"] == f"azureml:{workspace}/data/fraud-training-reference/versions/1"
 
 
 def test_budget_with_actual_and_forecast_notifications_to_the_action_group():
