@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from blueprint.tools.assets import Asset, parse_reference
-from blueprint.tools.wiring import POLICY, check_wiring, plan_publishers, plan_references
+from blueprint.tools.wiring import POLICY, check_wiring, plan_publishers, plan_references, read_project_wiring
 from conftest import REPO, preview_stack
 
 REGISTRY = "mlr-mlp-shared-weu-krhx5"
@@ -25,12 +25,12 @@ def _project(tmp_path: Path) -> Path:
 
 
 def _messages(plan, project: Path, stack: str) -> list[str]:
-    return [finding.message for finding in check_wiring(plan, project, stack)[1]]
+    return [finding.message for finding in check_wiring(plan, read_project_wiring(project), stack)[1]]
 
 
 @pytest.mark.parametrize("stack", ["shared", "dev", "staging", "prod", "bootstrap"])
 def test_every_shipped_stack_is_wired(stack: str) -> None:
-    count, findings = check_wiring(preview_stack(stack), REPO, stack)
+    count, findings = check_wiring(preview_stack(stack), read_project_wiring(REPO), stack)
     assert findings == []
     if stack in ("dev", "staging", "prod"):
         assert count > 0  # the templates are followed for every stack with a shared registry
@@ -148,3 +148,16 @@ def test_check_reports_the_wiring_and_fails_on_a_break(tmp_path: Path, project_c
 ])
 def test_references_are_read_as_azure_ml_writes_them(text: str, key: str | None, expected: Asset | None) -> None:
     assert parse_reference(text, key) == expected
+
+
+def test_a_template_the_check_cannot_read_stops_it(tmp_path: Path, project_copy: Path, capsys) -> None:
+    """Fail closed: references in a file the check cannot read would pass unchecked."""
+    from blueprint.tools.cli import main
+
+    for name in ("ml_templates", ".github", "policies"):
+        shutil.copytree(REPO / name, project_copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    broken = project_copy / "ml_templates" / "monitoring" / "model-monitor.yml"
+    broken.write_text("create_monitor: [unclosed\n")
+    assert main(["check", "staging", "--program", str(project_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "model-monitor.yml: cannot read it to check the asset wiring" in err and "Traceback" not in err

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from blueprint.tools.assets import KIND_OF_KEY, Asset, parse_reference
+from blueprint.tools.errors import UsageError
 from blueprint.tools.templates.render import COMMAND_COMPONENT, PIPELINE_JOB, pipeline_component_name
 
 POLICY = "asset-wiring"
@@ -114,13 +115,18 @@ def plan_publishers(plan: Any) -> list[Publisher]:
 
 # -- the templates -------------------------------------------------------------------------------------------------
 
+def _read_yaml(path: Path) -> Any:
+    """A template or workflow the check must read: one it cannot read stops the check (it would pass unchecked)."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise UsageError(f"{path}: cannot read it to check the asset wiring: {error}") from None
+
+
 def _templates(root: Path) -> dict[Path, dict[str, Any]]:
     documents = {}
     for path in sorted(root.rglob("*.y*ml")):
-        try:
-            document = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError):
-            continue  # `blueprint templates validate` reports unreadable templates
+        document = _read_yaml(path)
         if isinstance(document, dict) and "$schema" in document:
             documents[path] = document
     return documents
@@ -160,7 +166,9 @@ def template_publishers(root: Path, project_dir: Path) -> list[Publisher]:
             component_file = path.parent / str(job.get("component", ""))
             if not component_file.is_file():
                 continue
-            component = yaml.safe_load(component_file.read_text()) or {}
+            component = _read_yaml(component_file)
+            if not isinstance(component, dict):
+                continue
             model_input = (component.get("tags") or {}).get(REGISTERS_MODEL_INPUT)
             value = (job.get("inputs") or {}).get(model_input) if model_input else None
             if isinstance(value, str) and (match := _PARENT_INPUT.match(value)):
@@ -187,9 +195,8 @@ def workflow_publishers(workflows: Path, templates: Path, project_dir: Path, reg
     """What the workflows' ``az ml ... create|share`` commands publish into the registry the workflow reads."""
     publishers = []
     for path in sorted(workflows.glob("*.y*ml")):
-        try:
-            workflow = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError):
+        workflow = _read_yaml(path)
+        if not isinstance(workflow, dict):
             continue
         where = path.relative_to(project_dir).as_posix()
         for job_name, job in (workflow.get("jobs") or {}).items():
@@ -245,12 +252,34 @@ def unpublished(references: Iterable[Reference], publishers: Iterable[Publisher]
     return [reference for reference in references if reference.asset not in published]
 
 
+@dataclass(frozen=True)
+class ProjectWiring:
+    """What ml_templates/ and the workflows use and publish, read once before any stack is previewed."""
+
+    references: tuple[Reference, ...] = ()
+    publishers: tuple[Publisher, ...] = ()
+    workflow_assets: tuple[Publisher, ...] = ()
+    """Publishers into the registry a workflow reads from its stack: their ``registry`` is filled in per stack."""
+
+
+def read_project_wiring(project_dir: Path) -> ProjectWiring:
+    """The templates' and workflows' side of the wiring; a file it cannot read is bad input (exit 2)."""
+    templates = project_dir / "ml_templates"
+    if not templates.is_dir():
+        return ProjectWiring()
+    return ProjectWiring(
+        tuple(template_references(templates, project_dir)),
+        tuple(template_publishers(templates, project_dir)),
+        tuple(workflow_publishers(project_dir / ".github" / "workflows", templates, project_dir, "")),
+    )
+
+
 def wiring_findings(plan: Any, project_dir: Path, stack: str) -> list[Any]:
     """The check's findings for one stack: each reference nothing publishes."""
-    return check_wiring(plan, project_dir, stack)[1]
+    return check_wiring(plan, read_project_wiring(project_dir), stack)[1]
 
 
-def check_wiring(plan: Any, project_dir: Path, stack: str) -> tuple[int, list[Any]]:
+def check_wiring(plan: Any, project: ProjectWiring, stack: str) -> tuple[int, list[Any]]:
     """How many references the stack's wiring has, and a finding for each one nothing publishes. Templates are
     checked against stacks with a shared registry (the registry they run against)."""
     from blueprint.tools.policy_check import Finding
@@ -258,11 +287,10 @@ def check_wiring(plan: Any, project_dir: Path, stack: str) -> tuple[int, list[An
     references = plan_references(plan)
     publishers = plan_publishers(plan)
     registry = plan.outputs.get("registryName")
-    templates = project_dir / "ml_templates"
-    if isinstance(registry, str) and templates.is_dir():
-        references += template_references(templates, project_dir)
-        publishers += template_publishers(templates, project_dir)
-        publishers += workflow_publishers(project_dir / ".github" / "workflows", templates, project_dir, registry)
+    if isinstance(registry, str):
+        references += project.references
+        publishers += project.publishers
+        publishers += [Publisher(Asset(p.asset.kind, p.asset.name, registry), p.by) for p in project.workflow_assets]
     findings = []
     for reference in unpublished(references, publishers):
         hint = ""

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from blueprint.program.project import load_project, read_stack_config
     from blueprint.tools.reports import REPORT_FILES, CheckedStack, render, write_reports
     from blueprint.tools.user_paths import resolved
-    from blueprint.tools.wiring import POLICY as WIRING_POLICY, check_wiring
+    from blueprint.tools.wiring import POLICY as WIRING_POLICY, check_wiring, read_project_wiring
 
     formats = list(dict.fromkeys(args.formats or (REPORT_FILES if args.output_dir else ["text"])))
     if len(formats) > 1 and args.output_dir is None:
@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         catalog = load_catalog(pack)  # validates every config/<environment>.json of the pack, before any preview
         given_config = None if args.policy_pack_config is None else load_pack_config(pack, None, policies, path=args.policy_pack_config)
     docs = {doc.name: doc for doc in catalog.docs}
+    wiring_sources = read_project_wiring(project.directory)  # the templates and workflows, read before any preview
 
     findings: list[Any] = []
     checked: list[Any] = []
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 traceback.print_exc()
             print(f"error: the policy pack failed on stack {name}: {type(error).__name__}: {error}", file=sys.stderr)
             return EXIT_FAILED
-        asset_references, wiring = check_wiring(plan, project.directory, name)
+        asset_references, wiring = check_wiring(plan, wiring_sources, name)
         findings += wiring
         stack_file = project.stack_file(name)
         checked.append(CheckedStack(
