@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from tests.conftest import REPO
 from tests.test_pipeline_scripts import clean_env
@@ -70,6 +71,15 @@ def test_a_run_on_the_sample_data_registers_a_champion_and_serves_it(first_run):
     report = json.loads(Path(registry.download_artifacts(version.run_id, "evaluation/report.json", str(work_dir))).read_text())
     assert report["decision"] == "register" and report["score"] == made["candidate"] and report["min_score"] == 0.7
     assert report["champion_score"] is None and report["data_check"]["status"] == "passed"
+    # The drift baseline the pipeline registers: the checked training data, readable as an MLTable.
+    baseline = work_dir / "runs" / "1" / "data_check" / "baseline"
+    mltable = yaml.safe_load((baseline / "MLTable").read_text())
+    assert mltable["type"] == "mltable" and mltable["paths"] == [{"pattern": "./**/*.csv"}]
+    assert mltable["transformations"][0]["read_delimited_files"]["header"] == "all_files_same_headers"
+    assert [p.name for p in baseline.glob("*.csv")] == ["train.csv"]
+    # The report for people, beside the registration record: what the promotion pull request quotes.
+    markdown = (work_dir / "runs" / "1" / "register" / "registration" / "evaluation-report.md").read_text()
+    assert "| Model | fraud-classifier version 1 |" in markdown and "| Data check | passed: 30 of 30 checks passed on 2000 rows |" in markdown
 
 
 def test_a_worse_model_is_rejected_by_the_gate_and_the_champion_still_serves(first_run):

@@ -49,7 +49,16 @@ def test_render_pins_the_stacks_registry_and_versions(tmp_path: Path) -> None:
     assert job["jobs"]["register"]["component"] == f"azureml://registries/{registry}/components/register/versions/{versions['register']}"
     assert job["outputs"]["training_reference"]["name"] == "fraud-training-reference"
     assert (tmp_path / "out" / "src" / "train.py").is_file()  # the components' code: ../src
+    deployment = yaml.safe_load((tmp_path / "out" / "endpoints" / "online-deployment.yml").read_text())
+    assert deployment["model"] == f"azureml://registries/{registry}/models/fraud-classifier/labels/latest"
     assert _publish_list(tmp_path / "out")[-1] == ["pipelines/training-pipeline-component.yml", "training_pipeline", versions["training_pipeline"]]
+
+
+def test_registry_models_move_to_the_stacks_registry(tmp_path: Path) -> None:
+    render(REPO / "ml_templates", OTHER_REGISTRY, _environments(), tmp_path / "out")
+    for name in ("online-deployment.yml", "mlflow-online-deployment.yml", "batch-deployment.yml"):
+        model = yaml.safe_load((tmp_path / "out" / "endpoints" / name).read_text())["model"]
+        assert model == f"azureml://registries/{OTHER_REGISTRY}/models/fraud-classifier/labels/latest", name
 
 
 def test_versions_follow_content_only(tmp_path: Path) -> None:

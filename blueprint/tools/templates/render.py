@@ -66,13 +66,22 @@ def _schema(document: Any) -> str:
 
 
 def _pin_environments(value: Any, where: str, registry: str, environments: Mapping[str, str]) -> Any:
-    """Every registry environment reference, pinned to the version this stack's shared stack published."""
+    """Every registry environment reference pinned to the version this stack's shared stack published, and every
+    registry model reference moved to this stack's registry (its version is chosen when it is deployed)."""
     if isinstance(value, dict):
         return {key: (_pin_environment(item, f"{where}: {key}", registry, environments) if key == "environment" and isinstance(item, str)
+                      else _in_registry(item, registry) if key == "model" and isinstance(item, str)
                       else _pin_environments(item, f"{where}: {key}", registry, environments)) for key, item in value.items()}
     if isinstance(value, list):
         return [_pin_environments(item, where, registry, environments) for item in value]
     return value
+
+
+def _in_registry(reference: str, registry: str) -> str:
+    asset = parse_reference(reference, "model")
+    if asset is None or asset.registry is None:
+        return reference
+    return reference.replace(f"azureml://registries/{asset.registry}/", f"azureml://registries/{registry}/", 1)
 
 
 def _pin_environment(reference: str, where: str, registry: str, environments: Mapping[str, str]) -> str:
