@@ -25,7 +25,9 @@ def add_parser(subparsers: Subparsers) -> None:
         NAME,
         help="preview stacks offline, evaluate the policy pack on each and write the reports",
         description="Preview each stack offline, evaluate the CrossGuard pack with the pack config of the stack's "
-        "environment (policies/config/<environment>.json) and report the findings as text, JSON, SARIF 2.1.0, JUnit "
+        "environment (policies/config/<environment>.json), check the ML asset wiring (every model, environment, "
+        "component and data asset the stack, ml_templates/ and the workflows use has a publisher: finding "
+        "asset-wiring) and report the findings as text, JSON, SARIF 2.1.0, JUnit "
         f"XML or a Markdown compliance report. Exit {EXIT_FAILED} when a mandatory policy is violated (waived resources excepted), "
         f"{EXIT_USAGE} on bad usage or bad input, {EXIT_OK} otherwise.",
     )
