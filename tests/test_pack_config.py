@@ -53,8 +53,8 @@ def assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) ->
 
 @pytest.fixture
 def project(project_copy: Path) -> Path:
-    """The project copy with its policy pack and templates: everything check, preview and fork read."""
-    for name in ("policies", "ml_templates"):
+    """The project copy with its policy pack, templates and workflows: everything check, preview and fork read."""
+    for name in ("policies", "ml_templates", ".github"):
         shutil.copytree(REPO / name, project_copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     return project_copy
 
