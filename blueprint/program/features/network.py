@@ -23,13 +23,13 @@ from components.private_network import PrivateNetwork
 IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 #: An allow-list entry, as the network and the state backend take it.
 ALLOW_LIST_ITEM = {"type": "string", "pattern": rf"^{IPV4}(/(3[0-2]|[12]?\d))?$", "x-expected": "an IPv4 address or CIDR range such as 203.0.113.0/24"}
+ALLOW_LIST_RULE = "each at most a /16, at most one /16 in all, no private or reserved ranges (docs/configuration.md, IP allow-lists)"
 #: The private link group (sub-resource) of an Azure ML registry.
 REGISTRY_GROUP_ID = "amlregistry"
 #: Names of the FQDN rules derived from the environment templates start with this; a stack's own rules may not.
 DERIVED_RULE_PREFIX = "pkg-"
 #: The private endpoint rule from the managed network to the shared registry; a stack's own rules may not take it.
 SHARED_REGISTRY_RULE = "shared-registry"
-ALLOW_LIST_RULE = "each at most a /16, at most one /16 in all, no private or reserved ranges (docs/configuration.md, IP allow-lists)"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,9 @@ from blueprint.program.features.compute import create_clusters
 from blueprint.program.features.drift import create_model_monitors, create_retraining, monitors_run_spark
 from blueprint.program.features.monitoring import create_monitoring
 from blueprint.program.features.network import REGISTRY_GROUP_ID, outbound_rule_args, private_network, registry_endpoint_rules
+from blueprint.program.features.registry import RegistrySettings
 from blueprint.program.features.serving import create_endpoints
+from blueprint.program.settings import default_of
 from blueprint.program.stacks.kinds import EnvironmentStack
 from components.ml_workspace import MlWorkspace
 from components.naming import namer_for
@@ -29,7 +31,7 @@ from components.roles import Scope
 
 #: The environment templates the shared stack publishes (its ``registry.templatesPath`` default): their conda
 #: channels and pip sections give every managed network its package hosts.
-TEMPLATES_PATH = "ml_templates"
+TEMPLATES_PATH: str = default_of(RegistrySettings, "templates_path")
 
 
 def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str, object]:
