@@ -23,6 +23,6 @@ match load_stack_config(project_dir):
     case SharedStack() as stack:
         outputs = compose_shared(stack, project_dir)
     case EnvironmentStack() as stack:
-        outputs = compose_environment(stack)
+        outputs = compose_environment(stack, project_dir)
 for key, value in outputs.items():
     pulumi.export(key, value)

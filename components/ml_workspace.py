@@ -51,6 +51,19 @@ class OutboundRuleArgs(TypedDict):
     """Service tag rules: ports (default :data:`DEFAULT_OUTBOUND_PORTS`)."""
 
 
+class PrivateEndpointRuleArgs(TypedDict):
+    """A private endpoint from the workspace's managed VNet to an Azure resource outside the workspace."""
+
+    name: str
+    """Rule name."""
+    resource_id: pulumi.Input[str]
+    """ARM ID of the destination, e.g. the shared Azure ML registry."""
+    subresource_target: str
+    """Private link group of the destination, e.g. ``amlregistry``."""
+    spark_enabled: NotRequired[bool]
+    """Also reachable from serverless Spark (model monitors), once the network is provisioned with Spark."""
+
+
 class MlWorkspaceArgs(TypedDict):
     """Arguments of :class:`MlWorkspace`."""
 
@@ -80,6 +93,9 @@ class MlWorkspaceArgs(TypedDict):
     """Protect data-bearing resources from deletion: Pulumi ``protect`` plus a CanNotDelete lock on the group."""
     outbound_rules: NotRequired[Sequence[OutboundRuleArgs]]
     """Approved outbound destinations of the managed VNet (managed and private modes)."""
+    private_endpoint_rules: NotRequired[Sequence[PrivateEndpointRuleArgs]]
+    """Private endpoints from the managed VNet to resources outside the workspace (every mode: the managed VNet
+    allows Internet outbound in public mode, but a resource with public access disabled is reached privately only)."""
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -243,7 +259,7 @@ class MlWorkspace(pulumi.ComponentResource):
             allow_public_access_when_behind_vnet=False,
             managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
                 isolation_mode="AllowInternetOutbound" if public else "AllowOnlyApprovedOutbound",
-                outbound_rules=_outbound_rules(args.get("outbound_rules") or []) or None,
+                outbound_rules=_outbound_rules(args.get("outbound_rules") or [], args.get("private_endpoint_rules") or []) or None,
             ),
             # Shared keys are off on the storage account: datastores must authenticate with identities.
             system_datastores_auth_mode="identity",
@@ -296,9 +312,21 @@ class MlWorkspace(pulumi.ComponentResource):
         )
 
 
-def _outbound_rules(rules: Sequence[OutboundRuleArgs]) -> dict[str, object]:
+def _outbound_rules(rules: Sequence[OutboundRuleArgs], endpoints: Sequence[PrivateEndpointRuleArgs]) -> dict[str, object]:
     """The managed VNet's user-defined outbound rules, keyed by name as the API expects."""
     converted: dict[str, object] = {}
+    for endpoint in endpoints:
+        if endpoint["name"] in converted or any(rule["name"] == endpoint["name"] for rule in rules):
+            raise ValueError(f"outbound rule {endpoint['name']!r} is given twice")
+        converted[endpoint["name"]] = machinelearningservices.PrivateEndpointOutboundRuleArgs(
+            type="PrivateEndpoint",
+            category="UserDefined",
+            destination=machinelearningservices.PrivateEndpointDestinationArgs(
+                service_resource_id=endpoint["resource_id"],
+                subresource_target=endpoint["subresource_target"],
+                spark_enabled=endpoint.get("spark_enabled", False),
+            ),
+        )
     for rule in rules:
         if rule.get("fqdn"):
             converted[rule["name"]] = machinelearningservices.FqdnOutboundRuleArgs(

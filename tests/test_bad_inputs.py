@@ -149,7 +149,7 @@ VALUES = [
     BadInput("address-space-with-host-bits", PREVIEW_PROD, ["mlplatform:network.addressSpace: expected a network address without host bits, such as 10.60.0.0/22"],
              prod_with("addressSpace: 10.60.0.0/22", "addressSpace: 10.60.1.0/22")),
     BadInput("port-out-of-range", PREVIEW_PROD, ["mlplatform:network.outboundRules.monitor.portRanges: expected ports from 1 to 65535"],
-             prod_with("      pypi:\n", "      monitor: {serviceTag: AzureMonitor, portRanges: '99999'}\n      pypi:\n")),
+             prod_with("    addressSpace: 10.60.0.0/22\n", "    addressSpace: 10.60.0.0/22\n    outboundRules:\n      monitor: {serviceTag: AzureMonitor, portRanges: '99999'}\n")),
     BadInput("budget-before-azure-budgets", PREVIEW_PROD, ["mlplatform:budget.startDate: expected the first of a month from 2017-06-01 on", 'found string "2001-01-01"'],
              prod_with('startDate: "2026-12-01"', 'startDate: "2001-01-01"')),
     BadInput("endpoint-twice", PREVIEW_PROD, ["mlplatform:endpoints[1]: expected a name not used by another online endpoint"],

@@ -267,12 +267,25 @@ def test_public_network_is_dev_only():
 
 
 def test_outbound_rules_are_typed_and_checked():
-    config = load(decoded(stack_config("staging")))
-    assert config.network.outbound_rules["pypi"].fqdn == "pypi.org"
     staging = decoded(stack_config("staging"))
+    staging["mlplatform:network"]["outboundRules"] = {"hub": {"fqdn": "huggingface.co"}}
+    assert load(staging).network.outbound_rules["hub"].fqdn == "huggingface.co"
     staging["mlplatform:network"]["outboundRules"] = {"monitor": {"serviceTag": "AzureMonitor", "portRanges": "443"}, "bad": {"fqdn": "Not A Host"}}
     (error,) = errors_of(staging)
     assert error.startswith("mlplatform:network.outboundRules.bad: expected a rule with either fqdn, or serviceTag")
+
+
+def test_the_platforms_rule_names_are_reserved():
+    """pkg-<host> rules are derived from the environment templates and shared-registry is the registry's private
+    endpoint: a stack rule under either name would silently replace the platform's, so it is refused."""
+    staging = decoded(stack_config("staging"))
+    staging["mlplatform:network"]["outboundRules"] = {"pkg-pypi-org": {"fqdn": "pypi.org"}, "shared-registry": {"fqdn": "example.org"}}
+    assert errors_of(staging) == [
+        'mlplatform:network.outboundRules.pkg-pypi-org: expected a rule name not starting with pkg- (reserved for the package '
+        'hosts derived from ml_templates/environments, which every managed network gets without listing them), found string "pkg-pypi-org"',
+        'mlplatform:network.outboundRules.shared-registry: expected another name (shared-registry is the platform\'s private '
+        'endpoint rule to the shared registry), found string "shared-registry"',
+    ]
 
 
 def test_address_space_only_in_private_mode():

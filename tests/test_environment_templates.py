@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from blueprint.program.config.errors import ConfigError
-from blueprint.program.environment_templates import load_environment_templates
+from blueprint.program.environment_templates import load_environment_templates, package_hosts
 from tests.conftest import REPO
 
 TEMPLATES = REPO / "ml_templates"
@@ -62,3 +62,41 @@ def test_a_missing_conda_file_is_named(templates):
     conda.unlink()
     with pytest.raises(ConfigError, match=r"conda_file: expected a conda file next to the environment, found no file at"):
         load_environment_templates(templates, templates.parent)
+
+
+# --- The hosts an image build downloads from: what every managed network allows (pkg-<host> rules) ---
+
+
+def hosts_of(root: Path, conda: str) -> dict[str, tuple[str, ...]]:
+    """The package hosts when every template's conda file is ``conda``."""
+    for path in (root / "environments").glob("*/conda.y*ml"):
+        path.write_text(conda)
+    return package_hosts(load_environment_templates(root, root.parent))
+
+
+def test_the_shipped_environments_need_conda_forge_anaconda_defaults_and_pypi():
+    """conda-forge by name (conda.anaconda.org), Anaconda's defaults (no nodefaults), and PyPI for the pip sections."""
+    hosts = package_hosts(load_environment_templates(TEMPLATES, REPO))
+    assert set(hosts) == {"conda.anaconda.org", "repo.anaconda.com", "pypi.org", "files.pythonhosted.org"}
+    assert hosts["pypi.org"] == tuple(sorted(t.name for t in load_environment_templates(TEMPLATES, REPO)))
+
+
+def test_nodefaults_drops_anacondas_repository_and_no_pip_drops_pypi(templates):
+    assert set(hosts_of(templates, "channels: [conda-forge, nodefaults]\ndependencies: [python=3.11]\n")) == {"conda.anaconda.org"}
+
+
+def test_url_channels_channel_prefixes_and_private_indexes_give_their_own_hosts(templates):
+    conda = (
+        "channels: ['https://conda.example.org/main', nodefaults]\n"
+        "dependencies:\n  - pytorch::torch\n  - pip\n"
+        "  - pip: ['--index-url https://pkgs.example.com/simple', '--extra-index-url=https://extra.example.net/simple', numpy]\n"
+    )
+    # pytorch:: is a channel by name (conda.anaconda.org); a replaced index means PyPI is not needed.
+    assert set(hosts_of(templates, conda)) == {"conda.example.org", "conda.anaconda.org", "pkgs.example.com", "extra.example.net"}
+
+
+def test_a_conda_file_that_cannot_be_read_is_named(templates):
+    with pytest.raises(ConfigError) as caught:
+        hosts_of(templates, "channels: conda-forge\n")
+    assert caught.value.source.startswith("ml_templates/environments/")
+    assert str(caught.value.issues[0]) == 'conda_file: channels: expected a list of channel names or URLs, found string "conda-forge"'

@@ -219,3 +219,24 @@ def test_outbound_rules_reach_the_managed_network():
     assert network["outboundRules"]["pypi"] == {"type": "FQDN", "category": "UserDefined", "destination": "pypi.org"}
     assert network["outboundRules"]["monitor"]["destination"]["serviceTag"] == "AzureMonitor"
     assert network["outboundRules"]["monitor"]["type"] == "ServiceTag"
+
+
+REGISTRY_ID = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-reg/providers/Microsoft.MachineLearningServices/registries/mlr-shared"
+
+
+@pytest.mark.parametrize("mode", list(NetworkMode))
+def test_private_endpoint_rules_reach_the_managed_network_in_every_mode(mode):
+    """A registry with public access disabled is reached privately even where Internet outbound is allowed."""
+    endpoints = [{"name": "shared-registry", "resource_id": REGISTRY_ID, "subresource_target": "amlregistry", "spark_enabled": True}]
+    network = only(plan_of(network_mode=mode, private_endpoint_rules=endpoints), WS).inputs["managedNetwork"]
+    assert network["outboundRules"]["shared-registry"] == {
+        "type": "PrivateEndpoint",
+        "category": "UserDefined",
+        "destination": {"serviceResourceId": REGISTRY_ID, "subresourceTarget": "amlregistry", "sparkEnabled": True},
+    }
+
+
+def test_a_rule_name_given_twice_is_refused():
+    endpoints = [{"name": "pypi", "resource_id": REGISTRY_ID, "subresource_target": "amlregistry"}]
+    with pytest.raises(ValueError, match="outbound rule 'pypi' is given twice"):
+        plan_of(network_mode=NetworkMode.MANAGED, outbound_rules=[{"name": "pypi", "fqdn": "pypi.org"}], private_endpoint_rules=endpoints)

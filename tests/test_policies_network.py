@@ -538,3 +538,79 @@ def test_prod_private_tier_is_what_the_endpoint_policy_checks() -> None:
         for r in created
     ]
     assert [message.split(" has ")[0] for _, message in run_stack_policy(ENDPOINTS, linked)] == ["Key Vault platform-kv"]
+
+
+# --- The managed network reaches every registry the stack's assets come from ---
+
+REACHES_REGISTRIES = POLICY["azure-native-network-mlworkspace-managed-network-reaches-registries"]
+DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
+SCHEDULE = "azure-native:machinelearningservices:Schedule"
+SHARED_REGISTRY_ID = ("/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlp-registry-shared-weu-okv4b"
+                      "/providers/Microsoft.MachineLearningServices/registries/mlr-mlp-shared-weu-krhx5")
+
+
+def registry_user_stack(isolation: str = "AllowOnlyApprovedOutbound", rules: dict[str, Any] | None = None) -> list[StackResource]:
+    """A workspace with ``rules`` and two resources using assets of the shared registry, as the prod plan has them."""
+    if rules is None:
+        rules = {"shared-registry": {"type": "PrivateEndpoint", "category": "UserDefined", "destination": {
+            "serviceResourceId": SHARED_REGISTRY_ID, "subresourceTarget": "amlregistry", "sparkEnabled": True}}}
+    return [
+        StackResource(WORKSPACE, "platform-mlw", {"name": "mlw-mlp-prod", "managedNetwork": {"isolationMode": isolation, "outboundRules": rules}}),
+        StackResource(DEPLOYMENT, "endpoint-fraud-blue", {"properties": {
+            "model": "azureml://registries/mlr-mlp-shared-weu-krhx5/models/fraud-classifier/versions/1"}}),
+        StackResource(SCHEDULE, "retraining", {"properties": {"action": {"jobDefinition": {
+            "componentId": "azureml://registries/mlr-mlp-shared-weu-krhx5/components/training_pipeline/labels/latest"}}}}),
+    ]
+
+
+def test_a_private_endpoint_rule_to_the_registry_passes() -> None:
+    assert run_stack_policy(REACHES_REGISTRIES, registry_user_stack()) == []
+
+
+def test_approved_outbound_without_a_rule_to_the_registry_is_reported_on_the_workspace() -> None:
+    """FQDN rules do not reach a registry with public access disabled; the message names who uses it."""
+    rules = {"pkg-pypi-org": {"type": "FQDN", "category": "UserDefined", "destination": "pypi.org"}}
+    assert run_stack_policy(REACHES_REGISTRIES, registry_user_stack(rules=rules)) == [(
+        urn(WORKSPACE, "platform-mlw"),
+        "Machine Learning workspace mlw-mlp-prod allows only approved outbound, but its managed network has no private "
+        "endpoint rule to registry mlr-mlp-shared-weu-krhx5, whose assets endpoint-fraud-blue, retraining use; expected "
+        "an outbound rule of type PrivateEndpoint with destination.subresourceTarget 'amlregistry' and "
+        "destination.serviceResourceId ending in /registries/mlr-mlp-shared-weu-krhx5.",
+    )]
+
+
+def test_a_rule_to_another_registry_or_group_does_not_count() -> None:
+    other = {"type": "PrivateEndpoint", "destination": {"serviceResourceId": SHARED_REGISTRY_ID.replace("krhx5", "other"), "subresourceTarget": "amlregistry"}}
+    blob = {"type": "PrivateEndpoint", "destination": {"serviceResourceId": SHARED_REGISTRY_ID, "subresourceTarget": "blob"}}
+    for rule in (other, blob):
+        assert len(run_stack_policy(REACHES_REGISTRIES, registry_user_stack(rules={"r": rule}))) == 1, rule
+
+
+def test_internet_outbound_and_stacks_without_registry_assets_are_not_checked() -> None:
+    assert run_stack_policy(REACHES_REGISTRIES, registry_user_stack("AllowInternetOutbound", rules={})) == []
+    workspace_only = registry_user_stack(rules={})[:1]
+    assert run_stack_policy(REACHES_REGISTRIES, workspace_only) == []
+
+
+def test_the_prod_plan_reaches_its_registry_and_would_not_without_the_rule() -> None:
+    """Guard against a vacuous pass: prod uses registry assets, and dropping its shared-registry rule is caught."""
+    resources = harness.plan_stack_resources(preview_stack("prod"))
+    assert run_stack_policy(REACHES_REGISTRIES, resources) == []
+    workspace = next(r for r in resources if r.type == WORKSPACE)
+    del workspace.props["managedNetwork"]["outboundRules"]["shared-registry"]
+    (finding,) = run_stack_policy(REACHES_REGISTRIES, resources)
+    assert "no private endpoint rule to registry mlr-mlp-shared-weu-" in finding[1]
+    assert "endpoint-fraud-blue, endpoint-fraud-green, retraining" in finding[1]
+
+
+def test_a_registry_rule_unknown_during_preview_passes_and_unknown_references_are_skipped() -> None:
+    """A destination not known yet cannot be compared: the check does not decide. A reference unknown yet is no
+    reference."""
+    unknown_rule = {"r": {"type": "PrivateEndpoint", "destination": {"serviceResourceId": UNKNOWN_STRING_VALUE, "subresourceTarget": "amlregistry"}}}
+    resources = registry_user_stack(rules=unknown_rule)
+    resources[0].props = unknown_checking_proxy(resources[0].props)
+    assert run_stack_policy(REACHES_REGISTRIES, resources) == []
+    resources = registry_user_stack(rules={})
+    for user in resources[1:]:
+        user.props = unknown_checking_proxy({"properties": {"model": UNKNOWN_STRING_VALUE, "componentId": UNKNOWN_STRING_VALUE}})
+    assert run_stack_policy(REACHES_REGISTRIES, resources) == []

@@ -661,6 +661,43 @@ def deploy_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) ->
     return problems
 
 
+#: Provisions a stack's managed network for serverless Spark after its update (model monitors run on it).
+PROVISION_SPARK = ".github/scripts/provision-spark-network.sh"
+
+
+def spark_stacks() -> set[str]:
+    """The CI stacks whose program says whether they need serverless Spark (the ``sparkNetwork`` output): the
+    environment stacks, read from their plans rather than listed here."""
+    return {stack for stack in ci_stacks() if "sparkNetwork" in preview_stack(stack).outputs}
+
+
+def spark_provisioning_problems(workflow: Mapping[str, Any], stacks: set[str], ml_extension: str) -> list[str]:
+    """Each stack in ``stacks`` is provisioned for serverless Spark by its deploy job, after its ``pulumi up``, with
+    the CLI signed in again first (the update may outlast the OIDC token) and the ``ml`` extension models.yml pins."""
+    problems: list[str] = []
+    deploys = deploy_jobs(workflow)
+    for stack in sorted(stacks):
+        if stack not in deploys:
+            continue  # deploy_problems reports a stack no job deploys
+        job_id = deploys[stack]
+        ordered = [(index, shell_commands(str(step.get("run", "")))) for index, step in enumerate(steps(jobs(workflow)[job_id]))]
+        up = next((i for i, argvs in ordered if any(a[:2] == ["pulumi", "up"] for a in argvs)), None)
+        found = [(i, argvs) for i, argvs in ordered if ["bash", PROVISION_SPARK, stack] in argvs]
+        if not found:
+            problems.append(f"job {job_id}: never runs bash {PROVISION_SPARK} {stack} (its model monitors need serverless Spark)")
+            continue
+        index, argvs = found[0]
+        if up is None or index <= up:
+            problems.append(f"job {job_id}: provisions {stack} for Spark before pulumi up has created its workspace")
+        position = argvs.index(["bash", PROVISION_SPARK, stack])
+        if ["bash", SIGN_IN_AGAIN] not in argvs[:position]:
+            problems.append(f"job {job_id}: should sign in again ({SIGN_IN_AGAIN}) before provisioning Spark: pulumi up may outlast the token")
+        version = str((steps(jobs(workflow)[job_id])[index].get("env") or {}).get("AZ_ML_EXTENSION_VERSION"))
+        if version != ml_extension:
+            problems.append(f"job {job_id}: the ml extension for Spark provisioning is {version}, models.yml pins {ml_extension}")
+    return problems
+
+
 def cli_commands() -> set[str]:
     """The CLI's top-level command names."""
     return {
@@ -1351,6 +1388,60 @@ def test_the_smoke_test_accepts_what_prods_serving_path_answers(
         assert result.returncode != 0 and "not a prediction per row" in result.stdout, answer
 
 
+def test_stacks_with_model_monitors_are_provisioned_for_spark_after_their_update(
+    infrastructure: dict[str, Any], models: dict[str, Any]
+) -> None:
+    """Every environment stack's deploy job runs the Spark provisioning after pulumi up (the script decides from the
+    stack's outputs); prod, whose drift monitors run on serverless Spark, is one of them and says so."""
+    stacks = spark_stacks()
+    assert {"dev", "staging", "prod"} <= stacks and "shared" not in stacks
+    assert preview_stack("prod").outputs["sparkNetwork"] is True
+    assert spark_provisioning_problems(infrastructure, stacks, literal_env(models)["AZ_ML_EXTENSION_VERSION"]) == []
+
+
+def run_provision_spark(tmp_path: Path, outputs: Mapping[str, Any], ready: list[str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """The script with a ``pulumi`` that prints ``outputs`` and an ``az`` whose successive ``workspace show`` answers
+    are ``ready``; returns the run and the az calls it made."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (tmp_path / "outputs.json").write_text(json.dumps(outputs))
+    (tmp_path / "ready").write_text("\n".join(ready) + "\n")
+    (fake / "pulumi").write_text('#!/bin/sh\ncat "$FAKE_DIR/outputs.json"\n')
+    (fake / "az").write_text(
+        '#!/bin/sh\necho "$*" >> "$FAKE_DIR/calls"\n'
+        'case "$*" in "ml workspace show"*) head -n 1 "$FAKE_DIR/ready"; sed -i 1d "$FAKE_DIR/ready";; esac\n'
+    )
+    for tool in ("pulumi", "az"):
+        (fake / tool).chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "FAKE_DIR": str(tmp_path), "AZ_ML_EXTENSION_VERSION": "2.44.1"}
+    result = subprocess.run(["bash", str(REPO / PROVISION_SPARK), "prod"], env=env, capture_output=True, text=True, timeout=60)
+    calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
+    return result, calls
+
+
+SPARK_OUTPUTS = {"sparkNetwork": True, "workspaceName": "mlw-prod", "resourceGroupName": "rg-prod"}
+
+
+def test_spark_provisioning_runs_once_and_only_where_monitors_need_it(tmp_path: Path) -> None:
+    """Not ready: one provision-network --include-spark for the stack's workspace, then ready. Already ready, or no
+    monitor: no provisioning at all (a re-run changes nothing). Still not ready afterwards: the step fails."""
+    result, calls = run_provision_spark(tmp_path, SPARK_OUTPUTS, ["false", "true"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    provisions = [c for c in calls if c.startswith("ml workspace provision-network")]
+    assert provisions == ["ml workspace provision-network --name mlw-prod --resource-group rg-prod --include-spark --output none"]
+    assert any(c.startswith("extension add --name ml --version 2.44.1") for c in calls)
+
+    for outputs, ready in ((SPARK_OUTPUTS, ["true"]), ({**SPARK_OUTPUTS, "sparkNetwork": False}, [])):
+        (tmp_path / "calls").unlink(missing_ok=True)
+        result, calls = run_provision_spark(tmp_path, outputs, ready)
+        assert result.returncode == 0 and not [c for c in calls if "provision-network" in c], (outputs, calls)
+    assert calls == []  # no monitor: the Azure CLI is not even asked
+
+    (tmp_path / "calls").unlink(missing_ok=True)
+    result, _ = run_provision_spark(tmp_path, SPARK_OUTPUTS, ["false", "false"])
+    assert result.returncode == 1 and "spark_ready false" in result.stdout
+
+
 # --- Each check can fail: broken copies of the workflows -------------------------------------------------------
 
 
@@ -1532,6 +1623,21 @@ INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
         lambda w: _replace_run(_job(w, "check"), "scripts/setup.sh", "scripts/install.sh"),
         path_problems,
         "scripts/install.sh",
+    ),
+    "no Spark provisioning for prod": (
+        lambda w: _job(w, "deploy-prod")["steps"].remove(_step(_job(w, "deploy-prod"), PROVISION_SPARK)),
+        lambda w: spark_provisioning_problems(w, {"prod"}, "2.44.1"),
+        "never runs bash .github/scripts/provision-spark-network.sh prod",
+    ),
+    "Spark provisioning before the update": (
+        lambda w: _job(w, "deploy-prod")["steps"].insert(0, _step(_job(w, "deploy-prod"), PROVISION_SPARK)),
+        lambda w: spark_provisioning_problems(w, {"prod"}, "2.44.1"),
+        "before pulumi up",
+    ),
+    "Spark provisioning on a stale token": (
+        lambda w: _replace_run(_job(w, "deploy-prod"), f"bash {SIGN_IN_AGAIN}", "true"),
+        lambda w: spark_provisioning_problems(w, {"prod"}, "2.44.1"),
+        "sign in again",
     ),
 }
 

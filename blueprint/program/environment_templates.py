@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -105,3 +106,75 @@ def _display(path: Path, project_dir: Path) -> str:
         return str(path.relative_to(project_dir))
     except ValueError:
         return str(path)
+
+
+# --- What the environments download when Azure ML builds their images: the hosts a managed network must allow ---
+
+#: Where conda looks up a channel given by name: conda's default ``channel_alias``.
+CHANNEL_ALIAS_HOST = "conda.anaconda.org"
+#: Where conda's ``defaults`` channels live (``default_channels``): read unless a conda file lists ``nodefaults``.
+DEFAULTS_CHANNEL_HOST = "repo.anaconda.com"
+#: A ``pip:`` section installs from PyPI: the index (pypi.org) and the files it links to (files.pythonhosted.org).
+PYPI_HOSTS = ("pypi.org", "files.pythonhosted.org")
+
+
+def package_hosts(templates: list[EnvironmentTemplate]) -> dict[str, tuple[str, ...]]:
+    """Each host an image build of ``templates`` downloads from, with the environments that need it, by host.
+
+    Conda channels by name resolve through the channel alias, ``defaults`` (listed, or implied when ``nodefaults``
+    is absent) to Anaconda's repository, URL channels to their own host; a ``pip`` section needs PyPI unless it sets
+    its own ``--index-url``. Raises :class:`ConfigError` naming the template for a conda file it cannot read.
+    """
+    needed: dict[str, set[str]] = {}
+    for template in templates:
+        for host in _conda_hosts(template):
+            needed.setdefault(host, set()).add(template.name)
+    return {host: tuple(sorted(names)) for host, names in sorted(needed.items())}
+
+
+def _conda_hosts(template: EnvironmentTemplate) -> set[str]:
+    def refuse(key: str, expected: str, found: object) -> ConfigError:
+        return ConfigError(template.source, [ConfigIssue(f"conda_file: {key}", expected, describe(found))], _SUBJECT)
+
+    try:
+        conda = yaml.safe_load(template.conda_file) or {}
+    except yaml.YAMLError as error:
+        raise refuse("(file)", "valid YAML", f"a syntax error: {error}") from None
+    if not isinstance(conda, dict):
+        raise refuse("(file)", "a mapping with channels and dependencies", conda)
+    channels, dependencies = conda.get("channels") or [], conda.get("dependencies") or []
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        raise refuse("channels", "a list of channel names or URLs", channels)
+    if not isinstance(dependencies, list):
+        raise refuse("dependencies", "a list of packages (and an optional pip section)", dependencies)
+    hosts = {host for channel in channels if (host := _channel_host(channel))}
+    if "nodefaults" not in channels:
+        hosts.add(DEFAULTS_CHANNEL_HOST)
+    for dependency in dependencies:
+        if isinstance(dependency, str) and "::" in dependency:  # channel::package
+            hosts.add(_channel_host(dependency.split("::", 1)[0]) or CHANNEL_ALIAS_HOST)
+        elif isinstance(dependency, dict) and "pip" in dependency:
+            hosts |= _pip_hosts(dependency["pip"] or [])
+    return hosts
+
+
+def _channel_host(channel: str) -> str | None:
+    if channel == "nodefaults" or channel.startswith("file:"):
+        return None
+    if channel == "defaults":
+        return DEFAULTS_CHANNEL_HOST
+    if "://" in channel:
+        return urlsplit(channel).hostname
+    return CHANNEL_ALIAS_HOST
+
+
+def _pip_hosts(requirements: list[object]) -> set[str]:
+    """PyPI, or the index a ``--index-url`` names instead; plus every ``--extra-index-url``."""
+    hosts: set[str] = set()
+    replaced = False
+    for line in (str(r) for r in requirements):
+        option, _, url = line.replace("=", " ", 1).partition(" ")
+        if option in ("--index-url", "-i", "--extra-index-url") and (host := urlsplit(url.strip()).hostname):
+            hosts.add(host)
+            replaced = replaced or option != "--extra-index-url"
+    return hosts if replaced else hosts | set(PYPI_HOSTS)

@@ -12,14 +12,21 @@ is unknown during a real preview cannot be checked, so it is reported rather tha
 The private-endpoint policy is a stack policy: it links each endpoint to its target through the engine's dependency
 graph (``property_dependencies["privateLinkServiceConnections"]``, else ``dependencies``), never by comparing IDs,
 which are unknown until the resources exist.
+
+The registry-reach policy is a stack policy too: it collects every ``azureml://registries/<name>/...`` reference in
+the stack's resources (deployments' models, the retraining schedule's component, monitors' data) and looks for a
+private endpoint outbound rule to each registry in every workspace whose managed network allows only approved
+outbound. The registry lives in another stack, so its ID is a known stack-reference output, compared by name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
 from components.firewall import allow_list_problems
 from mlplatform_policies.base import (
@@ -29,6 +36,7 @@ from mlplatform_policies.base import (
     is_value,
     read,
     resource_policy,
+    physical_name,
     shown,
     stack_policy,
 )
@@ -262,6 +270,85 @@ def _private_endpoints(args: StackValidationArgs) -> Iterable[tuple[str | None, 
         )
 
 
+# --- What the managed network must reach: the registries the stack's assets come from ---
+
+#: An asset in an Azure ML registry, as deployments, schedules and monitors name it.
+REGISTRY_ASSET = re.compile(r"azureml://registries/([A-Za-z0-9][A-Za-z0-9_-]*)/", re.IGNORECASE)
+REGISTRY_GROUP = "amlregistry"
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every known string inside a resource's props (values unknown during preview are skipped)."""
+    if depth > 20:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key in list(value):
+            try:
+                yield from _strings(value[key], depth + 1)
+            except UnknownValueError:
+                continue
+    elif isinstance(value, Sequence) and not isinstance(value, bytes):
+        for index in range(len(value)):
+            try:
+                yield from _strings(value[index], depth + 1)
+            except UnknownValueError:
+                continue
+
+
+def _registry_references(resources: Iterable[Any]) -> dict[str, list[str]]:
+    """Registry name (lower-case) -> the resources that use one of its assets, by name."""
+    users: dict[str, list[str]] = {}
+    for resource in resources:
+        if resource.resource_type == ML_WORKSPACE:
+            continue
+        for name in sorted({m.lower() for text in _strings(resource.props) for m in REGISTRY_ASSET.findall(text)}):
+            users.setdefault(name, []).append(resource.name)
+    return users
+
+
+def _reached_registries(workspace: Any) -> set[str] | None:
+    """Registries (lower-case names) the workspace's managed network has a private endpoint rule to; None when a
+    rule's destination is unknown during preview (the check cannot decide then)."""
+    rules = read(workspace.props, "managedNetwork.outboundRules")
+    reached: set[str] = set()
+    if not isinstance(rules, Mapping):
+        return reached
+    for key in list(rules):
+        rule = read(rules, key)
+        if not isinstance(rule, Mapping) or not is_value(read(rule, "type"), "PrivateEndpoint"):
+            continue
+        target, resource_id = read(rule, "destination.subresourceTarget"), read(rule, "destination.serviceResourceId")
+        if target is UNKNOWN or resource_id is UNKNOWN:
+            return None
+        if is_value(target, REGISTRY_GROUP) and isinstance(resource_id, str) and "/registries/" in resource_id.lower():
+            reached.add(resource_id.rstrip("/").rsplit("/", 1)[-1].lower())
+    return reached
+
+
+def _registries_reached(args: StackValidationArgs) -> Iterator[tuple[str | None, str]]:
+    users = _registry_references(args.resources)
+    if not users:
+        return
+    for workspace in args.resources:
+        if workspace.resource_type != ML_WORKSPACE:
+            continue
+        if not is_value(read(workspace.props, "managedNetwork.isolationMode"), "AllowOnlyApprovedOutbound"):
+            continue
+        reached = _reached_registries(workspace)
+        if reached is None:
+            continue
+        for registry in sorted(set(users) - reached):
+            used_by = ", ".join(users[registry][:3]) + (f" and {len(users[registry]) - 3} more" if len(users[registry]) > 3 else "")
+            yield workspace.urn, (
+                f"Machine Learning workspace {physical_name(workspace)} allows only approved outbound, but its managed "
+                f"network has no private endpoint rule to registry {registry}, whose assets {used_by} use; expected an "
+                f"outbound rule of type PrivateEndpoint with destination.subresourceTarget '{REGISTRY_GROUP}' and "
+                f"destination.serviceResourceId ending in /registries/{registry}."
+            )
+
+
 POLICIES: list = [
     resource_policy(
         name="azure-native-network-networksecuritygroup-no-internet-management-ports",
@@ -389,5 +476,33 @@ POLICIES: list = [
             "A resource added outside MlWorkspace needs its own target there."
         ),
         url="https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link",
+    ),
+    stack_policy(
+        name="azure-native-network-mlworkspace-managed-network-reaches-registries",
+        description="A managed network that allows only approved outbound reaches every Azure ML registry whose assets the stack uses.",
+        rationale=(
+            "Deployments pull their models, schedules their pipeline components and image builds their environments "
+            "from the registry, from inside the workspace's managed network. With approved outbound only, and the "
+            "registry's public access disabled, nothing reaches the registry but a private endpoint outbound rule: "
+            "without it, deployments, retraining and image builds fail at run time, long after the update succeeded. "
+            "A private endpoint in the platform's own VNet (private mode) does not help: it serves clients in that "
+            "VNet, while compute runs in the Microsoft-managed VNet, which only its outbound rules connect."
+        ),
+        checks=(
+            "For every ML workspace with managedNetwork.isolationMode AllowOnlyApprovedOutbound, each registry named "
+            "by an azureml://registries/<name>/<asset> reference anywhere in the stack's resources has an outbound rule of "
+            "type PrivateEndpoint with destination.subresourceTarget amlregistry and destination.serviceResourceId "
+            "ending in /registries/<name> (compared case-insensitively; a destination unknown during preview passes)."
+        ),
+        severity=Severity.HIGH,
+        check=_registries_reached,
+        controls=Controls(mcsb=("NS-2",)),
+        remediation=(
+            "Set mlplatform:sharedStack: blueprint/program/stacks/environment.py then gives the workspace a "
+            "shared-registry rule (registry_endpoint_rules in blueprint/program/features/network.py) to the shared "
+            "stack's registryId. For another registry, add a PrivateEndpointRuleArgs to MlWorkspace's "
+            "private_endpoint_rules (components/ml_workspace.py) with subresource_target amlregistry."
+        ),
+        url="https://learn.microsoft.com/azure/machine-learning/how-to-managed-network",
     ),
 ]

@@ -13,6 +13,7 @@ import pulumi
 from blueprint.program.config.errors import ConfigIssue, describe
 from blueprint.program.config.rules import cron_issues, key_path
 from blueprint.program.features.batch import CLUSTER_REFERENCE
+from blueprint.program.features.serving import EndpointSettings
 from blueprint.program.settings import setting
 from blueprint.program.stacks.assets import registry_asset
 from components.ml_schedules import DEFAULT_MONITOR_CRON, DEFAULT_TIME_ZONE, FREQUENCIES, ModelMonitor, RetrainingSchedule
@@ -96,6 +97,12 @@ def retraining_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIss
     if "cluster" in retraining and retraining["cluster"] not in clusters:
         issues.append(ConfigIssue(key_path(project, ["retraining", "cluster"]), f"one of this stack's clusters ({', '.join(sorted(clusters))})", describe(retraining["cluster"])))
     return issues
+
+
+def monitors_run_spark(drift: DriftSettings | None, endpoints: Sequence[EndpointSettings]) -> bool:
+    """Whether the stack has a model monitor: monitors run on serverless Spark, which a managed network must be
+    provisioned for (``az ml workspace provision-network --include-spark``, run by the deploy workflow)."""
+    return drift is not None and any(d.monitor_drift for e in endpoints for d in e.deployments)
 
 
 def create_model_monitors(

@@ -16,7 +16,7 @@ import pulumi
 from blueprint.program.config.errors import ConfigIssue, describe
 from blueprint.program.config.rules import allow_list_issues, key_path
 from blueprint.program.settings import BuildContext, default_of, setting
-from components.ml_workspace import DEFAULT_OUTBOUND_PORTS, DEFAULT_OUTBOUND_PROTOCOL, OutboundRuleArgs
+from components.ml_workspace import DEFAULT_OUTBOUND_PORTS, DEFAULT_OUTBOUND_PROTOCOL, OutboundRuleArgs, PrivateEndpointRuleArgs
 from components.options import Environment, NetworkMode
 from components.private_network import PrivateNetwork
 
@@ -24,6 +24,12 @@ IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\
 #: An allow-list entry, as the network and the state backend take it.
 ALLOW_LIST_ITEM = {"type": "string", "pattern": rf"^{IPV4}(/(3[0-2]|[12]?\d))?$", "x-expected": "an IPv4 address or CIDR range such as 203.0.113.0/24"}
 ALLOW_LIST_RULE = "each at most a /16, at most one /16 in all, no private or reserved ranges (docs/configuration.md, IP allow-lists)"
+#: The private link group (sub-resource) of an Azure ML registry.
+REGISTRY_GROUP_ID = "amlregistry"
+#: Names of the FQDN rules derived from the environment templates start with this; a stack's own rules may not.
+DERIVED_RULE_PREFIX = "pkg-"
+#: The private endpoint rule from the managed network to the shared registry; a stack's own rules may not take it.
+SHARED_REGISTRY_RULE = "shared-registry"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,8 +85,10 @@ class NetworkSettings:
     )
     outbound_rules: Mapping[str, OutboundRule] = setting(
         "outboundRules",
-        "managed and private modes: outbound destinations the workspace's managed VNet may reach, by rule name. FQDN "
-        "rules make Azure ML deploy a managed Azure Firewall (billed hourly).",
+        "managed and private modes: outbound destinations the workspace's managed VNet may reach, by rule name, besides "
+        "the package hosts the environment templates need (ml_templates/environments: conda channels, PyPI), which every "
+        "managed network gets as pkg-<host> rules without listing them here; a rule here for one of those hosts replaces "
+        "its pkg- rule. FQDN rules make Azure ML deploy a managed Azure Firewall (billed hourly).",
         default=MappingProxyType({}), maxProperties=50,
         names={"pattern": "^[a-zA-Z][a-zA-Z0-9-]{0,62}$", "x-expected": "a rule name of 1-63 letters, digits or hyphens, starting with a letter"},
         values={"x-expected": "a rule with either fqdn, or serviceTag (with optional protocol and portRanges)"},
@@ -116,6 +124,20 @@ def network_issues(project: str, values: Mapping[str, Any], environment: Environ
         issue("addressSpace", f"no address space in {mode.value} mode (only private mode creates a VNet)")
     if network.get("outboundRules") and mode is NetworkMode.PUBLIC:
         issue("outboundRules", "no outbound rules in public mode (outbound to the Internet is already allowed)")
+    for name in network.get("outboundRules") or {}:
+        if name == SHARED_REGISTRY_RULE:
+            issues.append(ConfigIssue(
+                key_path(project, ["network", "outboundRules", name]),
+                f"another name ({SHARED_REGISTRY_RULE} is the platform's private endpoint rule to the shared registry)",
+                describe(name),
+            ))
+        elif str(name).startswith(DERIVED_RULE_PREFIX):
+            issues.append(ConfigIssue(
+                key_path(project, ["network", "outboundRules", name]),
+                f"a rule name not starting with {DERIVED_RULE_PREFIX} (reserved for the package hosts derived from "
+                "ml_templates/environments, which every managed network gets without listing them)",
+                describe(name),
+            ))
     return issues
 
 
@@ -141,16 +163,42 @@ def network_value_issues(project: str, values: Mapping[str, Any]) -> list[Config
     return issues
 
 
-def outbound_rule_args(network: NetworkSettings) -> list[OutboundRuleArgs]:
-    """The workspace's outbound rules, by name."""
+def derived_rule_name(host: str) -> str:
+    """The name of the FQDN rule the platform adds for a package host: ``pkg-`` and the host, dots as hyphens."""
+    return f"{DERIVED_RULE_PREFIX}{host.replace('*', 'any').replace('.', '-')}"[:63]
+
+
+def outbound_rule_args(network: NetworkSettings, package_hosts: Mapping[str, Sequence[str]] = MappingProxyType({})) -> list[OutboundRuleArgs]:
+    """The workspace's outbound rules, by name: the stack's own, plus an FQDN rule for each package host the
+    environments need (``package_hosts``, host -> environments) that no rule of the stack already allows.
+
+    Derived rules exist only where FQDN rules do (managed and private modes); a stack rule for the same host is kept
+    under its own name and the derived one is left out, so each host is allowed once.
+    """
     rules: list[OutboundRuleArgs] = []
     for name, rule in sorted(network.outbound_rules.items()):
         if isinstance(rule, FqdnRule):
-            rules.append({"name": name, "fqdn": rule.fqdn, "service_tag": None,
-                          "protocol": default_of(ServiceTagRule, "protocol"), "port_ranges": default_of(ServiceTagRule, "port_ranges")})
+            rules.append(_fqdn_rule(name, rule.fqdn))
         else:
             rules.append({"name": name, "fqdn": None, "service_tag": rule.service_tag, "protocol": rule.protocol, "port_ranges": rule.port_ranges})
+    if network.mode is not NetworkMode.PUBLIC:
+        allowed = {rule.fqdn for rule in network.outbound_rules.values() if isinstance(rule, FqdnRule)}
+        rules += [_fqdn_rule(derived_rule_name(host), host) for host in sorted(package_hosts) if host not in allowed]
     return rules
+
+
+def registry_endpoint_rules(registry_id: pulumi.Input[str] | None, *, spark: bool) -> list[PrivateEndpointRuleArgs]:
+    """A private endpoint from the managed network to the shared registry (public access disabled): image builds,
+    jobs and deployments pull its environments, components and models through it, in every mode. ``spark``: model
+    monitors run serverless Spark, which reaches the registry only through a Spark-enabled rule."""
+    if registry_id is None:
+        return []
+    return [{"name": SHARED_REGISTRY_RULE, "resource_id": registry_id, "subresource_target": REGISTRY_GROUP_ID, "spark_enabled": spark}]
+
+
+def _fqdn_rule(name: str, fqdn: str) -> OutboundRuleArgs:
+    return {"name": name, "fqdn": fqdn, "service_tag": None,
+            "protocol": default_of(ServiceTagRule, "protocol"), "port_ranges": default_of(ServiceTagRule, "port_ranges")}
 
 
 def private_network(

@@ -6,27 +6,44 @@ says what is created and which outputs flow from one feature to the next.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 
 from blueprint.program import stack_facts
+from blueprint.program.environment_templates import load_environment_templates, package_hosts
 from blueprint.program.features.access import grant_people_access
 from blueprint.program.features.batch import create_batch_endpoints
 from blueprint.program.features.budget import create_budget
 from blueprint.program.features.ci import compose_ci
 from blueprint.program.features.compute import create_clusters
-from blueprint.program.features.drift import create_model_monitors, create_retraining
+from blueprint.program.features.drift import create_model_monitors, create_retraining, monitors_run_spark
 from blueprint.program.features.monitoring import create_monitoring
-from blueprint.program.features.network import outbound_rule_args, private_network
+from blueprint.program.features.network import REGISTRY_GROUP_ID, outbound_rule_args, private_network, registry_endpoint_rules
+from blueprint.program.features.registry import RegistrySettings
 from blueprint.program.features.serving import create_endpoints
+from blueprint.program.settings import default_of
 from blueprint.program.stacks.kinds import EnvironmentStack
 from components.ml_workspace import MlWorkspace
 from components.naming import namer_for
 from components.roles import Scope
 
 
-def compose_environment(stack: EnvironmentStack) -> dict[str, object]:
+#: The environment templates the shared stack publishes (its ``registry.templatesPath`` default): their conda
+#: channels and pip sections give every managed network its package hosts.
+TEMPLATES_PATH: str = default_of(RegistrySettings, "templates_path")
+
+
+def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str, object]:
     """Create the environment's resources; return its stack outputs."""
     naming, tags, location = stack.naming, dict(stack.tags), stack.location
+    # The organisation's registry, from the shared stack: persona groups and compute get access to it, and the
+    # managed network reaches it through a private endpoint (its public access is disabled).
+    shared = pulumi.StackReference(stack.shared_stack) if stack.shared_stack else None
+    registry_id = shared.require_output("registryId") if shared is not None else None
+    registry_name = shared.require_output("registryName") if shared is not None else None
+    spark = monitors_run_spark(stack.drift, stack.endpoints)
+    hosts = package_hosts(load_environment_templates(project_dir / TEMPLATES_PATH, project_dir))
 
     # --- Workspace and its hardened dependencies -------------------------------------------------------------------
     workspace = MlWorkspace(
@@ -37,7 +54,8 @@ def compose_environment(stack: EnvironmentStack) -> dict[str, object]:
             "tags": tags,
             "network_mode": stack.network.mode,
             "allowed_ip_ranges": list(stack.network.allowed_ip_ranges),
-            "outbound_rules": outbound_rule_args(stack.network),
+            "outbound_rules": outbound_rule_args(stack.network, hosts),
+            "private_endpoint_rules": registry_endpoint_rules(registry_id, spark=spark),
             "resource_group_name": stack.resource_group_name,
             "log_retention_days": stack.log_retention_days,
             "key_vault_soft_delete_days": stack.key_vault_soft_delete_days,
@@ -47,10 +65,6 @@ def compose_environment(stack: EnvironmentStack) -> dict[str, object]:
             "protect_data": stack.protect,
         },
     )
-    # The organisation's registry, from the shared stack: persona groups and compute get access to it.
-    shared = pulumi.StackReference(stack.shared_stack) if stack.shared_stack else None
-    registry_id = shared.require_output("registryId") if shared is not None else None
-    registry_name = shared.require_output("registryName") if shared is not None else None
     scopes = {
         Scope.WORKSPACE: workspace.workspace_id,
         Scope.KEY_VAULT: workspace.key_vault_id,
@@ -70,7 +84,8 @@ def compose_environment(stack: EnvironmentStack) -> dict[str, object]:
             ("file", workspace.storage_account_id, "file"),
             ("dfs", workspace.storage_account_id, "dfs"),
             ("registry", workspace.container_registry_id, "registry"),
-            *([("mlregistry", registry_id, "amlregistry")] if registry_id is not None else []),
+            # Clients in the platform VNet reach the registry here; the managed network's own rule serves compute.
+            *([("mlregistry", registry_id, REGISTRY_GROUP_ID)] if registry_id is not None else []),
         ],
     )
 
@@ -135,6 +150,8 @@ def compose_environment(stack: EnvironmentStack) -> dict[str, object]:
         stack_facts.ENVIRONMENT: stack.environment.value,
         stack_facts.LOCATION: location,
         stack_facts.NETWORK_MODE: stack.network.mode.value,
+        # The deploy workflow provisions the managed network for serverless Spark when this is true.
+        "sparkNetwork": spark,
         "resourceGroupName": workspace.resource_group_name,
         "workspaceName": workspace.workspace_name,
         "workspaceId": workspace.workspace_id,
