@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
@@ -202,6 +203,8 @@ def test_a_first_deploy_creates_the_endpoint_without_traffic_and_routes_after_ev
     assert props["parameters"]["workspaceName"]["value"] == "mlw-test"
     assert carrier.inputs["resourceGroupName"] == "rg-test"
     assert carrier.inputs["deploymentName"] == f"{endpoint.outputs['name']}-traffic"
+    # ARM's rule for deployment names: 1-64 letters, digits, hyphens, underscores, periods and parentheses.
+    assert re.fullmatch(r"[-\w.()]{1,64}", carrier.inputs["deploymentName"], re.ASCII)
     assert carrier.inputs["tags"] == tags()
 
 
