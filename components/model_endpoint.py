@@ -7,16 +7,20 @@ explicit bounds, scaling back in to its minimum when idle.
 
 Traffic. Azure ML routes traffic only to deployments that already exist: an endpoint whose ``traffic`` names a
 deployment that has not been created yet is rejected (the CLI's YAML reference says so: traffic "can't be set
-during online endpoint creation"). Deployments are children of the endpoint, so one Pulumi resource cannot create
-the endpoint first and set its traffic afterwards, and a second resource for the same endpoint would fight the
-first. The endpoint therefore carries the declared split, naming only deployments with a share above zero, and a
-deployment receives traffic in the ``pulumi up`` after the one that creates it:
+during online endpoint creation"), and a PUT of an existing endpoint without ``traffic`` sets every deployment's
+share to 0. Deployments are children of the endpoint, so the split cannot live on the endpoint resource. It is
+carried instead by an incremental ARM template deployment (``resources.Deployment``) that depends on every
+deployment and PUTs the same endpoint with its full body plus ``traffic`` (an ARM PUT reapplies every property, so
+the template carries all of them, built from the same :class:`EndpointBody` as the endpoint resource). Hence:
 
-* a new endpoint is created with ``route_traffic`` False (or every share at 0: the total may be 0 or 100), then
-  gets its split;
+* a first ``pulumi up`` creates the endpoint without traffic, then the deployments, then applies the split;
+* the endpoint resource ignores later changes to its body: Pulumi never PUTs it without traffic again, so an
+  update never drops live traffic; a changed body changes the template, which PUTs body and split together;
 * a new deployment (green) joins at 0 beside the live one (blue), is smoke-tested through the
-  ``azureml-model-deployment`` header, then takes a share; this is Azure ML's safe-rollout sequence anyway;
-* a deployment removed from the list loses its traffic before Pulumi deletes it (updates precede deletes).
+  ``azureml-model-deployment`` header, then takes a share (Azure ML's safe-rollout sequence);
+* a deployment removed from the list loses its traffic before Pulumi deletes it (Pulumi deletes removed resources
+  after every update, and the template no longer names it);
+* deleting the carrier deletes only the deployment record; the endpoint and its traffic stay as they are.
 
 Sources (checked when this module was written):
 
@@ -25,6 +29,11 @@ Sources (checked when this module was written):
   https://learn.microsoft.com/azure/machine-learning/reference-yaml-deployment-managed-online
 * Autoscale online endpoints (deployment CPU rules, the endpoint's RequestLatency rule):
   https://learn.microsoft.com/azure/machine-learning/how-to-autoscale-endpoints
+* A PUT without ``traffic`` zeroes the shares of existing deployments:
+  https://github.com/microsoft/genaiops-promptflow-template/issues/182
+* Incremental template deployments reapply every property of a resource they redeploy; deleting a deployment
+  removes its record only: https://learn.microsoft.com/azure/azure-resource-manager/templates/deployment-modes and
+  https://learn.microsoft.com/python/api/azure-mgmt-resource-deployments/azure.mgmt.resource.deployments.operations.deploymentsoperations
 * Online endpoint metrics: https://learn.microsoft.com/azure/machine-learning/monitor-resource-reference
 * Data collection from models in production:
   https://learn.microsoft.com/azure/machine-learning/concept-data-collection
@@ -34,10 +43,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from dataclasses import dataclass
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import machinelearningservices as ml, monitor
+from pulumi_azure_native import machinelearningservices as ml, monitor, resources
 
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.tags import required_tags
@@ -52,6 +62,11 @@ DEPLOYMENT_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,31}")
 DEPLOYMENT_METRICS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"
 ENDPOINT_METRICS = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
 COOLDOWN = "PT5M"
+#: The API version azure-native's OnlineEndpoint speaks, so that the traffic template PUTs the same schema.
+ENDPOINT_API_VERSION = "2025-12-01"
+ENDPOINT_ARM_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
+#: The template parameter that carries the split (deployment parameters are in ARM's response, the template is not).
+TRAFFIC_PARAMETER = "traffic"
 
 
 class DeploymentArgs(TypedDict):
@@ -70,7 +85,7 @@ class DeploymentArgs(TypedDict):
     max_instances: int
     """Upper bound of autoscale, at most 20."""
     traffic_percent: int
-    """Share of live traffic, 0-100; shares total 0 or 100. A deployment gets a share only once it exists."""
+    """Share of live traffic, 0-100; shares total 0 or 100, applied once every deployment exists."""
     environment_id: NotRequired[pulumi.Input[str] | None]
     """Environment asset ID; absent for an MLflow model, which Azure ML serves without code (no-code deployment)."""
     request_timeout_ms: NotRequired[int]
@@ -106,8 +121,6 @@ class ModelEndpointArgs(TypedDict):
     """``AADToken`` (default: Entra ID tokens, RBAC) or ``Key``, the explicit opt-out to static keys."""
     public_network_access: NotRequired[bool]
     """Accept scoring requests from public networks (default False: only through the workspace private endpoint)."""
-    route_traffic: NotRequired[bool]
-    """Apply the declared split (default True); False only while a new endpoint and its deployments are created."""
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -129,44 +142,46 @@ class ModelEndpoint(pulumi.ComponentResource):
             raise ValueError(f"ModelEndpoint {name}: auth_mode must be one of {', '.join(AUTH_MODES)}, got {auth_mode!r}")
         deployments = list(args["deployments"])
         traffic = validate_deployments(name, deployments)
-        if not args.get("route_traffic", True):
-            traffic = {}
         if deployments and not traffic:
             pulumi.log.warn(
-                f"ModelEndpoint {name}: the endpoint routes no traffic, so it serves no requests; route the "
-                "deployments' shares in the next update, once they exist",
+                f"ModelEndpoint {name}: the endpoint routes no traffic, so it serves no requests; give the "
+                "deployments their shares",
                 resource=self,
             )
         endpoint_name = namer.name(ResourceKind.ML_ONLINE_ENDPOINT, args["qualifier"])
+        body = EndpointBody(
+            location=location,
+            auth_mode=auth_mode,
+            public_network_access="Enabled" if args.get("public_network_access", False) else "Disabled",
+            description=f"Online endpoint {args['qualifier']}, managed by Pulumi.",
+            tags=tags,
+        )
 
         endpoint = ml.OnlineEndpoint(
             f"{name}-endpoint",
             endpoint_name=endpoint_name,
             workspace_name=args["workspace_name"],
             resource_group_name=args["resource_group_name"],
-            location=location,
-            kind="Managed",
-            # The endpoint's own identity pulls the model and image; no credential is stored anywhere.
-            identity=ml.ManagedServiceIdentityArgs(type="SystemAssigned"),
-            properties=ml.OnlineEndpointPropertiesArgs(
-                auth_mode=auth_mode,
-                public_network_access="Enabled" if args.get("public_network_access", False) else "Disabled",
-                traffic=traffic,
-                description=f"Online endpoint {args['qualifier']}, managed by Pulumi.",
+            **body.resource_args(),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # Created without traffic; afterwards only the traffic template PUTs it, body and split together,
+                # because a PUT from here (which carries no traffic) would zero every deployment's share.
+                ignore_changes=["properties", "identity", "tags"],
             ),
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
         deployment_ids: dict[str, pulumi.Output[str]] = {}
         autoscale_ids: dict[str, pulumi.Output[str]] = {}
-        previous: ml.OnlineDeployment | None = None
+        created: list[ml.OnlineDeployment] = []
         for spec in deployments:
-            deployment = _deployment(name, spec, endpoint, args, tags, previous, self)
+            deployment = _deployment(name, spec, endpoint, args, tags, created[-1] if created else None, self)
             setting = _autoscale(name, spec, endpoint_name, endpoint, deployment, args, tags, self)
             deployment_ids[spec["name"]] = deployment.id
             autoscale_ids[spec["name"]] = setting.id
-            previous = deployment
+            created.append(deployment)
+        if created:
+            _traffic(name, endpoint_name, body, traffic, endpoint, created, args, self)
 
         self.endpoint_name = endpoint.name
         self.endpoint_id = endpoint.id
@@ -182,6 +197,99 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "autoscale_ids": self.autoscale_ids,
             }
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndpointBody:
+    """What the endpoint resource and the traffic template both send, written once so the two never disagree."""
+
+    location: str
+    auth_mode: str
+    public_network_access: str
+    description: str
+    tags: Mapping[str, str]
+    kind: str = "Managed"
+    # The endpoint's own identity pulls the model and image; no credential is stored anywhere.
+    identity_type: str = "SystemAssigned"
+
+    def resource_args(self) -> dict[str, Any]:
+        """Arguments of ``ml.OnlineEndpoint`` (no traffic: the deployments do not exist yet)."""
+        return {
+            "location": self.location,
+            "kind": self.kind,
+            "identity": ml.ManagedServiceIdentityArgs(type=self.identity_type),
+            "properties": ml.OnlineEndpointPropertiesArgs(
+                auth_mode=self.auth_mode, public_network_access=self.public_network_access, description=self.description
+            ),
+            "tags": dict(self.tags),
+        }
+
+    def arm_resource(self, name: str, traffic: str) -> dict[str, Any]:
+        """The same endpoint as an ARM template resource, ``traffic`` (an expression) added to its properties."""
+        return {
+            "type": ENDPOINT_ARM_TYPE,
+            "apiVersion": ENDPOINT_API_VERSION,
+            "name": name,
+            "location": self.location,
+            "kind": self.kind,
+            "identity": {"type": self.identity_type},
+            "properties": {
+                "authMode": self.auth_mode,
+                "publicNetworkAccess": self.public_network_access,
+                "description": self.description,
+                "traffic": traffic,
+            },
+            "tags": dict(self.tags),
+        }
+
+
+def traffic_template(body: EndpointBody) -> dict[str, Any]:
+    """An ARM template that PUTs the endpoint ``body`` with the split given in the ``traffic`` parameter."""
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {
+            "workspaceName": {"type": "string"},
+            "endpointName": {"type": "string"},
+            TRAFFIC_PARAMETER: {"type": "object"},
+        },
+        "resources": [
+            body.arm_resource(
+                "[format('{0}/{1}', parameters('workspaceName'), parameters('endpointName'))]",
+                f"[parameters('{TRAFFIC_PARAMETER}')]",
+            )
+        ],
+    }
+
+
+def _traffic(
+    component: str,
+    endpoint_name: str,
+    body: EndpointBody,
+    traffic: Mapping[str, int],
+    endpoint: ml.OnlineEndpoint,
+    deployments: Sequence[ml.OnlineDeployment],
+    args: ModelEndpointArgs,
+    parent: pulumi.Resource,
+) -> resources.Deployment:
+    """The split, applied once every deployment it may name exists: an incremental template deployment."""
+    return resources.Deployment(
+        f"{component}-traffic",
+        # One record per endpoint in the resource group's deployment history, replaced on each change.
+        deployment_name=f"{endpoint_name}-traffic",
+        resource_group_name=args["resource_group_name"],
+        properties=resources.DeploymentPropertiesArgs(
+            mode="Incremental",
+            template=traffic_template(body),
+            parameters={
+                "workspaceName": resources.DeploymentParameterArgs(value=args["workspace_name"]),
+                "endpointName": resources.DeploymentParameterArgs(value=endpoint_name),
+                TRAFFIC_PARAMETER: resources.DeploymentParameterArgs(value=dict(traffic)),
+            },
+        ),
+        tags=dict(body.tags),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[endpoint, *deployments]),
+    )
 
 
 def validate_deployments(component: str, deployments: Sequence[DeploymentArgs]) -> dict[str, int]:
@@ -231,7 +339,7 @@ def validate_deployments(component: str, deployments: Sequence[DeploymentArgs]) 
     if total not in (0, 100):
         shares = ", ".join(f"{spec['name']}={spec['traffic_percent']}" for spec in deployments)
         raise ValueError(
-            f"ModelEndpoint {component}: traffic percentages must total 100 (or 0 while the deployments are created), "
+            f"ModelEndpoint {component}: traffic percentages must total 100 (or 0: no traffic), "
             f"got {total} ({shares})"
         )
     return traffic

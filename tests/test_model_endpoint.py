@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pulumi
 import pytest
 
-from components.model_endpoint import DeploymentArgs, ModelEndpoint, ModelEndpointArgs, iso_duration_ms
+from components.model_endpoint import (
+    ENDPOINT_API_VERSION,
+    ENDPOINT_ARM_TYPE,
+    DeploymentArgs,
+    ModelEndpoint,
+    ModelEndpointArgs,
+    iso_duration_ms,
+)
 from components.naming import KIND_OF_TYPE, validate_name
 from tests.conftest import only, run_component, tags
 
 ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 AUTOSCALE = "azure-native:monitor:AutoscaleSetting"
+TRAFFIC = "azure-native:resources:Deployment"
 COMPONENT = "mlplatform:index:ModelEndpoint"
 MODEL = "azureml://registries/mlr-test/models/fraud/versions/3"
 
@@ -157,9 +166,16 @@ def test_autoscale_defaults():
     }
 
 
+def split_of(plan) -> dict[str, float]:
+    """The split the traffic template applies."""
+    return only(plan, TRAFFIC).inputs["properties"]["parameters"]["traffic"]["value"]
+
+
 def test_traffic_split_and_one_autoscale_per_deployment():
     plan = plan_of([deployment("blue", traffic_percent=90), deployment("green", traffic_percent=10, model=MODEL[:-1] + "4")])
-    assert only(plan, ENDPOINT).inputs["properties"]["traffic"] == {"blue": 90, "green": 10}
+    assert "traffic" not in only(plan, ENDPOINT).inputs["properties"]
+    assert split_of(plan) == {"blue": 90, "green": 10}
+    assert sum(split_of(plan).values()) == 100
     deployments = by_name(plan, DEPLOYMENT)
     assert set(deployments) == {"blue", "green"}
     settings = plan.of_type(AUTOSCALE)
@@ -173,31 +189,73 @@ def test_traffic_split_and_one_autoscale_per_deployment():
     assert set(outputs["autoscale_ids"]) == {"blue", "green"}
 
 
+def test_a_first_deploy_creates_the_endpoint_without_traffic_and_routes_after_every_deployment():
+    plan = plan_of([deployment("blue", traffic_percent=90), deployment("green", traffic_percent=10)])
+    endpoint, carrier = only(plan, ENDPOINT), only(plan, TRAFFIC)
+    assert "traffic" not in endpoint.inputs["properties"] and "mirrorTraffic" not in endpoint.inputs["properties"]
+    assert {endpoint.urn, *(d.urn for d in plan.of_type(DEPLOYMENT))} <= set(carrier.dependencies)
+    assert [r.urn for r in plan.resources].index(carrier.urn) > max(
+        [r.urn for r in plan.resources].index(d.urn) for d in plan.of_type(DEPLOYMENT)
+    )
+    props = carrier.inputs["properties"]
+    assert props["mode"] == "Incremental"
+    assert props["parameters"]["endpointName"]["value"] == endpoint.outputs["name"]
+    assert props["parameters"]["workspaceName"]["value"] == "mlw-test"
+    assert carrier.inputs["resourceGroupName"] == "rg-test"
+    assert carrier.inputs["deploymentName"] == f"{endpoint.outputs['name']}-traffic"
+    # ARM's rule for deployment names: 1-64 letters, digits, hyphens, underscores, periods and parentheses.
+    assert re.fullmatch(r"[-\w.()]{1,64}", carrier.inputs["deploymentName"], re.ASCII)
+    assert carrier.inputs["tags"] == tags()
+
+
+def test_the_template_puts_the_endpoints_own_body_plus_traffic():
+    """An ARM PUT reapplies every property: the template must send exactly what the endpoint resource sends."""
+    plan = plan_of([deployment("blue", traffic_percent=50), deployment("green", traffic_percent=50)], auth_mode="Key")
+    endpoint, carrier = only(plan, ENDPOINT), only(plan, TRAFFIC)
+    [resource] = carrier.inputs["properties"]["template"]["resources"]
+    assert resource["type"] == ENDPOINT_ARM_TYPE
+    assert resource["apiVersion"] == ENDPOINT_API_VERSION
+    assert resource["properties"].pop("traffic") == "[parameters('traffic')]"
+    sent = {key: endpoint.inputs[key] for key in ("location", "kind", "identity", "properties", "tags")}
+    assert {key: resource[key] for key in sent} == sent
+    assert set(carrier.inputs["properties"]["template"]["parameters"]) == {"workspaceName", "endpointName", "traffic"}
+
+
+def test_the_template_speaks_the_sdks_api_version():
+    """When azure-native moves OnlineEndpoint to another API version, the template's version must follow."""
+    from pathlib import Path
+
+    from pulumi_azure_native.machinelearningservices import online_endpoint
+
+    assert f"Uses Azure REST API version {ENDPOINT_API_VERSION}." in Path(online_endpoint.__file__).read_text(encoding="utf-8")
+
+
+def test_the_endpoint_is_never_put_again_without_its_traffic():
+    """After creation Pulumi ignores the endpoint's body; the template PUTs body and split together."""
+    plan = plan_of()
+    assert only(plan, ENDPOINT).ignore_changes == ["identity", "properties", "tags"]
+    assert only(plan, TRAFFIC).ignore_changes == []
+
+
 def test_a_new_deployment_joins_at_zero_and_is_left_out_of_the_traffic_map():
     plan = plan_of([deployment("blue"), deployment("green", traffic_percent=0)])
-    assert only(plan, ENDPOINT).inputs["properties"]["traffic"] == {"blue": 100}
+    assert split_of(plan) == {"blue": 100}
     assert len(plan.of_type(DEPLOYMENT)) == 2
+    assert {d.urn for d in plan.of_type(DEPLOYMENT)} <= set(only(plan, TRAFFIC).dependencies)
 
 
-def test_a_new_endpoint_may_start_with_no_traffic():
+def test_an_endpoint_may_route_no_traffic():
     plan = plan_of([deployment(traffic_percent=0)])
-    assert only(plan, ENDPOINT).inputs["properties"]["traffic"] == {}
+    assert split_of(plan) == {}
     assert any("serves no requests" in d["message"] for d in plan.diagnostics)
 
 
-def test_a_new_endpoint_is_created_without_routing_then_routed():
-    first = plan_of([deployment("blue", traffic_percent=90), deployment("green", traffic_percent=10)], route_traffic=False)
-    assert only(first, ENDPOINT).inputs["properties"]["traffic"] == {}
-    assert len(first.of_type(DEPLOYMENT)) == 2
-    assert any("serves no requests" in d["message"] for d in first.diagnostics)
-    second = plan_of([deployment("blue", traffic_percent=90), deployment("green", traffic_percent=10)])
-    assert only(second, ENDPOINT).inputs["properties"]["traffic"] == {"blue": 90, "green": 10}
-    assert not any("serves no requests" in d["message"] for d in second.diagnostics)
+def test_protection_given_to_the_component_reaches_the_traffic_template():
+    def body() -> None:
+        ModelEndpoint("fraud", endpoint_args(), pulumi.ResourceOptions(protect=True))
 
-
-def test_the_split_is_validated_even_when_not_routed():
-    with pytest.raises(ValueError, match="got 50"):
-        plan_of([deployment(traffic_percent=50)], route_traffic=False)
+    plan = run_component(body)
+    assert only(plan, TRAFFIC).protect and only(plan, ENDPOINT).protect
 
 
 def test_outputs_name_id_and_scoring_uri():
@@ -213,7 +271,7 @@ def test_every_child_is_parented_and_every_name_is_valid():
     plan = plan_of([deployment("blue", traffic_percent=50), deployment("green", traffic_percent=50)])
     component = only(plan, COMPONENT)
     children = [r for r in plan.resources if r.custom]
-    assert {r.type for r in children} == {ENDPOINT, DEPLOYMENT, AUTOSCALE}
+    assert {r.type for r in children} == {ENDPOINT, DEPLOYMENT, AUTOSCALE, TRAFFIC}
     assert all(r.parent == component.urn for r in children)
     endpoint = only(plan, ENDPOINT)
     assert validate_name(KIND_OF_TYPE[ENDPOINT], endpoint.physical_name) == []
@@ -256,6 +314,6 @@ def test_missing_required_tags_are_rejected():
 
 def test_an_endpoint_without_deployments_is_allowed():
     plan = plan_of([])
-    assert only(plan, ENDPOINT).inputs["properties"]["traffic"] == {}
-    assert plan.of_type(DEPLOYMENT) == []
+    assert "traffic" not in only(plan, ENDPOINT).inputs["properties"]
+    assert plan.of_type(DEPLOYMENT) == [] and plan.of_type(TRAFFIC) == []
     assert plan.outputs["deployment_ids"] == {}

@@ -113,7 +113,6 @@ ENDPOINT_PROPS: dict[str, Any] = {
         "authMode": "AADToken",
         "description": "Online endpoint fraud, managed by Pulumi.",
         "publicNetworkAccess": "Disabled",
-        "traffic": {"blue": 90.0, "green": 10.0},
     },
     "resourceGroupName": "rg-mlp-prod-weu-5skr8",
     "tags": TAGS,

@@ -14,13 +14,28 @@ from tests.test_cli import blueprint
 ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 SCHEDULE = "azure-native:machinelearningservices:Schedule"
+TRAFFIC = "azure-native:resources:Deployment"
 
 
 def test_online_endpoint_uses_entra_tokens_and_no_public_access():
     endpoint = only(preview_stack("prod"), ENDPOINT)
     assert endpoint.inputs["properties"]["authMode"] == "AADToken"
     assert endpoint.inputs["properties"]["publicNetworkAccess"] == "Disabled"
-    assert endpoint.inputs["properties"]["traffic"] == {"blue": 90, "green": 10}
+
+
+@pytest.mark.parametrize(("stack", "split"), [("staging", {"blue": 100}), ("prod", {"blue": 90, "green": 10})])
+def test_traffic_is_applied_after_the_deployments_it_names(stack, split):
+    """A first `pulumi up` succeeds: the endpoint is created without traffic, the split comes after its deployments."""
+    plan = preview_stack(stack)
+    endpoint, carrier = only(plan, ENDPOINT), only(plan, TRAFFIC)
+    assert "traffic" not in endpoint.inputs["properties"]
+    parameters = carrier.outputs["properties"]["parameters"]
+    assert parameters["traffic"]["value"] == split
+    assert parameters["endpointName"]["value"] == endpoint.outputs["name"]
+    named = [d for d in plan.of_type(DEPLOYMENT) if d.inputs["deploymentName"] in split]
+    assert len(named) == len(split)
+    assert {d.urn for d in named} <= set(carrier.dependencies)
+    assert "template" not in carrier.outputs["properties"]  # ARM returns a deployment's parameters, not its template
 
 
 def test_deployments_have_app_insights_data_collection_and_autoscale():

@@ -277,7 +277,9 @@ def test_staging_to_prod_lists_what_promotion_changes(cached_previews, capsys):
     workspace = changed.split("platform/platform-mlw\n", 1)[1].split("\n  a", 1)[0]
     assert "publicNetworkAccess: Enabled -> Disabled" in workspace
     assert "workspaceName" not in workspace
-    assert "properties.traffic.blue: 100 -> 90" in changed and "properties.traffic.green: (absent) -> 10" in changed
+    traffic = changed.split("endpoint-fraud/endpoint-fraud-traffic\n", 1)[1]
+    assert "properties.parameters.traffic.value.blue: 100 -> 90" in traffic
+    assert "properties.parameters.traffic.value.green: (absent) -> 10" in traffic
     assert "retentionInDays: 90 -> 180" in changed
     assert "outputs.networkMode: managed -> private" in changed
     assert "ci/ci-github-env-{stack}" in changed

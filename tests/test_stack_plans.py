@@ -27,6 +27,7 @@ FIXED_NAMES = {
     "azure-native:machinelearningservices:Schedule",
     "azure-native:monitor:DiagnosticSetting",
     "azure-native:monitor:AutoscaleSetting",
+    "azure-native:resources:Deployment",  # an endpoint's traffic template: the endpoint's name plus "-traffic"
 }
 
 

@@ -32,6 +32,7 @@ DEFAULT_ENVIRONMENTS = ("dev", "staging", "prod", "shared", "bootstrap")
 #: Pack module -> the area heading the catalog groups its policies under.
 AREA_TITLES = {
     "ml": "Machine learning",
+    "serving": "Serving rollouts",
     "keyvault": "Key Vault",
     "storage": "Storage",
     "state_store": "Pulumi state store",

@@ -194,7 +194,7 @@ def evaluate(plan: Plan, policies: list[Any], config: Any) -> list[Finding]:
 
     def options(resource: Any) -> Any:
         return PolicyResourceOptions(
-            protect=resource.protect, ignore_changes=[], delete_before_replace=False, aliases=[],
+            protect=resource.protect, ignore_changes=list(resource.ignore_changes), delete_before_replace=False, aliases=[],
             custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[], parent=resource.parent,
         )
 

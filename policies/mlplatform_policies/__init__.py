@@ -11,6 +11,7 @@ from mlplatform_policies import (  # noqa: F401 - each module registers its poli
     ml,
     monitoring,
     network,
+    serving,
     state_store,
     storage,
 )
@@ -20,6 +21,7 @@ PACK_NAME = "mlplatform-governance"
 
 POLICIES = [
     *ml.POLICIES,
+    *serving.POLICIES,
     *keyvault.POLICIES,
     *storage.POLICIES,
     *state_store.POLICIES,

@@ -68,10 +68,6 @@ class EndpointSettings:
         convert=lambda mode: mode == "key", override={"enum": ["aadToken", "key"]},
     )
     public_network_access: bool = setting("publicNetworkAccess", "true is refused outside dev.", default=False)
-    route_traffic: bool = setting(
-        "routeTraffic", "Set false for the first `pulumi up` of a new endpoint (Azure ML refuses traffic to deployments "
-        "that do not exist yet), then remove it.", default=True,
-    )
 
 
 ENDPOINTS_DOC = "Managed online endpoints: the REST API of each published model."
@@ -129,7 +125,6 @@ def create_endpoints(
                 "tags": dict(tags),
                 "auth_mode": "Key" if endpoint.key_auth else "AADToken",
                 "public_network_access": endpoint.public_network_access,
-                "route_traffic": endpoint.route_traffic,
                 "deployments": [
                     {
                         "name": d.name,

@@ -75,6 +75,7 @@ ARM_TYPES: dict[str, ArmType] = {
         _RG + "Microsoft.MachineLearningServices/registries/{registryName}/environments/{environmentName}/versions/{version}",
         "version",
     ),
+    "azure-native:resources:Deployment": ArmType(_RG + "Microsoft.Resources/deployments/{deploymentName}", "deploymentName"),
     "azure-native:machinelearningservices:OnlineEndpoint": ArmType(
         _RG + "Microsoft.MachineLearningServices/workspaces/{workspaceName}/onlineEndpoints/{endpointName}", "endpointName"
     ),
@@ -169,6 +170,7 @@ class ArmMocks(pulumi.runtime.Mocks):
             "azure-native:machinelearningservices:Workspace": _workspace_outputs,
             "azure-native:machinelearningservices:Registry": _registry_outputs,
             "azure-native:machinelearningservices:OnlineEndpoint": _online_endpoint_outputs,
+            "azure-native:resources:Deployment": _template_deployment_outputs,
             "azure-native:managedidentity:UserAssignedIdentity": lambda name, _: {
                 "principalId": stable_guid("uai-principal", name),
                 "clientId": stable_guid("uai-client", name),
@@ -199,6 +201,8 @@ class ArmMocks(pulumi.runtime.Mocks):
         extra = self._outputs.get(args.typ)
         if extra is not None:
             _deep_merge(state, extra(name, state))
+        if args.typ == "azure-native:resources:Deployment":
+            _as_deployment_response(state)
         return resource_id, state
 
     def _stack_reference(self, name: str) -> tuple[str, dict[str, Any]]:
@@ -311,6 +315,31 @@ def _online_endpoint_outputs(name: str, state: dict[str, Any]) -> dict[str, Any]
             "provisioningState": "Succeeded",
         }
     }
+
+
+#: How ARM spells a template parameter's type in a deployment's response.
+_PARAMETER_TYPES = {"string": "String", "int": "Int", "bool": "Bool", "object": "Object", "array": "Array"}
+
+
+def _template_deployment_outputs(_: str, state: dict[str, Any]) -> dict[str, Any]:
+    """A finished incremental deployment: its mode, its parameters typed as the template declares them (secure ones
+    are not returned), no outputs."""
+    properties = state.get("properties") or {}
+    declared = (properties.get("template") or {}).get("parameters") or {}
+    parameters = {}
+    for key, value in (properties.get("parameters") or {}).items():
+        kind = str((declared.get(key) or {}).get("type", "string")).lower()
+        if not kind.startswith("secure"):
+            parameters[key] = {"type": _PARAMETER_TYPES.get(kind, "String"), **value}
+    return {"properties": {"mode": properties.get("mode", "Incremental"), "parameters": parameters,
+                           "provisioningState": "Succeeded", "outputs": {}}}
+
+
+def _as_deployment_response(state: dict[str, Any]) -> None:
+    """ARM's deployment response carries the parameters but not the template it ran."""
+    properties = state.get("properties")
+    if isinstance(properties, dict):
+        properties.pop("template", None)
 
 
 def _deep_merge(target: dict[str, Any], extra: dict[str, Any]) -> None:

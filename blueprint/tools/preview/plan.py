@@ -35,6 +35,8 @@ class PlannedResource:
     """Pulumi leaves the cloud resource in place when it leaves the program (immutable versions, for instance)."""
     operation: str = "create"
     """``create``, or ``read`` for resources the program only reads (a StackReference, ``Resource.get``)."""
+    ignore_changes: list[str] = field(default_factory=list)
+    """Input paths whose later changes Pulumi does not send (the engine's ``ignoreChanges``)."""
 
     @property
     def physical_name(self) -> str | None:
@@ -54,6 +56,7 @@ class PlannedResource:
             "operation": self.operation,
             "protect": self.protect,
             "retainOnDelete": self.retain_on_delete,
+            **({"ignoreChanges": self.ignore_changes} if self.ignore_changes else {}),
             "id": self.id,
             "physicalName": self.physical_name,
             "inputs": self.inputs,

@@ -17,7 +17,8 @@ UNKNOWN = "[unknown]"
 
 
 class PlanRecorder(MockMonitor):
-    """Records type, name, parent, inputs, dependencies and protection of each resource, plus stack outputs.
+    """Records type, name, parent, inputs, dependencies, protection and ignored changes of each resource, plus stack
+    outputs.
 
     Registrations are keyed by URN (the root stack is registered twice when mocks are installed); their order
     is the program's registration order.
@@ -48,6 +49,7 @@ class PlanRecorder(MockMonitor):
             },
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=sorted(request.ignoreChanges),
             id=(registered.id or None) if registered else None,
             outputs=_plain(registered.state, urn, []) if registered else {},
         )
