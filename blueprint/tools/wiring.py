@@ -29,7 +29,7 @@ import yaml
 
 from blueprint.tools.assets import KIND_OF_KEY, Asset, parse_reference
 from blueprint.tools.errors import UsageError
-from blueprint.tools.templates.render import COMMAND_COMPONENT, PIPELINE_JOB, pipeline_component_name
+from blueprint.tools.templates.render import COMMAND_COMPONENT, PIPELINE_JOB, pipeline_component_name, schema_kind
 
 POLICY = "asset-wiring"
 DESCRIPTION = (
@@ -132,10 +132,6 @@ def _templates(root: Path) -> dict[Path, dict[str, Any]]:
     return documents
 
 
-def _schema(document: Mapping[str, Any]) -> str:
-    return str(document.get("$schema", "")).rsplit("/", 1)[-1]
-
-
 def template_references(root: Path, project_dir: Path) -> list[Reference]:
     """Asset references in ml_templates/: environments, models, components and data the templates name."""
     references = []
@@ -155,7 +151,7 @@ def template_publishers(root: Path, project_dir: Path) -> list[Publisher]:
     """Data assets a pipeline registers from its outputs, and models its registering components register."""
     publishers = []
     for path, document in _templates(root).items():
-        if _schema(document) != PIPELINE_JOB:
+        if schema_kind(document) != PIPELINE_JOB:
             continue
         where = path.relative_to(project_dir).as_posix()
         inputs = document.get("inputs") or {}
@@ -182,9 +178,9 @@ def _rendered_components(root: Path) -> list[str]:
     """The names of the components ``blueprint templates render`` writes: command components and pipeline components."""
     names = []
     for path, document in _templates(root).items():
-        if _schema(document) == COMMAND_COMPONENT and document.get("name"):
+        if schema_kind(document) == COMMAND_COMPONENT and document.get("name"):
             names.append(str(document["name"]))
-        elif _schema(document) == PIPELINE_JOB:
+        elif schema_kind(document) == PIPELINE_JOB:
             names.append(pipeline_component_name(path))
     return names
 
@@ -272,11 +268,6 @@ def read_project_wiring(project_dir: Path) -> ProjectWiring:
         tuple(template_publishers(templates, project_dir)),
         tuple(workflow_publishers(project_dir / ".github" / "workflows", templates, project_dir, "")),
     )
-
-
-def wiring_findings(plan: Any, project_dir: Path, stack: str) -> list[Any]:
-    """The check's findings for one stack: each reference nothing publishes."""
-    return check_wiring(plan, read_project_wiring(project_dir), stack)[1]
 
 
 def check_wiring(plan: Any, project: ProjectWiring, stack: str) -> tuple[int, list[Any]]:

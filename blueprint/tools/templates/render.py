@@ -61,7 +61,8 @@ def _load(path: Path) -> Any:
         raise UsageError(f"{path}: cannot read the template: {error}") from None
 
 
-def _schema(document: Any) -> str:
+def schema_kind(document: Any) -> str:
+    """``commandComponent.schema.json`` for a command component: the last part of a template's ``$schema``."""
     return str(document.get("$schema", "")).rsplit("/", 1)[-1] if isinstance(document, dict) else ""
 
 
@@ -118,14 +119,14 @@ def render(templates: Path, registry: str, environments: Mapping[str, str], outp
     if output.exists():
         raise UsageError(f"--output {output}: already exists; render into a new folder (nothing was written)")
     documents = {path: _load(path) for path in sorted(templates.rglob("*.y*ml")) if "environments" not in path.relative_to(templates).parts}
-    documents = {path: doc for path, doc in documents.items() if _schema(doc)}
+    documents = {path: doc for path, doc in documents.items() if schema_kind(doc)}
     rendered: dict[Path, Any] = {}
     published: list[Published] = []
     versions: dict[Path, tuple[str, str]] = {}
     for path, document in documents.items():
         where = str(path.relative_to(templates))
         document = _pin_environments(document, where, registry, environments)
-        if _schema(document) == COMMAND_COMPONENT:
+        if schema_kind(document) == COMMAND_COMPONENT:
             code = (path.parent / document["code"]).resolve() if "code" in document else None
             document = {**{k: v for k, v in document.items() if k != "version"}}
             document["version"] = _content_version(document, code)
@@ -133,7 +134,7 @@ def render(templates: Path, registry: str, environments: Mapping[str, str], outp
             published.append(Published(where, document["name"], document["version"]))
         rendered[path] = document
     for path, document in list(rendered.items()):
-        if _schema(document) != PIPELINE_JOB:
+        if schema_kind(document) != PIPELINE_JOB:
             continue
         jobs = copy.deepcopy(document.get("jobs") or {})
         for name, job in jobs.items():
