@@ -94,6 +94,21 @@ def test_a_ctrl_c_after_the_command_finished_is_still_reported_with_one_line():
     assert (completed.returncode, completed.stdout, completed.stderr) == (130, "done\n", "error: interrupted\n")
 
 
+AT_EXIT = """
+import atexit, sys
+from blueprint.tools import termination
+
+atexit.register(lambda: print("at exit ran", flush=True))
+termination.run_as_process(lambda: print("done") or 3)
+"""
+
+
+def test_the_process_ends_without_teardown_but_runs_what_registered_for_its_end():
+    """No interpreter teardown (about 0.7 s after a preview), yet atexit handlers still run, before the exit code."""
+    completed = subprocess.run([sys.executable, "-c", AT_EXIT], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (completed.returncode, completed.stdout, completed.stderr) == (3, "done\nat exit ran\n", "")
+
+
 @pytest.mark.parametrize("delay", [0.0, 0.005, 0.05])
 def test_ctrl_c_just_after_the_plan_is_written_is_never_silent(project, tmp_path, delay):
     """``timeout -s INT`` landing right after "Plan written to ...": the process has either ended (0) or reports the

@@ -22,6 +22,7 @@ The codes are those of :mod:`blueprint.tools.exit_codes`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -107,6 +108,8 @@ def run_as_process(command: Callable[[], int]) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):
             print("error: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()  # what registered for the process's end still runs; only the teardown is skipped
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

@@ -24,6 +24,7 @@ from pulumi.runtime.stack import run_in_stack
 import components
 
 from blueprint.tools.preview.arm import ArmMocks
+from blueprint.tools.preview.gc_tuning import tuned_gc
 from blueprint.tools.preview.plan import Plan, in_dependency_order
 from blueprint.tools.preview.recorder import DiagnosticsLog, PlanRecorder
 from blueprint.tools.preview.references import StackOutputs
@@ -42,7 +43,7 @@ def run_program(project: Project, stack: str, config: Mapping[str, str]) -> Plan
     produced a plan: that is a ``ProgramFailed`` naming the stack, never a silent end of the command.
     """
     references = StackOutputs(project, stack)
-    with _program_context(project.main):
+    with _program_context(project.main), tuned_gc():
         try:
             return run_under_mocks(
                 lambda: runpy.run_path(str(project.main), run_name="__main__"),
