@@ -49,11 +49,11 @@ class BadInput:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Every file under ``root`` (hidden ones and linked directories too; bytecode caches aside) -> its SHA-256 (a link
-    that leads nowhere -> where it points)."""
+    """Every file under ``root`` (hidden ones and linked directories too; bytecode caches and the reference cache
+    ``.blueprint/cache``, both safe to delete, aside) -> its SHA-256 (a link that leads nowhere -> where it points)."""
     digest: dict[str, str] = {}
     for directory, subdirectories, files in os.walk(root, followlinks=True):
-        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__" and Path(directory, d) != Path(root, ".blueprint", "cache"))
         for name in files:
             path = Path(directory, name)
             if path.is_symlink() and not path.exists():  # dangling, or a loop: the link itself is what is there

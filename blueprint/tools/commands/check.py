@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     before minutes of previews, not after."""
     from blueprint.tools.catalog import load_catalog  # imports the pack: only for commands that evaluate it
     from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies, pack_failures, policy_settings, unused_waivers
+    from blueprint.tools.preview.references import preview_order, remember
     from blueprint.tools.preview.runner import run_stack
     from blueprint.program.project import load_project, read_stack_config
     from blueprint.tools.reports import REPORT_FILES, CheckedStack, render, write_reports
@@ -77,8 +78,12 @@ def run(args: argparse.Namespace) -> int:
     findings: list[Any] = []
     checked: list[Any] = []
     pack_configs: dict[str | None, Any] = {}
+    plans = {}
+    for name in preview_order(names, stack_configs):  # referenced stacks first: each stack is previewed once
+        plans[name] = run_stack(project, name, stack_configs[name])
+        remember(project, name, plans[name].outputs)
     for name in names:
-        plan = run_stack(project, name, stack_configs[name])
+        plan = plans.pop(name)
         environment = plan.environment
         if environment not in pack_configs:
             pack_configs[environment] = given_config if given_config is not None else load_pack_config(pack, environment, policies)
