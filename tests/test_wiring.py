@@ -161,3 +161,9 @@ def test_a_template_the_check_cannot_read_stops_it(tmp_path: Path, project_copy:
     assert main(["check", "staging", "--program", str(project_copy)]) == 2
     err = capsys.readouterr().err
     assert "model-monitor.yml: cannot read it to check the asset wiring" in err and "Traceback" not in err
+
+
+def test_the_pipeline_publishes_its_baseline_and_the_model_its_register_step_registers() -> None:
+    published = {(p.asset, p.by) for p in read_project_wiring(REPO).publishers}
+    assert (Asset("data", "fraud-training-reference"), "ml_templates/pipelines/training-pipeline.yml (output training_reference)") in published
+    assert (Asset("models", "fraud-classifier"), "ml_templates/pipelines/training-pipeline.yml (job register)") in published

@@ -128,14 +128,18 @@ def _templates(root: Path) -> dict[Path, dict[str, Any]]:
     for path in sorted(root.rglob("*.y*ml")):
         document = _read_yaml(path)
         if isinstance(document, dict) and "$schema" in document:
-            documents[path] = document
+            documents[path.resolve()] = document
     return documents
 
 
-def template_references(root: Path, project_dir: Path) -> list[Reference]:
+#: The templates under ml_templates/, read once per check: path -> document.
+Templates = Mapping[Path, dict[str, Any]]
+
+
+def template_references(templates: Templates, project_dir: Path) -> list[Reference]:
     """Asset references in ml_templates/: environments, models, components and data the templates name."""
     references = []
-    for path, document in _templates(root).items():
+    for path, document in templates.items():
         where = path.relative_to(project_dir).as_posix()
         for keys, value in _strings(document):
             key = next((k for k in reversed(keys) if not k.isdigit()), "")
@@ -147,10 +151,10 @@ def template_references(root: Path, project_dir: Path) -> list[Reference]:
     return references
 
 
-def template_publishers(root: Path, project_dir: Path) -> list[Publisher]:
+def template_publishers(templates: Templates, project_dir: Path) -> list[Publisher]:
     """Data assets a pipeline registers from its outputs, and models its registering components register."""
     publishers = []
-    for path, document in _templates(root).items():
+    for path, document in templates.items():
         if schema_kind(document) != PIPELINE_JOB:
             continue
         where = path.relative_to(project_dir).as_posix()
@@ -159,11 +163,8 @@ def template_publishers(root: Path, project_dir: Path) -> list[Publisher]:
             if isinstance(output, dict) and output.get("name"):
                 publishers.append(Publisher(Asset("data", str(output["name"])), f"{where} (output {name})"))
         for job_name, job in (document.get("jobs") or {}).items():
-            component_file = path.parent / str(job.get("component", ""))
-            if not component_file.is_file():
-                continue
-            component = _read_yaml(component_file)
-            if not isinstance(component, dict):
+            component = templates.get((path.parent / str(job.get("component", ""))).resolve())
+            if component is None:  # a registry component, or a file `templates validate` reports
                 continue
             model_input = (component.get("tags") or {}).get(REGISTERS_MODEL_INPUT)
             value = (job.get("inputs") or {}).get(model_input) if model_input else None
@@ -174,10 +175,10 @@ def template_publishers(root: Path, project_dir: Path) -> list[Publisher]:
     return publishers
 
 
-def _rendered_components(root: Path) -> list[str]:
+def _rendered_components(templates: Templates) -> list[str]:
     """The names of the components ``blueprint templates render`` writes: command components and pipeline components."""
     names = []
-    for path, document in _templates(root).items():
+    for path, document in templates.items():
         if schema_kind(document) == COMMAND_COMPONENT and document.get("name"):
             names.append(str(document["name"]))
         elif schema_kind(document) == PIPELINE_JOB:
@@ -187,7 +188,7 @@ def _rendered_components(root: Path) -> list[str]:
 
 # -- the workflows -------------------------------------------------------------------------------------------------
 
-def workflow_publishers(workflows: Path, templates: Path, project_dir: Path, registry: str) -> list[Publisher]:
+def workflow_publishers(workflows: Path, templates: Templates, project_dir: Path, registry: str) -> list[Publisher]:
     """What the workflows' ``az ml ... create|share`` commands publish into the registry the workflow reads."""
     publishers = []
     for path in sorted(workflows.glob("*.y*ml")):
@@ -223,7 +224,7 @@ def _option(words: list[str], *names: str) -> str | None:
     return None
 
 
-def _step_publishers(script: str, variables: Mapping[str, Any], templates: Path, registry: str, label: str) -> list[Publisher]:
+def _step_publishers(script: str, variables: Mapping[str, Any], templates: Templates, registry: str, label: str) -> list[Publisher]:
     expand = lambda text: _ENV_VARIABLE.sub(lambda m: str(variables.get(m["name"], m.group(0))), text)  # noqa: E731
     publishers = []
     renders = "blueprint templates render" in script
@@ -260,9 +261,11 @@ class ProjectWiring:
 
 def read_project_wiring(project_dir: Path) -> ProjectWiring:
     """The templates' and workflows' side of the wiring; a file it cannot read is bad input (exit 2)."""
-    templates = project_dir / "ml_templates"
-    if not templates.is_dir():
+    project_dir = project_dir.resolve()  # the templates are keyed by resolved path (components name each other)
+    folder = project_dir / "ml_templates"
+    if not folder.is_dir():
         return ProjectWiring()
+    templates = _templates(folder)
     return ProjectWiring(
         tuple(template_references(templates, project_dir)),
         tuple(template_publishers(templates, project_dir)),
