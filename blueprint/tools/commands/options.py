@@ -55,3 +55,13 @@ def resolve_path_options(args: argparse.Namespace) -> None:
         if dest in ("program", "policy_pack"):
             setattr(args, dest, real)
 
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (``--jobs``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {value}")
+    return value

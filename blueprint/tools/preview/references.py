@@ -209,23 +209,28 @@ def preview_order(names: list[str], configs: dict[str, Any]) -> list[str]:
     """``names`` with each stack that another's stack file names (``sharedStack: shared``, a list of stacks) before
     the stacks naming it, so that a command previewing them all previews each referenced stack once, in this process,
     before anything references it. Only an order: a guess that is wrong costs a child preview, never a result."""
+    return [name for level in preview_levels(names, configs) for name in level]
+
+
+def preview_levels(names: list[str], configs: dict[str, Any]) -> list[list[str]]:
+    """:func:`preview_order` in rounds: a stack's round comes after the rounds of every stack its file names, so the
+    stacks of one round can be previewed side by side once the earlier rounds' outputs are known. Each round keeps
+    the order of ``names``; a cycle is broken where it is met (the preview itself reports it)."""
     def named_in(config: Any) -> set[str]:
         values = json.dumps(config if not hasattr(config, "items") else dict(config.items()))
         return {other for other in names if json.dumps(other) in values or f"\\\"{other}\\\"" in values}
 
     mentions = {name: named_in(configs[name]) - {name} for name in names}
-    ordered: list[str] = []
+    rounds: dict[str, int] = {}
     visiting: set[str] = set()
 
-    def visit(name: str) -> None:
-        if name in ordered or name in visiting:
-            return  # already placed, or a cycle (the preview itself reports it)
-        visiting.add(name)
-        for referenced in sorted(mentions[name], key=names.index):
-            visit(referenced)
-        visiting.discard(name)
-        ordered.append(name)
+    def round_of(name: str) -> int:
+        if name not in rounds:
+            visiting.add(name)
+            rounds[name] = 1 + max((round_of(m) for m in sorted(mentions[name], key=names.index) if m not in visiting), default=-1)
+            visiting.discard(name)
+        return rounds[name]
 
     for name in names:
-        visit(name)
-    return ordered
+        round_of(name)
+    return [[name for name in names if rounds[name] == level] for level in range(max(rounds.values(), default=-1) + 1)]
