@@ -802,6 +802,40 @@ def check_job_problems(workflow: Mapping[str, Any]) -> list[str]:
             problems.append(f"job check: {step.get('uses')} should run even when the check fails (if: always())")
     if not action_steps(job, "actions/upload-artifact"):
         problems.append("job check: the reports are not kept as an artifact")
+    if checks and "--merge" in checks[0].argv:
+        problems += shard_problems(workflow, checks[0])
+    return problems
+
+
+def shard_problems(workflow: Mapping[str, Any], merge: Command) -> list[str]:
+    """The check job merges every shard of one split, each shard job checks its own, and their reports reach it."""
+    job = jobs(workflow).get("check-shard")
+    if job is None or "check-shard" not in needs(jobs(workflow)["check"]):
+        return ["job check: merges shards without waiting for a job check-shard"]
+    problems: list[str] = []
+    shards = [
+        c for c in commands(workflow, "check-shard")
+        if c.argv and Path(c.argv[0]).name == "blueprint" and c.argv[1:2] == ("check",)
+    ]
+    splits = [c.values("--shard")[0] if c.values("--shard") else "" for c in shards]
+    count = len(splits)
+    if sorted(splits) != sorted(f"{i}/{count}" for i in range(1, count + 1)):
+        problems.append(f"job check-shard: its matrix should run shards 1/{count} to {count}/{count}; runs {splits}")
+    for command in shards:
+        if command.values("--format") != ["json"] or command.values("--output-dir") != ["shard"]:
+            problems.append(f"job check-shard: {' '.join(command.argv)} should write shard/check.json (--format json --output-dir shard)")
+    uploads = action_steps(job, "actions/upload-artifact")
+    if not uploads or (uploads[0].get("with") or {}).get("name") != "check-shard-${{ matrix.shard }}" \
+            or (uploads[0].get("with") or {}).get("path") != "shard/check.json":
+        problems.append("job check-shard: should upload shard/check.json as the artifact check-shard-${{ matrix.shard }}")
+    downloads = action_steps(jobs(workflow)["check"], "actions/download-artifact")
+    if not downloads or (downloads[0].get("with") or {}).get("path") != "shards":
+        problems.append("job check: should download the shards' artifacts into shards/")
+    merged = list(merge.argv[merge.argv.index("--merge") + 1 :])
+    merged = merged[: next((i for i, a in enumerate(merged) if a.startswith("-")), len(merged))]
+    expected = [f"shards/check-shard-{i}/check.json" for i in range(1, count + 1)]
+    if sorted(merged) != expected:
+        problems.append(f"job check: should merge {expected}; merges {merged}")
     return problems
 
 
@@ -1132,6 +1166,7 @@ def test_infrastructure_jobs(infrastructure: dict[str, Any]) -> None:
     """Tests, the check, the pull-request previews, prod's reviewed preview and one deploy job per stack."""
     assert set(jobs(infrastructure)) == {
         "tests",
+        "check-shard",
         "check",
         "preview",
         "preview-prod",
@@ -1257,7 +1292,7 @@ def test_what_a_pull_request_runs_in_models_holds_no_token(models: dict[str, Any
 def test_the_event_reading_sees_infrastructures_pull_request_jobs(infrastructure: dict[str, Any]) -> None:
     """The same reading of ``if:`` on infrastructure.yml: tests, check and the previews, never a deployment."""
     assert {j for j in jobs(infrastructure) if runs_for_event(infrastructure, j, "pull_request")} == {
-        "tests", "check", "preview", "preview-prod"
+        "tests", "check-shard", "check", "preview", "preview-prod"
     }
     assert pull_request_jobs(infrastructure, "tests/test_workflows.py") == []  # models.yml tests such changes
 
@@ -1604,6 +1639,21 @@ INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
         check_job_problems,
         "always()",
     ),
+    "a shard left out of the merge": (
+        lambda w: _replace_run(_job(w, "check"), " shards/check-shard-2/check.json", ""),
+        check_job_problems,
+        "should merge",
+    ),
+    "a shard missing from the matrix": (
+        lambda w: _job(w, "check-shard")["strategy"]["matrix"].update(shard=[1]),
+        check_job_problems,
+        "its matrix should run shards",
+    ),
+    "a merge that does not wait for its shards": (
+        lambda w: _job(w, "check").update(needs=["tests"]),
+        check_job_problems,
+        "without waiting for a job check-shard",
+    ),
     "check writing elsewhere": (
         lambda w: _replace_run(_job(w, "check"), "--output-dir reports", "--output-dir out"),
         check_job_problems,
@@ -1615,7 +1665,7 @@ INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
         "should run",
     ),
     "blueprint typo": (
-        lambda w: _replace_run(_job(w, "check"), "check --output-dir", "check --ouput-dir"),
+        lambda w: _replace_run(_job(w, "check"), "--output-dir reports", "--ouput-dir reports"),
         blueprint_problems,
         "--ouput-dir",
     ),
