@@ -159,10 +159,14 @@ def test_a_stack_failing_in_a_worker_is_reported_as_it_is_serially(tmp_path: Pat
 
 
 def _children(pid: int) -> set[int]:
-    try:
-        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-    except OSError:
-        return set()
+    """The child processes of ``pid``, whichever of its threads started them."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return found
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)")
@@ -191,3 +195,44 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
     except OSError:
         return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)")
+def test_ctrl_c_at_a_terminal_ends_the_workers_and_their_child_previews_quietly(tmp_path: Path) -> None:
+    """A terminal sends SIGINT to the whole process group: the check, its workers and the previews of the referenced
+    stack each worker started: shared is not among the stacks checked and nothing is cached, and the stack checked
+    first (in this process, before the workers are forked) is a copy of shared, which references nothing."""
+    project = copy_project(tmp_path / "project")
+    shutil.copy(project / "stacks" / "Pulumi.shared.yaml", project / "stacks" / "Pulumi.first.yaml")
+    out = tmp_path / "reports"
+    process = subprocess.Popen([sys.executable, "-m", "blueprint", "check", "first", "dev", "staging", "prod", "--jobs", "2",
+                                "--output-dir", str(out)], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    grandchildren: set[int] = set()
+    while not grandchildren and process.poll() is None and time.monotonic() < deadline:
+        grandchildren = {g for worker in _children(process.pid) for g in _children(worker)}
+        time.sleep(0.02)
+    assert grandchildren, "no worker started a child preview"
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == EXIT_INTERRUPTED, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr, stderr
+    assert not out.exists() and stdout == ""
+    deadline = time.monotonic() + 10
+    while _running_in_group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _running_in_group(process.pid) == []  # nothing of the group still runs
+
+
+def _running_in_group(group: int) -> list[str]:
+    """The processes of process group ``group`` that are not zombies (ended, waiting to be reaped)."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            running.append(stat.parent.name)
+    return running

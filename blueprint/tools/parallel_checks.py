@@ -75,6 +75,9 @@ class _Raised:
     message: str
 
 
+#: A worker's answer when Ctrl-C reached what it ran (a referenced stack's preview in a child process).
+_INTERRUPTED = "interrupted"
+
 #: The checker the workers use: set before they are forked, inherited with the rest of this process's memory.
 _checker: StackChecker | None = None
 
@@ -87,6 +90,8 @@ def _in_workers(checker: StackChecker, names: list[str], jobs: int) -> Iterator[
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(names)), initializer=_worker_started, maxtasksperchild=STACKS_PER_WORKER) as pool:
         for result in pool.imap(_check_in_worker, names):
+            if result is _INTERRUPTED:
+                raise KeyboardInterrupt  # a worker's own child preview was interrupted: so is the check
             if isinstance(result, _Raised):
                 raise UsageError(result.message) if result.usage else ProgramFailed(result.message)
             yield result
@@ -100,20 +105,24 @@ def _worker_started() -> None:
 
 
 def _worker_stopped(signum: int, frame: object) -> None:
+    """Kill and reap the previews this worker started, then end at once (the pool is being torn down)."""
     from blueprint.tools import termination
 
     for process in list(termination._children):  # no lock: the main thread may hold it
         try:
             process.kill()
-        except OSError:
-            pass
+            os.waitpid(process.pid, 0)
+        except (OSError, ChildProcessError):
+            pass  # already ended and reaped
     os._exit(EXIT_INTERRUPTED)
 
 
-def _check_in_worker(name: str) -> StackVerdict | _Raised:
+def _check_in_worker(name: str) -> StackVerdict | _Raised | str:
     assert _checker is not None
     try:
         return _checker.check(name)
+    except KeyboardInterrupt:
+        return _INTERRUPTED
     except InputError as error:
         return _Raised(True, str(error))
     except ProgramFailed as error:
