@@ -52,3 +52,34 @@ def test_the_program_runs_under_the_tuned_collector(tmp_path: Path) -> None:
     assert tuple(json.loads(seen.read_text())) == RUN_THRESHOLDS
     assert gc.get_threshold() == before
     gc.unfreeze()
+
+
+@pytest.mark.parametrize("between_runs, resident, collected", [
+    (True, 100, True),     # the default: every run starts with a collection
+    (False, 100, False),   # a disposable worker below the ceiling skips it
+    (False, 10_000, True),  # ... but not above it
+    (False, None, True),   # memory that cannot be read: collect, as by default
+])
+def test_a_run_collects_first_unless_a_disposable_process_is_below_the_ceiling(
+    monkeypatch: pytest.MonkeyPatch, between_runs: bool, resident: int | None, collected: bool
+) -> None:
+    from blueprint.tools.preview import gc_tuning
+
+    calls: list[int] = []
+    monkeypatch.setattr(gc_tuning.gc, "collect", lambda *args: calls.append(1) or 0)
+    monkeypatch.setattr(gc_tuning, "resident_mib", lambda: resident)
+    gc_tuning.collect_between_runs(between_runs)
+    try:
+        with tuned_gc():
+            pass
+    finally:
+        gc_tuning.collect_between_runs(True)
+        gc.unfreeze()
+    assert bool(calls) == collected
+
+
+def test_resident_memory_is_read_on_linux() -> None:
+    from blueprint.tools.preview.gc_tuning import resident_mib
+
+    resident = resident_mib()
+    assert resident is None or 10 < resident < 4096
