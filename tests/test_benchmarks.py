@@ -57,7 +57,23 @@ def test_check_benchmark_smallest_fleet(tmp_path: Path) -> None:
     assert all(re.search(rf": NOT JUDGED \(no 100-stack run", line) for line in goals), goals
 
 
-def test_check_benchmark_reuses_a_fleet_and_never_writes_into_the_checkout(tmp_path: Path) -> None:
+def test_check_benchmark_measures_checkov_side_by_side_and_reuses_the_fleet(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet"
+    run_script("check_benchmark.py", "--sizes", "1", "--fleet", str(fleet))
+    forked = (fleet / "stacks" / "Pulumi.f001.yaml").read_bytes()
+    checkov = tmp_path / "checkov"  # a stand-in that answers as checkov does: JSON summary, exit 1 on failed checks
+    checkov.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps({{'summary': {{'resource_count': 57}}}}))\nsys.exit(1)\n")
+    checkov.chmod(0o755)
+    lines = run_script("check_benchmark.py", "--sizes", "1", "--fleet", str(fleet), "--checkov", str(checkov), "--checkov-target", str(tmp_path))
+
+    assert not any(line.startswith("Forking") for line in lines)  # the fleet's fork is reused, not forked again
+    assert (fleet / "stacks" / "Pulumi.f001.yaml").read_bytes() == forked
+    checkov_line = next(line for line in lines if line.startswith("Checkov:"))
+    assert re.fullmatch(rf"Checkov: {NUMBER} resources/s \(measured in this run, between the checks: 57 resources in {NUMBER} s "
+                        rf"\(median of 1\), peak RSS \d+ MiB\)", checkov_line), checkov_line
+
+
+def test_check_benchmark_never_writes_into_the_checkout() -> None:
     result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "check_benchmark.py"), "--fleet", str(REPO / "fleet")],
                             cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "outside this checkout" in result.stderr
