@@ -177,7 +177,8 @@ def network_issues(project: str, values: Mapping[str, Any], environment: Environ
 
 
 def network_value_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
-    """Values the schema's patterns admit but Azure refuses: host bits in the address space, ports out of range."""
+    """Values the schema's patterns admit but Azure refuses: host bits in the address space, ports out of range, a
+    private endpoint's sub-resource its resource type does not have, and two outbound rules for one destination."""
     issues: list[ConfigIssue] = []
     network = values.get("network") or {}
     space = network.get("addressSpace")
