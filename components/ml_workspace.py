@@ -34,6 +34,9 @@ from components.tags import required_tags
 ENABLED, DISABLED = "Enabled", "Disabled"
 #: What a service tag outbound rule allows when it says nothing else: HTTPS.
 DEFAULT_OUTBOUND_PROTOCOL, DEFAULT_OUTBOUND_PORTS = "TCP", "443"
+#: SKUs of the Azure Firewall a managed network runs for FQDN rules (``managedNetwork.firewallSku``); Azure's default
+#: is Standard (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#pricing).
+FIREWALL_SKUS = ("Standard", "Basic")
 
 
 class OutboundRuleArgs(TypedDict):
@@ -96,6 +99,8 @@ class MlWorkspaceArgs(TypedDict):
     private_endpoint_rules: NotRequired[Sequence[PrivateEndpointRuleArgs]]
     """Private endpoints from the managed VNet to resources outside the workspace (every mode: the managed VNet
     allows Internet outbound in public mode, but a resource with public access disabled is reached privately only)."""
+    firewall_sku: NotRequired[str | None]
+    """SKU of the managed network's Azure Firewall (one of :data:`FIREWALL_SKUS`); ``None`` leaves Azure's default."""
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -260,6 +265,7 @@ class MlWorkspace(pulumi.ComponentResource):
             managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
                 isolation_mode="AllowInternetOutbound" if public else "AllowOnlyApprovedOutbound",
                 outbound_rules=_outbound_rules(args.get("outbound_rules") or [], args.get("private_endpoint_rules") or []) or None,
+                firewall_sku=_firewall_sku(args.get("firewall_sku")),
             ),
             # Shared keys are off on the storage account: datastores must authenticate with identities.
             system_datastores_auth_mode="identity",
@@ -344,6 +350,15 @@ def _outbound_rules(rules: Sequence[OutboundRuleArgs], endpoints: Sequence[Priva
                 ),
             )
     return converted
+
+
+def _firewall_sku(sku: str | None) -> str | None:
+    """The firewall SKU as Azure spells it, refusing one it does not have (``None``: Azure's default, Standard)."""
+    if sku is None:
+        return None
+    if sku not in FIREWALL_SKUS:
+        raise ValueError(f"firewall SKU {sku!r} is not one of {', '.join(FIREWALL_SKUS)}")
+    return sku
 
 
 def _registry_settings(*, public: bool, zone_redundant: bool) -> dict[str, object]:

@@ -272,7 +272,10 @@ def test_outbound_rules_are_typed_and_checked():
     assert load(staging).network.outbound_rules["hub"].fqdn == "huggingface.co"
     staging["mlplatform:network"]["outboundRules"] = {"monitor": {"serviceTag": "AzureMonitor", "portRanges": "443"}, "bad": {"fqdn": "Not A Host"}}
     (error,) = errors_of(staging)
-    assert error.startswith("mlplatform:network.outboundRules.bad: expected a rule with either fqdn, or serviceTag")
+    assert error == 'mlplatform:network.outboundRules.bad.fqdn: expected a lowercase host name such as pypi.org or *.pythonhosted.org, found string "Not A Host"'
+    staging["mlplatform:network"]["outboundRules"] = {"both": {"fqdn": "pypi.org", "serviceTag": "Storage"}}
+    (error,) = errors_of(staging)
+    assert error.startswith("mlplatform:network.outboundRules.both: expected a rule with either fqdn, or serviceTag")
 
 
 def test_the_platforms_rule_names_are_reserved():

@@ -4,7 +4,8 @@ The estimate reads the plan the offline preview produces (``blueprint.tools.prev
 list prices (``blueprint/tools/data/prices.json``). It separates two things a budget owner needs to see apart:
 
 * **fixed monthly**: what is billed whether or not anybody works: container registries by SKU, private
-  endpoints, private DNS zones, the managed network's Azure Firewall when FQDN outbound rules exist, the Log
+  endpoints (the private network's, and one per private endpoint outbound rule of a managed network), private DNS
+  zones, the managed network's Azure Firewall when FQDN outbound rules exist with approved outbound only, the Log
   Analytics, Key Vault and storage baselines, and every cluster's minimum nodes and every online deployment's
   minimum instances, 730 hours a month;
 * **peak hourly**: the *extra* cost of one hour with every cluster at its maximum nodes and every online deployment
@@ -507,12 +508,18 @@ class _Builder:
             self._add_fixed(resource, f"{what}: ${format_money(price.value)}/month", price.value, price.estimated)
 
     def managed_network(self, workspace: PlannedResource) -> None:
+        """What the workspace's managed network bills: a private endpoint per private endpoint outbound rule (every
+        isolation mode), and the Azure Firewall that FQDN rules make Azure ML deploy (approved outbound only)."""
         network = _mapping(workspace.inputs.get("managedNetwork"))
-        if str(network.get("isolationMode", "Disabled")).lower() == "disabled":
+        mode = str(network.get("isolationMode", "Disabled")).lower()
+        if mode == "disabled":
             return
-        fqdn = sorted(name for name, rule in _outbound_rules(network.get("outboundRules"))
-                      if str(rule.get("type", "")).lower() == "fqdn")
-        if not fqdn:
+        rules = _outbound_rules(network.get("outboundRules"))
+        for name, rule in sorted(rules):
+            if str(rule.get("type", "")).lower() == "privateendpoint":
+                self._endpoint_rule(workspace, name, _mapping(rule.get("destination")))
+        fqdn = sorted(name for name, rule in rules if str(rule.get("type", "")).lower() == "fqdn")
+        if not fqdn or mode != "allowonlyapprovedoutbound":
             return
         sku = str(network.get("firewallSku") or "Standard")
         key = "managedNetworkFirewall" if sku.lower() == "standard" else f"managedNetworkFirewall{sku.capitalize()}"
@@ -526,6 +533,20 @@ class _Builder:
                 price.value,
                 price.estimated,
             )
+
+    def _endpoint_rule(self, workspace: PlannedResource, name: str, destination: Mapping[str, Any]) -> None:
+        price = self._fixed_price(workspace, "privateEndpoint", f"the managed network's private endpoint rule {name}")
+        if price is None:
+            return
+        target = _resource_label(destination.get("serviceResourceId"))
+        group = destination.get("subresourceTarget") or "?"
+        self._add_fixed(
+            workspace,
+            f"managed network private endpoint, outbound rule {name} to {target} ({group}):"
+            f" ${format_money(price.value)}/month",
+            price.value,
+            price.estimated,
+        )
 
     def ml_registry(self, resource: PlannedResource) -> None:
         """An Azure ML registry keeps a container registry and a storage account in every region it replicates to."""
@@ -602,6 +623,13 @@ def _outbound_rules(raw: Any) -> list[tuple[str, Mapping[str, Any]]]:
     if isinstance(raw, list):
         return [(str(_mapping(rule).get("name", index)), _mapping(rule)) for index, rule in enumerate(raw)]
     return []
+
+
+def _resource_label(resource_id: Any) -> str:
+    """``<Namespace>/<type>/<name>`` of an ARM ID; an ID the plan does not know yet is said to be so."""
+    if not isinstance(resource_id, str) or "/providers/" not in resource_id:
+        return "a resource known at deployment"
+    return resource_id.rsplit("/providers/", 1)[1]
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

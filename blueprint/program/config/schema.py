@@ -187,8 +187,32 @@ def _issues_from(namespace: str, error: Any) -> Iterator[ConfigIssue]:
         yield ConfigIssue(key_path(namespace, path), expected, describe(error.instance))
     elif keyword == "propertyNames":
         yield ConfigIssue(key_path(namespace, path), _expected_of(schema["propertyNames"]), f"a key {describe(error.instance)}")
+    elif keyword == "oneOf" and (chosen := _arm_chosen_by_keys(error)) is not None:
+        for sub in chosen:
+            yield from _issues_from(namespace, sub)
     else:
         yield ConfigIssue(key_path(namespace, path), _expected_of(schema), describe(error.instance))
+
+
+def _arm_chosen_by_keys(error: Any) -> list[Any] | None:
+    """The errors of the one ``oneOf`` arm the value's keys choose (it knows every key given and has at least one
+    of its required keys), so a bad or missing value is reported on its own key; ``None`` when the keys choose no
+    single arm."""
+    by_arm: dict[Any, list[Any]] = {}
+    for sub in error.context or ():
+        by_arm.setdefault(sub.schema_path[0], []).append(sub)
+
+    def chosen(sub: Any) -> bool:
+        if sub.relative_path:
+            return True
+        if sub.validator == "additionalProperties":
+            return False
+        if sub.validator == "required":
+            return isinstance(sub.instance, Mapping) and any(name in sub.instance for name in sub.validator_value)
+        return True
+
+    fitting = [subs for subs in by_arm.values() if all(chosen(sub) for sub in subs)]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _expected_of(spec: Mapping[str, Any]) -> str:

@@ -14,10 +14,11 @@ from typing import Any
 import pulumi
 
 from blueprint.program.config.errors import ConfigIssue, describe
-from blueprint.program.config.rules import allow_list_issues, key_path
+from blueprint.program.config.rules import allow_list_issues, key_path, repeated_issues
 from blueprint.program.settings import BuildContext, default_of, setting
-from components.ml_workspace import DEFAULT_OUTBOUND_PORTS, DEFAULT_OUTBOUND_PROTOCOL, OutboundRuleArgs, PrivateEndpointRuleArgs
+from components.ml_workspace import DEFAULT_OUTBOUND_PORTS, DEFAULT_OUTBOUND_PROTOCOL, FIREWALL_SKUS, OutboundRuleArgs, PrivateEndpointRuleArgs
 from components.options import Environment, NetworkMode
+from components.private_link_groups import RESOURCE_ID_EXAMPLE, RESOURCE_ID_PATTERN, subresource_problem
 from components.private_network import PrivateNetwork
 
 IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -49,14 +50,31 @@ class ServiceTagRule:
     service_tag: str = setting(
         "serviceTag", pattern=r"^[A-Za-z][A-Za-z0-9.]*$", x_expected="an Azure service tag such as AzureMonitor or Storage.WestEurope",
     )
-    protocol: str = setting("protocol", default=DEFAULT_OUTBOUND_PROTOCOL, override={"enum": ["TCP", "UDP", "*"]})
+    protocol: str = setting("protocol", default=DEFAULT_OUTBOUND_PROTOCOL, override={"enum": ["TCP", "UDP", "ICMP", "*"]})
     port_ranges: str = setting(
         "portRanges", default=DEFAULT_OUTBOUND_PORTS, pattern=r"^(\*|[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*)$",
         x_expected="ports such as 443 or 80,443 or 8000-8100",
     )
 
 
-OutboundRule = FqdnRule | ServiceTagRule
+@dataclass(frozen=True, kw_only=True)
+class PrivateEndpointRule:
+    """An approved outbound destination by Azure resource: a private endpoint from the managed network to it."""
+
+    service_resource_id: str = setting(
+        "serviceResourceId", pattern=RESOURCE_ID_PATTERN,
+        x_expected=f"the ARM ID of a resource, such as {RESOURCE_ID_EXAMPLE}",
+    )
+    subresource_target: str = setting(
+        "subresourceTarget", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$",
+        x_expected="the resource's private link sub-resource (group ID), such as blob, vault, registry or amlworkspace",
+    )
+    spark_enabled: bool = setting(
+        "sparkEnabled", "Also reachable from serverless Spark, once the network is provisioned with Spark.", default=False,
+    )
+
+
+OutboundRule = FqdnRule | ServiceTagRule | PrivateEndpointRule
 
 
 def default_network_mode(environment: Environment) -> NetworkMode:
@@ -85,13 +103,22 @@ class NetworkSettings:
     )
     outbound_rules: Mapping[str, OutboundRule] = setting(
         "outboundRules",
-        "managed and private modes: outbound destinations the workspace's managed VNet may reach, by rule name, besides "
-        "the package hosts the environment templates need (ml_templates/environments: conda channels, PyPI), which every "
-        "managed network gets as pkg-<host> rules without listing them here; a rule here for one of those hosts replaces "
-        "its pkg- rule. FQDN rules make Azure ML deploy a managed Azure Firewall (billed hourly).",
+        "Outbound destinations the workspace's managed VNet may reach, by rule name: FQDN and service tag rules in "
+        "managed and private modes, private endpoint rules (serviceResourceId, subresourceTarget) in every mode. Besides "
+        "them, every managed network gets the package hosts the environment templates need (ml_templates/environments: "
+        "conda channels, PyPI) as pkg-<host> rules without listing them here; a rule here for one of those hosts replaces "
+        "its pkg- rule. FQDN rules make Azure ML deploy a managed Azure Firewall, each private endpoint rule a private "
+        "endpoint: both are billed hourly (docs/network.md).",
         default=MappingProxyType({}), maxProperties=50,
         names={"pattern": "^[a-zA-Z][a-zA-Z0-9-]{0,62}$", "x-expected": "a rule name of 1-63 letters, digits or hyphens, starting with a letter"},
-        values={"x-expected": "a rule with either fqdn, or serviceTag (with optional protocol and portRanges)"},
+        values={"x-expected": "a rule with either fqdn, or serviceTag (with optional protocol and portRanges), or serviceResourceId "
+                              "and subresourceTarget (with optional sparkEnabled)"},
+    )
+    firewall_sku: str | None = setting(
+        "firewallSku",
+        "managed and private modes: the SKU of the Azure Firewall Azure ML deploys for FQDN rules; Basic is billed at a "
+        "lower hourly rate, with fewer features (docs/network.md).",
+        default=None, default_doc="Azure's default, Standard", override={"enum": list(FIREWALL_SKUS)},
     )
 
 
@@ -122,8 +149,16 @@ def network_issues(project: str, values: Mapping[str, Any], environment: Environ
         issue("allowedIpRanges", f"no allow-list in {mode.value} mode (public network access is disabled)")
     if "addressSpace" in network and mode is not NetworkMode.PRIVATE:
         issue("addressSpace", f"no address space in {mode.value} mode (only private mode creates a VNet)")
-    if network.get("outboundRules") and mode is NetworkMode.PUBLIC:
-        issue("outboundRules", "no outbound rules in public mode (outbound to the Internet is already allowed)")
+    if "firewallSku" in network and mode is NetworkMode.PUBLIC:
+        issue("firewallSku", "no firewall SKU in public mode (the firewall filters approved outbound only: managed or private mode)")
+    for name, rule in (network.get("outboundRules") or {}).items():
+        if mode is NetworkMode.PUBLIC and isinstance(rule, Mapping) and "serviceResourceId" not in rule:
+            issues.append(ConfigIssue(
+                key_path(project, ["network", "outboundRules", name]),
+                "a private endpoint rule in public mode (outbound to the Internet is already allowed; FQDN and service tag "
+                "rules exist only with approved outbound, in managed or private mode)",
+                describe(rule),
+            ))
     for name in network.get("outboundRules") or {}:
         if name == SHARED_REGISTRY_RULE:
             issues.append(ConfigIssue(
@@ -142,7 +177,8 @@ def network_issues(project: str, values: Mapping[str, Any], environment: Environ
 
 
 def network_value_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
-    """Values the schema's patterns admit but Azure refuses: host bits in the address space, ports out of range."""
+    """Values the schema's patterns admit but Azure refuses: host bits in the address space, ports out of range, a
+    private endpoint's sub-resource its resource type does not have, and two outbound rules for one destination."""
     issues: list[ConfigIssue] = []
     network = values.get("network") or {}
     space = network.get("addressSpace")
@@ -152,7 +188,17 @@ def network_value_issues(project: str, values: Mapping[str, Any]) -> list[Config
         except ValueError:
             base = ipaddress.ip_network(space, strict=False)
             issues.append(ConfigIssue(key_path(project, ["network", "addressSpace"]), f"a network address without host bits, such as {base}", describe(space)))
-    for name, rule in (network.get("outboundRules") or {}).items():
+    rules = network.get("outboundRules") or {}
+    for name, rule in rules.items():
+        if isinstance(rule, Mapping) and isinstance(rule.get("serviceResourceId"), str) and isinstance(rule.get("subresourceTarget"), str):
+            problem = subresource_problem(rule["serviceResourceId"], rule["subresourceTarget"])
+            if problem is not None:
+                issues.append(ConfigIssue(key_path(project, ["network", "outboundRules", name, "subresourceTarget"]), problem, describe(rule["subresourceTarget"])))
+    issues += repeated_issues(
+        project, values, ["network", "outboundRules"], [(name, _destination(rule)) for name, rule in rules.items()],
+        "a destination no other outbound rule has",
+    )
+    for name, rule in rules.items():
         ports = rule.get("portRanges") if isinstance(rule, Mapping) else None
         if isinstance(ports, str) and ports != "*":
             for part in ports.split(","):
@@ -163,13 +209,27 @@ def network_value_issues(project: str, values: Mapping[str, Any]) -> list[Config
     return issues
 
 
+def _destination(rule: Any) -> str:
+    """What a rule lets the network reach, folded as Azure compares it: two rules with one destination are one rule
+    under two names (and a private endpoint twice to one sub-resource is refused when the network is provisioned)."""
+    if not isinstance(rule, Mapping):
+        return repr(rule)
+    if "fqdn" in rule:
+        return f"fqdn {str(rule['fqdn']).lower()}"
+    if "serviceTag" in rule:
+        protocol = rule.get("protocol", default_of(ServiceTagRule, "protocol"))
+        ports = str(rule.get("portRanges", default_of(ServiceTagRule, "port_ranges"))).replace(" ", "")
+        return f"service tag {str(rule['serviceTag']).lower()} {protocol} {ports}"
+    return f"private endpoint {str(rule.get('serviceResourceId')).lower()} {str(rule.get('subresourceTarget')).lower()}"
+
+
 def derived_rule_name(host: str) -> str:
     """The name of the FQDN rule the platform adds for a package host: ``pkg-`` and the host, dots as hyphens."""
     return f"{DERIVED_RULE_PREFIX}{host.replace('*', 'any').replace('.', '-')}"[:63]
 
 
 def outbound_rule_args(network: NetworkSettings, package_hosts: Mapping[str, Sequence[str]] = MappingProxyType({})) -> list[OutboundRuleArgs]:
-    """The workspace's outbound rules, by name: the stack's own, plus an FQDN rule for each package host the
+    """The workspace's FQDN and service tag rules, by name: the stack's own, plus an FQDN rule for each package host the
     environments need (``package_hosts``, host -> environments) that no rule of the stack already allows.
 
     Derived rules exist only where FQDN rules do (managed and private modes); a stack rule for the same host is kept
@@ -179,7 +239,7 @@ def outbound_rule_args(network: NetworkSettings, package_hosts: Mapping[str, Seq
     for name, rule in sorted(network.outbound_rules.items()):
         if isinstance(rule, FqdnRule):
             rules.append(_fqdn_rule(name, rule.fqdn))
-        else:
+        elif isinstance(rule, ServiceTagRule):
             rules.append({"name": name, "fqdn": None, "service_tag": rule.service_tag, "protocol": rule.protocol, "port_ranges": rule.port_ranges})
     if network.mode is not NetworkMode.PUBLIC:
         allowed = {rule.fqdn for rule in network.outbound_rules.values() if isinstance(rule, FqdnRule)}
@@ -194,6 +254,17 @@ def registry_endpoint_rules(registry_id: pulumi.Input[str] | None, *, spark: boo
     if registry_id is None:
         return []
     return [{"name": SHARED_REGISTRY_RULE, "resource_id": registry_id, "subresource_target": REGISTRY_GROUP_ID, "spark_enabled": spark}]
+
+
+def endpoint_rule_args(network: NetworkSettings, registry_id: pulumi.Input[str] | None, *, spark: bool) -> list[PrivateEndpointRuleArgs]:
+    """The managed network's private endpoint rules: the platform's to the shared registry
+    (:func:`registry_endpoint_rules`), then the stack's own, by name."""
+    rules = registry_endpoint_rules(registry_id, spark=spark)
+    for name, rule in sorted(network.outbound_rules.items()):
+        if isinstance(rule, PrivateEndpointRule):
+            rules.append({"name": name, "resource_id": rule.service_resource_id, "subresource_target": rule.subresource_target,
+                          "spark_enabled": rule.spark_enabled})
+    return rules
 
 
 def _fqdn_rule(name: str, fqdn: str) -> OutboundRuleArgs:

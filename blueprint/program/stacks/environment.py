@@ -19,7 +19,7 @@ from blueprint.program.features.ci import compose_ci
 from blueprint.program.features.compute import create_clusters
 from blueprint.program.features.drift import create_model_monitors, create_retraining, monitors_run_spark
 from blueprint.program.features.monitoring import create_monitoring
-from blueprint.program.features.network import REGISTRY_GROUP_ID, outbound_rule_args, private_network, registry_endpoint_rules
+from blueprint.program.features.network import REGISTRY_GROUP_ID, endpoint_rule_args, outbound_rule_args, private_network
 from blueprint.program.features.registry import RegistrySettings
 from blueprint.program.features.serving import create_endpoints
 from blueprint.program.settings import default_of
@@ -55,7 +55,8 @@ def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str,
             "network_mode": stack.network.mode,
             "allowed_ip_ranges": list(stack.network.allowed_ip_ranges),
             "outbound_rules": outbound_rule_args(stack.network, hosts),
-            "private_endpoint_rules": registry_endpoint_rules(registry_id, spark=spark),
+            "private_endpoint_rules": endpoint_rule_args(stack.network, registry_id, spark=spark),
+            "firewall_sku": stack.network.firewall_sku,
             "resource_group_name": stack.resource_group_name,
             "log_retention_days": stack.log_retention_days,
             "key_vault_soft_delete_days": stack.key_vault_soft_delete_days,
