@@ -63,6 +63,7 @@ def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str,
             "high_business_impact": stack.data_classification.is_sensitive,
             "zone_redundant": stack.zone_redundant,
             "protect_data": stack.protect,
+            "customer_managed_key": stack.encryption.workspace_args(),
         },
     )
     scopes = {
