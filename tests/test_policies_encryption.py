@@ -138,3 +138,17 @@ def test_mandatory_in_every_environment():
         config = json.loads(path.read_text())
         assert config.get("all") == "mandatory", path.name
         assert not set(config) & set(POLICY), f"{path.name} relaxes a customer-managed key policy"
+
+
+def test_ci_may_assign_the_key_grant_only_in_a_stack_with_a_key(restricted_plans):
+    from components.roles import BuiltInRole
+
+    guid = BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER.definition_guid
+
+    def delegation(plan) -> str:
+        (condition,) = [r.inputs["condition"] for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.inputs.get("condition")]
+        return condition
+
+    assert guid in delegation(restricted_plans[0])
+    assert guid not in delegation(restricted_plans[1])
+    assert delegation(restricted_plans[1]) == delegation(preview_stack("staging"))

@@ -20,6 +20,7 @@ from blueprint.program.settings import default_of, setting
 from components.customer_key import KEY_SIZES
 from components.ml_workspace import CustomerManagedKeyArgs
 from components.options import Environment, NetworkMode
+from components.roles import ENCRYPTION_IDENTITY_ROLES, PLATFORM_ASSIGNED_ROLES, BuiltInRole
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +46,12 @@ class EncryptionSettings:
         if not self.customer_managed_key or self.key_expires_on is None:
             return None
         return {"key_size": self.key_size, "expires_on": self.key_expires_on}
+
+    def delegable_roles(self) -> frozenset[BuiltInRole]:
+        """What the CI deploy identity may assign: the key's grant too when the stack has a key."""
+        if not self.customer_managed_key:
+            return PLATFORM_ASSIGNED_ROLES
+        return PLATFORM_ASSIGNED_ROLES | {grant.role for grant in ENCRYPTION_IDENTITY_ROLES}
 
 
 def encryption_issues(project: str, values: Mapping[str, Any], environment: Environment) -> list[ConfigIssue]:
