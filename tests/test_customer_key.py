@@ -122,3 +122,11 @@ def test_only_restricted_data_requires_a_customer_managed_key():
 
 def test_expiry_is_midnight_utc():
     assert expiry_seconds("2027-12-31") == int(datetime.datetime(2027, 12, 31, tzinfo=datetime.timezone.utc).timestamp())
+
+
+def test_private_mode_takes_a_key_too():
+    plan = plan_of(customer_managed_key={"key_size": 4096, "expires_on": "2028-06-30"})
+    assert only(plan, KEY).inputs["properties"]["keySize"] == 4096
+    assert only(plan, KEY).inputs["keyName"] == "cmk-2028-06-30"
+    assert only(plan, WS).inputs["encryption"]["status"] == "Enabled"
+    assert only(plan, CR).inputs["sku"]["name"] == "Premium" and only(plan, CR).inputs["publicNetworkAccess"] == "Disabled"

@@ -124,6 +124,7 @@ def restricted_plans():
 def test_restricted_stack_with_a_key_has_no_finding_beyond_the_shipped_stacks(restricted_plans):
     # The shipped staging plan's own findings (its managed tier keeps the workspace reachable) stay; nothing else.
     assert plan_violations(restricted_plans[0], POLICIES) == plan_violations(preview_stack("staging"), POLICIES)
+    assert restricted_plans[0].diagnostics == []  # every input known, as for the shipped stacks
 
 
 def test_restricted_stack_without_a_key_gets_the_three_findings(restricted_plans):
