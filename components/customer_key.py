@@ -26,6 +26,7 @@ from typing import TypedDict
 import pulumi
 from pulumi_azure_native import containerregistry, keyvault, machinelearningservices, managedidentity, storage
 
+from components.hardening import storage_encryption
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.role_assignments import RoleAssignments, identity_assignments
 from components.roles import ENCRYPTION_IDENTITY_ROLES, Scope
@@ -155,15 +156,8 @@ class CustomerKey(pulumi.ComponentResource):
     def storage_encryption(self) -> storage.EncryptionArgs:
         """The storage account's ``encryption``: this key (versionless, so rotations follow) over infrastructure
         encryption, read through the identity."""
-        return storage.EncryptionArgs(
-            key_source="Microsoft.Keyvault",
-            key_vault_properties=storage.KeyVaultPropertiesArgs(key_name=self._key_name, key_vault_uri=self._vault_uri),
-            encryption_identity=storage.EncryptionIdentityArgs(encryption_user_assigned_identity=self.identity_id),
-            require_infrastructure_encryption=True,
-            services=storage.EncryptionServicesArgs(
-                blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-            ),
+        return storage_encryption(
+            storage.KeyVaultPropertiesArgs(key_name=self._key_name, key_vault_uri=self._vault_uri), self.identity_id
         )
 
     def storage_identity(self) -> storage.IdentityArgs:
