@@ -16,7 +16,8 @@ from tests.policy_harness import DROP, changed, plan_violations, run_resource_po
 from tests.test_customer_key import CMK
 from tests.test_ml_workspace import CR, ST, WS, plan_of
 
-from mlplatform_policies import POLICIES, encryption  # noqa: E402
+from mlplatform_policies import encryption  # noqa: E402
+from mlplatform_policies import POLICIES  # noqa: E402
 from mlplatform_policies.base import CATALOG  # noqa: E402
 
 from blueprint.program.project import load_project
