@@ -38,15 +38,25 @@ def hardened_storage_settings(public_network_access: pulumi.Input[str], allowed_
             bypass="AzureServices",
             ip_rules=[storage.IPRuleArgs(i_p_address_or_range=storage_ip(r), action="Allow") for r in allowed_ip_ranges],
         ),
-        "encryption": storage.EncryptionArgs(
-            key_source="Microsoft.Storage",
-            require_infrastructure_encryption=True,
-            services=storage.EncryptionServicesArgs(
-                blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-            ),
-        ),
+        "encryption": storage_encryption(),
     }
+
+
+def storage_encryption(
+    key: storage.KeyVaultPropertiesArgs | None = None, identity: pulumi.Input[str] | None = None
+) -> storage.EncryptionArgs:
+    """Blob and file encryption over infrastructure encryption: with Microsoft-managed keys, or with ``key`` (a
+    customer-managed key in Key Vault) read through the user-assigned ``identity``."""
+    return storage.EncryptionArgs(
+        key_source="Microsoft.Keyvault" if key is not None else "Microsoft.Storage",
+        key_vault_properties=key,
+        encryption_identity=storage.EncryptionIdentityArgs(encryption_user_assigned_identity=identity) if identity is not None else None,
+        require_infrastructure_encryption=True,
+        services=storage.EncryptionServicesArgs(
+            blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+            file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+        ),
+    )
 
 
 def hardened_vault_properties(

@@ -24,6 +24,7 @@ from pulumi_azure_native import (
     storage,
 )
 
+from components.customer_key import CustomerKey
 from components.hardening import hardened_log_analytics_settings, hardened_storage_settings, hardened_vault_properties
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
@@ -67,6 +68,15 @@ class PrivateEndpointRuleArgs(TypedDict):
     """Also reachable from serverless Spark (model monitors), once the network is provisioned with Spark."""
 
 
+class CustomerManagedKeyArgs(TypedDict):
+    """Encryption at rest with the organisation's own key (components.customer_key)."""
+
+    key_size: int
+    """RSA key size: 3072 or 4096."""
+    expires_on: str
+    """Expiry of the key's first version, ``YYYY-MM-DD``; Key Vault rotates it before then."""
+
+
 class MlWorkspaceArgs(TypedDict):
     """Arguments of :class:`MlWorkspace`."""
 
@@ -101,6 +111,9 @@ class MlWorkspaceArgs(TypedDict):
     allows Internet outbound in public mode, but a resource with public access disabled is reached privately only)."""
     firewall_sku: NotRequired[str | None]
     """SKU of the managed network's Azure Firewall (one of :data:`FIREWALL_SKUS`); ``None`` leaves Azure's default."""
+    customer_managed_key: NotRequired[CustomerManagedKeyArgs | None]
+    """Encrypt the workspace, its storage and its registry with a key in its vault (managed and private modes: the
+    registry must be Premium). Fixed when the workspace and registry are created."""
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -179,6 +192,44 @@ class MlWorkspace(pulumi.ComponentResource):
             opts=child,
         )
 
+        vault = keyvault.Vault(
+            f"{name}-kv",
+            vault_name=namer.name(ResourceKind.KEY_VAULT),
+            resource_group_name=rg_name,
+            location=location,
+            properties=hardened_vault_properties(client.tenant_id, args.get("key_vault_soft_delete_days", 90), dependency_access, allowed),
+            tags=tags,
+            opts=data_opts,
+        )
+
+        # The organisation's own key, in the vault above (purge protection on): the storage account and registry
+        # are encrypted with it from creation, and wait for its identity's grant on the key.
+        cmk = args.get("customer_managed_key")
+        customer_key: CustomerKey | None = None
+        if cmk:
+            if public:
+                raise ValueError(f"MlWorkspace {name}: a customer-managed key needs network mode managed or private (the public tier's Basic registry cannot use one)")
+            customer_key = CustomerKey(
+                f"{name}-cmk",
+                {
+                    "location": location,
+                    "naming": naming,
+                    "resource_group_name": rg_name,
+                    "vault_id": vault.id,
+                    "vault_name": vault.name,
+                    "vault_uri": vault.properties.apply(lambda props: props.vault_uri),
+                    "key_size": cmk["key_size"],
+                    "expires_on": cmk["expires_on"],
+                    "tags": tags,
+                },
+                opts=child,
+            )
+        encrypted_opts = (
+            pulumi.ResourceOptions.merge(data_opts, pulumi.ResourceOptions(depends_on=[customer_key.grants])) if customer_key else data_opts
+        )
+        account_settings = hardened_storage_settings(dependency_access, allowed)
+        if customer_key:
+            account_settings.update(encryption=customer_key.storage_encryption(), identity=customer_key.storage_identity())
         account = storage.StorageAccount(
             f"{name}-st",
             account_name=namer.name(ResourceKind.STORAGE_ACCOUNT),
@@ -186,9 +237,9 @@ class MlWorkspace(pulumi.ComponentResource):
             location=location,
             kind="StorageV2",
             sku=storage.SkuArgs(name="Standard_ZRS" if zone_redundant else "Standard_LRS"),
-            **hardened_storage_settings(dependency_access, allowed),
+            **account_settings,
             tags=tags,
-            opts=data_opts,
+            opts=encrypted_opts,
         )
 
         blob_days = args.get("blob_soft_delete_days", 7)
@@ -203,16 +254,6 @@ class MlWorkspace(pulumi.ComponentResource):
             opts=child,
         )
 
-        vault = keyvault.Vault(
-            f"{name}-kv",
-            vault_name=namer.name(ResourceKind.KEY_VAULT),
-            resource_group_name=rg_name,
-            location=location,
-            properties=hardened_vault_properties(client.tenant_id, args.get("key_vault_soft_delete_days", 90), dependency_access, allowed),
-            tags=tags,
-            opts=data_opts,
-        )
-
         registry = containerregistry.Registry(
             f"{name}-cr",
             registry_name=namer.name(ResourceKind.CONTAINER_REGISTRY),
@@ -221,8 +262,9 @@ class MlWorkspace(pulumi.ComponentResource):
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             tags=tags,
-            opts=data_opts,
+            opts=encrypted_opts,
             **_registry_settings(public=public, zone_redundant=zone_redundant),
+            **({"encryption": customer_key.registry_encryption(), "identity": customer_key.registry_identity()} if customer_key else {}),
         )
 
         # A user-assigned identity, granted exactly what the workspace needs before the workspace exists (Azure
@@ -254,7 +296,9 @@ class MlWorkspace(pulumi.ComponentResource):
             sku=machinelearningservices.SkuArgs(name="Basic", tier="Basic"),
             friendly_name=f"{naming['prefix']} {naming['environment']} ML workspace",
             description=f"Azure ML workspace of {naming['prefix']} ({naming['environment']}), managed by Pulumi.",
-            identity=machinelearningservices.ManagedServiceIdentityArgs(type="UserAssigned", user_assigned_identities=[identity.id]),
+            identity=machinelearningservices.ManagedServiceIdentityArgs(
+                type="UserAssigned", user_assigned_identities=[identity.id, *([customer_key.identity_id] if customer_key else [])]
+            ),
             primary_user_assigned_identity=identity.id,
             application_insights=insights.id,
             key_vault=vault.id,
@@ -270,10 +314,13 @@ class MlWorkspace(pulumi.ComponentResource):
             # Shared keys are off on the storage account: datastores must authenticate with identities.
             system_datastores_auth_mode="identity",
             hbi_workspace=args.get("high_business_impact", False),
+            encryption=customer_key.workspace_encryption() if customer_key else None,
             v1_legacy_mode=False,
             enable_data_isolation=True,
             tags=tags,
-            opts=pulumi.ResourceOptions.merge(data_opts, pulumi.ResourceOptions(depends_on=[identity_roles])),
+            opts=pulumi.ResourceOptions.merge(
+                data_opts, pulumi.ResourceOptions(depends_on=[identity_roles, *([customer_key.grants] if customer_key else [])])
+            ),
         )
 
         resource_group_id = pulumi.Output.concat("/subscriptions/", client.subscription_id, "/resourceGroups/", rg_name)

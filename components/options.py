@@ -48,6 +48,13 @@ class DataClassification(str, enum.Enum):
     def is_sensitive(self) -> bool:
         return self in (DataClassification.CONFIDENTIAL, DataClassification.RESTRICTED)
 
+    @property
+    def requires_customer_managed_key(self) -> bool:
+        """Restricted data is encrypted with the organisation's own key (the policy pack requires it). Confidential
+        data is not: Microsoft-managed keys with infrastructure encryption and a high-business-impact workspace
+        cover it, and a workspace key is fixed at creation, so requiring one would re-create existing workspaces."""
+        return self is DataClassification.RESTRICTED
+
 
 class NetworkMode(str, enum.Enum):
     """Network isolation tier of a platform."""

@@ -27,6 +27,7 @@ class BuiltInRole(str, enum.Enum):
     KEY_VAULT_SECRETS_OFFICER = "Key Vault Secrets Officer"
     KEY_VAULT_ADMINISTRATOR = "Key Vault Administrator"
     KEY_VAULT_CRYPTO_USER = "Key Vault Crypto User"
+    KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER = "Key Vault Crypto Service Encryption User"
     STORAGE_BLOB_DATA_READER = "Storage Blob Data Reader"
     STORAGE_BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
     STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR = "Storage File Data Privileged Contributor"
@@ -55,6 +56,7 @@ _ROLE_GUIDS: Mapping[BuiltInRole, str] = MappingProxyType(
         BuiltInRole.KEY_VAULT_SECRETS_OFFICER: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
         BuiltInRole.KEY_VAULT_ADMINISTRATOR: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
         BuiltInRole.KEY_VAULT_CRYPTO_USER: "12338af0-0e69-4776-bea7-57ae8d297424",
+        BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
         BuiltInRole.STORAGE_BLOB_DATA_READER: "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
         BuiltInRole.STORAGE_BLOB_DATA_CONTRIBUTOR: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
         BuiltInRole.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR: "69566ab7-960f-475b-8e7c-b3118f30c6bd",
@@ -103,6 +105,8 @@ class Scope(str, enum.Enum):
     """The bootstrap stack's blob container holding every stack's Pulumi state."""
     SECRETS_KEY = "secretsKey"
     """A Key Vault key of the bootstrap stack used by Pulumi's azurekeyvault secrets provider."""
+    ENCRYPTION_KEY = "encryptionKey"
+    """The customer-managed key of a workspace, its storage and its registry (components.customer_key)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,11 @@ WORKSPACE_IDENTITY_ROLES: tuple[Grant, ...] = (
     Grant(BuiltInRole.STORAGE_FILE_DATA_PRIVILEGED_CONTRIBUTOR, Scope.STORAGE, "code snapshots and notebooks on the file share"),
     Grant(BuiltInRole.KEY_VAULT_ADMINISTRATOR, Scope.KEY_VAULT, "the workspace stores connection secrets in its vault"),
     Grant(BuiltInRole.ACR_PUSH, Scope.CONTAINER_REGISTRY, "image builds push environment images"),
+)
+
+#: What the encryption identity of a customer-managed key needs: Get, Wrap Key and Unwrap Key on that key only.
+ENCRYPTION_IDENTITY_ROLES: tuple[Grant, ...] = (
+    Grant(BuiltInRole.KEY_VAULT_CRYPTO_SERVICE_ENCRYPTION_USER, Scope.ENCRYPTION_KEY, "wrap and unwrap the data keys of the workspace, its storage and registry"),
 )
 
 #: What each compute cluster's identity needs to run jobs.

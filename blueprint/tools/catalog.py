@@ -37,6 +37,7 @@ AREA_TITLES = {
     "storage": "Storage",
     "state_store": "Pulumi state store",
     "container_registry": "Container registry",
+    "encryption": "Customer-managed keys",
     "network": "Network",
     "monitoring": "Monitoring",
     "identity": "Identity and access",

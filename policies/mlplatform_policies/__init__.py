@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mlplatform_policies import (  # noqa: F401 - each module registers its policies in CATALOG
     container_registry,
+    encryption,
     governance,
     identity,
     keyvault,
@@ -26,6 +27,7 @@ POLICIES = [
     *storage.POLICIES,
     *state_store.POLICIES,
     *container_registry.POLICIES,
+    *encryption.POLICIES,
     *monitoring.POLICIES,
     *network.POLICIES,
     *identity.POLICIES,

@@ -15,6 +15,7 @@ from blueprint.program.config.errors import ConfigError, ConfigIssue, describe
 from blueprint.program.config.rules import key_path, name_issues, named_items, region_issues, region_key, repeated_issues, value_at
 from blueprint.program.config.schema import PROVIDER_NAMESPACES, coerce, schema_issues, secret_placeholder_issues
 from blueprint.program.features import access, batch, budget, ci, compute, drift, network, registry, serving, state_backend
+from blueprint.program.features.encryption import encryption_issues
 from blueprint.program.stacks.assets import registry_reference_issues
 from blueprint.program.stacks.kinds import Stack, build_stack, kind_issues, kind_refusals
 from components.naming import ResourceKind
@@ -94,6 +95,7 @@ def _semantic_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssu
         issues += registry_reference_issues(project, values)
         issues += drift.retraining_issues(project, values)
         issues += kind_refusals(project, values, environment)
+        issues += encryption_issues(project, values, environment)
     issues += ci.ci_issues(project, values, environment)
 
     issues += _duplicate_issues(project, values)

@@ -95,12 +95,16 @@ def environment_keys(values: Mapping[str, Any]) -> list[tuple[Any, str]]:
     return [(i, str(e).casefold()) for i, e in enumerate(ci.get("environments", []))]
 
 
-def compose_ci(ci: CiSettings | None, *, naming: Mapping[str, str], location: str, scopes: Mapping[Scope, pulumi.Input[str]], seed: str) -> dict[str, pulumi.Output]:
+def compose_ci(
+    ci: CiSettings | None, *, naming: Mapping[str, str], location: str, scopes: Mapping[Scope, pulumi.Input[str]], seed: str,
+    delegable: frozenset[BuiltInRole] = PLATFORM_ASSIGNED_ROLES,
+) -> dict[str, pulumi.Output]:
     """Create the stack's CI identities and their grants; return their client IDs and principal IDs.
 
     Grants on scopes the stack does not have (a workspace in the shared stack) are skipped. The deploy identity may
     assign only the platform's own roles to groups and service principals (an ABAC condition), so it can neither
-    make itself Owner nor hand a data role to a user. A stack without ``ci`` gets none.
+    make itself Owner nor hand a data role to a user; ``delegable`` adds the roles of optional features the stack
+    uses (a customer-managed key's grant). A stack without ``ci`` gets none.
     """
     if ci is None:
         return {}
@@ -115,7 +119,7 @@ def compose_ci(ci: CiSettings | None, *, naming: Mapping[str, str], location: st
     grants = identity_assignments("ci/deploy", deployer.service_principal_object_id, CI_DEPLOY_GRANTS, scopes)
     for grant in grants:
         if grant["role"] is BuiltInRole.ROLE_BASED_ACCESS_CONTROL_ADMINISTRATOR:
-            grant["condition"] = delegation_condition(PLATFORM_ASSIGNED_ROLES)
+            grant["condition"] = delegation_condition(delegable)
     grants += identity_assignments("ci/preview", previewer.service_principal_object_id, CI_PREVIEW_GRANTS, scopes)
     outputs: dict[str, pulumi.Output] = {"ciClientId": deployer.client_id, "ciPreviewClientId": previewer.client_id}
     principals: dict[str, pulumi.Output] = {

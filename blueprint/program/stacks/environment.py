@@ -64,6 +64,7 @@ def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str,
             "high_business_impact": stack.data_classification.is_sensitive,
             "zone_redundant": stack.zone_redundant,
             "protect_data": stack.protect,
+            "customer_managed_key": stack.encryption.workspace_args(),
         },
     )
     scopes = {
@@ -108,7 +109,9 @@ def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str,
     )
 
     # --- CI: GitHub Actions deploys through OIDC federation; no secret exists anywhere --------------------------------
-    ci_outputs = compose_ci(stack.ci, naming=naming, location=location, scopes=scopes, seed=stack.name_seed)
+    ci_outputs = compose_ci(
+        stack.ci, naming=naming, location=location, scopes=scopes, seed=stack.name_seed, delegable=stack.encryption.delegable_roles()
+    )
 
     # --- Serving: online endpoints (blue/green, autoscale) and batch scoring -------------------------------------
     in_workspace = {"workspace_name": workspace.workspace_name, "resource_group_name": workspace.resource_group_name}

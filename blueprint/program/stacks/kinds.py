@@ -21,6 +21,7 @@ from blueprint.program.features.budget import BudgetSettings
 from blueprint.program.features.ci import CiSettings
 from blueprint.program.features.compute import CLUSTERS_DOC, ClusterSettings
 from blueprint.program.features.drift import DriftSettings, RetrainingSettings
+from blueprint.program.features.encryption import EncryptionSettings
 from blueprint.program.features.gate import ModelGateSettings
 from blueprint.program.features.monitoring import MonitoringSettings
 from blueprint.program.features.network import NETWORK_DEFAULT_DOC, NetworkSettings, derive_network
@@ -49,7 +50,8 @@ TAGS_SCHEMA: Mapping[str, Any] = MappingProxyType({
         "dataClassification": {
             "enum": [classification.value for classification in DataClassification],
             "description": "Highest classification of data the platform may hold; confidential and restricted make the "
-            "workspace high-business-impact.",
+            "workspace high-business-impact, and the policy pack requires a customer-managed key (encryption."
+            "customerManagedKey) for restricted.",
         },
     },
     "propertyNames": {"pattern": "^[^<>%&\\\\?/]{1,512}$", "x-expected": "a tag name of 1-512 characters without < > % & \\ ? /"},
@@ -145,6 +147,7 @@ class EnvironmentStack(StackBase):
     clusters: tuple[ClusterSettings, ...] = setting("clusters", CLUSTERS_DOC, maxItems=20)
     network: NetworkSettings = setting("network", derive=derive_network, default_doc=NETWORK_DEFAULT_DOC)
     access: AccessSettings = setting("access", default=AccessSettings())
+    encryption: EncryptionSettings = setting("encryption", default=EncryptionSettings())
     shared_stack: str | None = setting(
         "sharedStack", "The shared stack whose registry the environment uses (read through a StackReference).", default=None,
         pattern="^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$", x_expected="a stack reference such as shared or my-org/mlplatform/shared",
