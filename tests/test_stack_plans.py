@@ -28,6 +28,7 @@ FIXED_NAMES = {
     "azure-native:monitor:DiagnosticSetting",
     "azure-native:monitor:AutoscaleSetting",
     "azure-native:resources:Deployment",  # an endpoint's traffic template: the endpoint's name plus "-traffic"
+    "azure-native:monitor:PrivateLinkScopedResource",  # "logs" and "insights", fixed by MonitorPrivateLinkScope's callers
 }
 
 
