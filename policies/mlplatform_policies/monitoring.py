@@ -1,5 +1,5 @@
-"""Monitoring: telemetry stores that accept Microsoft Entra ID only, resource logs for the workspace and vault, and
-alerts that reach someone.
+"""Monitoring: telemetry stores that accept Microsoft Entra ID only and, when closed to public ingestion, are reached
+through an Azure Monitor Private Link Scope; resource logs for the workspace and vault; alerts that reach someone.
 
 Resource policies read inputs (Application Insights lifts ``properties`` to the top level; Log Analytics keeps
 ``features.disableLocalAuth`` nested). Stack policies read outputs and find which resource a diagnostic setting or an
