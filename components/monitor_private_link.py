@@ -16,6 +16,7 @@ https://learn.microsoft.com/azure/azure-monitor/logs/private-link-design).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
@@ -28,9 +29,15 @@ from components.tags import required_tags
 #: The private link sub-resource (group id) of an Azure Monitor Private Link Scope.
 GROUP_ID = "azuremonitor"
 
-PRIVATE_ONLY, OPEN = "PrivateOnly", "Open"
-#: The access modes Azure accepts (``monitor.AccessMode``).
-ACCESS_MODES = (PRIVATE_ONLY, OPEN)
+
+class AccessMode(str, enum.Enum):
+    """What clients in a connected network may reach (Azure's ``monitor.AccessMode`` values)."""
+
+    PRIVATE_ONLY = "PrivateOnly"
+    """Only the scope's resources: nothing leaves for Azure Monitor resources outside it."""
+    OPEN = "Open"
+    """Also Azure Monitor resources outside the scope that accept public traffic."""
+
 
 SCOPE_LOCATION = "global"
 """A scope is a global resource (Azure's examples create it in ``global``)."""
@@ -58,9 +65,9 @@ class MonitorPrivateLinkScopeArgs(TypedDict):
     """Resource group to deploy into."""
     scoped_resources: Sequence[ScopedResource]
     """The telemetry stores reached through the scope; keys unique."""
-    ingestion_access_mode: NotRequired[str]
+    ingestion_access_mode: NotRequired[AccessMode]
     """``PrivateOnly`` (default) or ``Open``: may connected networks send telemetry to stores outside the scope."""
-    query_access_mode: NotRequired[str]
+    query_access_mode: NotRequired[AccessMode]
     """``PrivateOnly`` (default) or ``Open``: may connected networks query stores outside the scope."""
 
 
@@ -72,9 +79,10 @@ def _check(args: MonitorPrivateLinkScopeArgs) -> None:
     if len(set(keys)) != len(keys):
         raise ValueError(f"scoped resource keys must be unique, got {keys}")
     for field in ("ingestion_access_mode", "query_access_mode"):
-        mode = args.get(field, PRIVATE_ONLY)
-        if mode not in ACCESS_MODES:
-            raise ValueError(f"{field} {mode!r} is not an access mode: expected one of {', '.join(ACCESS_MODES)}")
+        mode = args.get(field, AccessMode.PRIVATE_ONLY)
+        if mode not in set(AccessMode):
+            known = ", ".join(m.value for m in AccessMode)
+            raise ValueError(f"{field} {mode!r} is not an access mode: expected one of {known}")
 
 
 class MonitorPrivateLinkScope(pulumi.ComponentResource):
@@ -96,8 +104,8 @@ class MonitorPrivateLinkScope(pulumi.ComponentResource):
             resource_group_name=rg_name,
             location=SCOPE_LOCATION,
             access_mode_settings=monitor.AccessModeSettingsArgs(
-                ingestion_access_mode=args.get("ingestion_access_mode", PRIVATE_ONLY),
-                query_access_mode=args.get("query_access_mode", PRIVATE_ONLY),
+                ingestion_access_mode=AccessMode(args.get("ingestion_access_mode", AccessMode.PRIVATE_ONLY)).value,
+                query_access_mode=AccessMode(args.get("query_access_mode", AccessMode.PRIVATE_ONLY)).value,
                 exclusions=[],
             ),
             tags=required_tags(args["tags"]),

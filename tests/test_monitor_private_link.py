@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.monitor_private_link import GROUP_ID, MonitorPrivateLinkScope, MonitorPrivateLinkScopeArgs
+from components.monitor_private_link import GROUP_ID, AccessMode, MonitorPrivateLinkScope, MonitorPrivateLinkScopeArgs
 from components.naming import ResourceKind, validate_name
 from components.private_network import zones_for
 from components.tags import MissingTagsError
@@ -75,7 +75,7 @@ def test_children_are_parented_and_the_scope_id_is_exported(plan):
 
 
 def test_open_access_modes_can_be_asked_for():
-    inputs = only(plan_of(ingestion_access_mode="Open", query_access_mode="Open"), SCOPE).inputs
+    inputs = only(plan_of(ingestion_access_mode=AccessMode.OPEN, query_access_mode="Open"), SCOPE).inputs
     assert inputs["accessModeSettings"]["ingestionAccessMode"] == "Open"
     assert inputs["accessModeSettings"]["queryAccessMode"] == "Open"
 
