@@ -3,7 +3,8 @@
 Creates (or reuses) a resource group, a Log Analytics workspace, workspace-based Application Insights, a storage
 account, a Key Vault, a container registry and the Azure ML workspace with a managed identity. Every secure value
 is set explicitly rather than left to SDK or service defaults, so the plan shows it and the policy pack can check
-it; required tags go on every taggable resource.
+it; required tags go on every taggable resource. When the telemetry stores are closed to public ingestion
+(private mode), an Azure Monitor Private Link Scope scopes them, for the private network to connect to.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pulumi_azure_native import (
 
 from components.customer_key import CustomerKey
 from components.hardening import hardened_log_analytics_settings, hardened_storage_settings, hardened_vault_properties
+from components.monitor_private_link import MonitorPrivateLinkScope
 from components.naming import NamingArgs, ResourceKind, namer_for
 from components.options import NetworkMode
 from components.role_assignments import RoleAssignments, identity_assignments
@@ -133,6 +135,8 @@ class MlWorkspace(pulumi.ComponentResource):
     container_registry_id: pulumi.Output[str]
     log_analytics_workspace_id: pulumi.Output[str]
     application_insights_id: pulumi.Output[str]
+    monitor_private_link_scope_id: pulumi.Output[str] | None
+    """The Azure Monitor Private Link Scope of the telemetry stores, when their public ingestion is disabled."""
 
     def __init__(self, name: str, args: MlWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mlplatform:index:MlWorkspace", name, None, opts)
@@ -191,6 +195,25 @@ class MlWorkspace(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+
+        # Telemetry stores closed to public ingestion accept data only through a private link scope: it exists
+        # exactly when they are closed, and the network that reaches the platform connects to it (``scope_id``).
+        monitor_scope = None
+        if workspace_access == DISABLED:
+            monitor_scope = MonitorPrivateLinkScope(
+                f"{name}-monitor",
+                {
+                    "location": location,
+                    "naming": naming,
+                    "tags": tags,
+                    "resource_group_name": rg_name,
+                    "scoped_resources": [
+                        {"key": "logs", "resource_id": logs.id},
+                        {"key": "insights", "resource_id": insights.id},
+                    ],
+                },
+                opts=child,
+            )
 
         vault = keyvault.Vault(
             f"{name}-kv",
@@ -349,6 +372,7 @@ class MlWorkspace(pulumi.ComponentResource):
         self.container_registry_id = registry.id
         self.log_analytics_workspace_id = logs.id
         self.application_insights_id = insights.id
+        self.monitor_private_link_scope_id = monitor_scope.scope_id if monitor_scope is not None else None
         self.register_outputs(
             {
                 "resource_group_name": self.resource_group_name,
@@ -361,6 +385,7 @@ class MlWorkspace(pulumi.ComponentResource):
                 "container_registry_id": self.container_registry_id,
                 "log_analytics_workspace_id": self.log_analytics_workspace_id,
                 "application_insights_id": self.application_insights_id,
+                **({"monitor_private_link_scope_id": self.monitor_private_link_scope_id} if monitor_scope is not None else {}),
             }
         )
 

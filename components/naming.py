@@ -82,6 +82,7 @@ class ResourceKind(str, enum.Enum):
     APPLICATION = "application"
     BLOB_CONTAINER = "blob_container"
     KEY_VAULT_KEY = "key_vault_key"
+    MONITOR_PRIVATE_LINK_SCOPE = "monitor_private_link_scope"
 
 
 @dataclass(frozen=True)
@@ -433,6 +434,18 @@ RULES: Mapping[ResourceKind, NamingRule] = MappingProxyType(
             "1-127 letters, digits and hyphens",
             verbatim=True,
         ),
+        # "ampls" is a local abbreviation (CAF has none). Azure publishes no naming rule for privateLinkScopes: this
+        # is a conservative one, the characters and length every network resource name accepts.
+        ResourceKind.MONITOR_PRIVATE_LINK_SCOPE: _rule(
+            "ampls",
+            "Azure Monitor private link scope",
+            (1, 64),
+            _NETWORK_CHARS,
+            "1-64 letters, digits, underscores, periods and hyphens, starting with a letter or digit, "
+            "ending with a letter, digit or underscore",
+            start=_ALNUM_EDGE,
+            end=_ALNUM_OR_UNDERSCORE_END,
+        ),
     }
 )
 
@@ -628,6 +641,7 @@ KIND_OF_TYPE: Mapping[str, ResourceKind] = MappingProxyType(
         "azuread:index/application:Application": ResourceKind.APPLICATION,
         "azure-native:storage:BlobContainer": ResourceKind.BLOB_CONTAINER,
         "azure-native:keyvault:Key": ResourceKind.KEY_VAULT_KEY,
+        "azure-native:monitor:PrivateLinkScope": ResourceKind.MONITOR_PRIVATE_LINK_SCOPE,
     }
 )
 

@@ -45,6 +45,16 @@ PRIVATE_DNS_ZONES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "file": ("privatelink.file.core.windows.net",),
         "dfs": ("privatelink.dfs.core.windows.net",),
         "registry": ("privatelink.azurecr.io",),
+        # An Azure Monitor Private Link Scope: its endpoint serves Azure Monitor's global and regional endpoints,
+        # Log Analytics' per-workspace ingestion (ods) and agent (oms, agentsvc) endpoints, and the agents' storage
+        # (blob, shared with storage accounts' blob endpoints).
+        "azuremonitor": (
+            "privatelink.monitor.azure.com",
+            "privatelink.oms.opinsights.azure.com",
+            "privatelink.ods.opinsights.azure.com",
+            "privatelink.agentsvc.azure-automation.net",
+            "privatelink.blob.core.windows.net",
+        ),
     }
 )
 

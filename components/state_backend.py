@@ -43,6 +43,7 @@ import pulumi
 from pulumi_azure_native import authorization, keyvault, operationalinsights, resources, storage
 
 from components.hardening import hardened_log_analytics_settings, hardened_storage_settings, hardened_vault_properties
+from components.monitor_private_link import MonitorPrivateLinkScope
 from components.monitoring import resource_diagnostics
 from components.naming import NamingArgs, ResourceKind, namer_for, validate_name
 from components.options import StateNetworkMode
@@ -161,6 +162,8 @@ class StateBackend(pulumi.ComponentResource):
     key_vault_id: pulumi.Output[str]
     key_ids: pulumi.Output[dict[str, str]]
     log_analytics_workspace_id: pulumi.Output[str]
+    monitor_private_link_scope_id: pulumi.Output[str] | None
+    """Private mode: the Azure Monitor Private Link Scope of the closed workspace, for the hub's endpoint."""
     diagnostic_setting_ids: pulumi.Output[dict[str, str]]
     backend_url: pulumi.Output[str]
     """``azblob://<container>?storage_account=<account>``, for ``pulumi login``."""
@@ -199,6 +202,22 @@ class StateBackend(pulumi.ComponentResource):
             tags=tags,
             opts=kept,
         )
+
+        # Private mode closes the workspace to public ingestion and query: a private link scope serves it, and the
+        # hub network that reaches the account and the vault connects an azuremonitor endpoint to the scope.
+        monitor_scope = None
+        if not public:
+            monitor_scope = MonitorPrivateLinkScope(
+                f"{name}-monitor",
+                {
+                    "location": location,
+                    "naming": naming,
+                    "tags": tags,
+                    "resource_group_name": group.name,
+                    "scoped_resources": [{"key": "logs", "resource_id": logs.id}],
+                },
+                opts=child,
+            )
 
         account = storage.StorageAccount(
             f"{name}-st",
@@ -301,6 +320,7 @@ class StateBackend(pulumi.ComponentResource):
         self.key_vault_id = vault.id
         self.key_ids = pulumi.Output.all(**{key_name: key.id for key_name, key in keys.items()}).apply(dict)
         self.log_analytics_workspace_id = logs.id
+        self.monitor_private_link_scope_id = monitor_scope.scope_id if monitor_scope is not None else None
         self.diagnostic_setting_ids = pulumi.Output.all(**diagnostics).apply(dict)
         self.backend_url = pulumi.Output.concat("azblob://", settings.container_name, "?storage_account=", account.name)
         self.secrets_providers = pulumi.Output.all(**{
@@ -315,6 +335,7 @@ class StateBackend(pulumi.ComponentResource):
                 "key_vault_id": self.key_vault_id,
                 "key_ids": self.key_ids,
                 "log_analytics_workspace_id": self.log_analytics_workspace_id,
+                **({"monitor_private_link_scope_id": self.monitor_private_link_scope_id} if monitor_scope is not None else {}),
                 "backend_url": self.backend_url,
                 "secrets_providers": self.secrets_providers,
             }

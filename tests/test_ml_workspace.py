@@ -20,6 +20,8 @@ LAW = "azure-native:operationalinsights:Workspace"
 APPI = "azure-native:applicationinsights:Component"
 RG = "azure-native:resources:ResourceGroup"
 BLOB = "azure-native:storage:BlobServiceProperties"
+AMPLS = "azure-native:monitor:PrivateLinkScope"
+SCOPED = "azure-native:monitor:PrivateLinkScopedResource"
 
 
 def workspace_args(**overrides: Any) -> MlWorkspaceArgs:
@@ -127,10 +129,41 @@ def test_data_bearing_resources_are_protected_when_asked(private_plan):
 def test_every_child_is_parented_to_the_component(private_plan):
     component = only(private_plan, "mlplatform:index:MlWorkspace")
     roles = only(private_plan, "mlplatform:index:RoleAssignments")
-    assert roles.parent == component.urn
+    monitor_scope = only(private_plan, "mlplatform:index:MonitorPrivateLinkScope")
+    assert roles.parent == component.urn and monitor_scope.parent == component.urn
     for resource in private_plan.resources:
         if resource.custom:
-            assert resource.parent in (component.urn, roles.urn), resource.urn
+            assert resource.parent in (component.urn, roles.urn, monitor_scope.urn), resource.urn
+
+
+def test_closed_telemetry_stores_are_scoped_by_a_monitor_private_link_scope(private_plan):
+    """Private mode disables public ingestion and query on both stores; the scope then serves them privately,
+    reaching only its own resources from connected networks (PrivateOnly)."""
+    law, appi = only(private_plan, LAW), only(private_plan, APPI)
+    for store in (law, appi):
+        assert store.inputs["publicNetworkAccessForIngestion"] == "Disabled"
+        assert store.inputs["publicNetworkAccessForQuery"] == "Disabled"
+    scope = only(private_plan, AMPLS)
+    assert scope.inputs["location"] == "global"
+    assert scope.inputs["accessModeSettings"] == {"exclusions": [], "ingestionAccessMode": "PrivateOnly", "queryAccessMode": "PrivateOnly"}
+    assert validate_name(ResourceKind.MONITOR_PRIVATE_LINK_SCOPE, scope.physical_name) == []
+    assert REQUIRED_TAGS <= set(scope.inputs["tags"])
+    scoped = {r.inputs["name"]: r for r in private_plan.of_type(SCOPED)}
+    assert {name: r.inputs["linkedResourceId"] for name, r in scoped.items()} == {"logs": law.id, "insights": appi.id}
+    for resource in scoped.values():
+        assert resource.inputs["kind"] == "Resource"
+        assert resource.inputs["scopeName"] == scope.physical_name
+        assert resource.id.startswith(scope.id + "/scopedResources/")
+        assert resource.property_dependencies["scopeName"] == [scope.urn]
+
+
+@pytest.mark.parametrize("mode", [NetworkMode.PUBLIC, NetworkMode.MANAGED])
+def test_stores_open_to_public_ingestion_get_no_scope(mode):
+    extra = {"allowed_ip_ranges": ["203.0.113.0/24"]} if mode is NetworkMode.PUBLIC else {}
+    plan = plan_of(network_mode=mode, **extra)
+    assert only(plan, LAW).inputs["publicNetworkAccessForIngestion"] == "Enabled"
+    assert only(plan, APPI).inputs["publicNetworkAccessForIngestion"] == "Enabled"
+    assert plan.of_type(AMPLS) == [] and plan.of_type(SCOPED) == []
 
 
 def test_every_taggable_resource_has_the_required_tags(private_plan):

@@ -270,6 +270,7 @@ EXPECTED = [
     (K.ENTRA_GROUP, "", "grp-fraud-prod-weu-yjgtp"),
     (K.CONDITIONAL_ACCESS_POLICY, "", "cap-fraud-prod-weu-wkqvq"),
     (K.APPLICATION, "", "appreg-fraud-prod-weu-0oawa"),
+    (K.MONITOR_PRIVATE_LINK_SCOPE, "", "ampls-fraud-prod-weu-2empc"),
 ]
 
 

@@ -36,6 +36,7 @@ WORKSPACE_LOGS = POLICY["azure-native-monitor-diagnosticsetting-ml-workspace-log
 VAULT_LOGS = POLICY["azure-native-monitor-diagnosticsetting-key-vault-logs"]
 ROUTED = POLICY["azure-native-monitor-metricalert-action-group"]
 ENDPOINT_ALERTS = POLICY["azure-native-monitor-metricalert-online-endpoint-latency-and-errors"]
+CLOSED_TELEMETRY = POLICY["azure-native-monitor-privatelinkscope-closed-telemetry-reachable"]
 
 _RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlp-prod-weu-5skr8/providers/"
 LAW_ID = _RG + "Microsoft.OperationalInsights/workspaces/log-mlp-prod-weu-acfw4"
@@ -396,6 +397,139 @@ def test_a_stack_waiver_silences_its_resource() -> None:
     assert run_stack_policy(VAULT_LOGS, platform(drop=("monitoring-diag-vault",)), config=waived) == []
 
 
+# --- Telemetry closed to public ingestion: reached through a private link scope ---
+
+SCOPE = "azure-native:monitor:PrivateLinkScope"
+SCOPED = "azure-native:monitor:PrivateLinkScopedResource"
+PEP = "azure-native:network:PrivateEndpoint"
+APPI_ID = _RG + "Microsoft.Insights/components/appi-mlp-prod-weu-1yv57"
+SCOPE_ID = _RG + "microsoft.insights/privateLinkScopes/ampls-mlp-prod-weu-xt9vi"
+
+
+def scoped(name: str, store: str, store_id: str) -> StackResource:
+    """A scoped resource as MonitorPrivateLinkScope declares it."""
+    return StackResource(
+        SCOPED, name, {"kind": "Resource", "linkedResourceId": store_id, "name": name.rsplit("-", 1)[1], "scopeName": "ampls-mlp-prod-weu-xt9vi"},
+        depends_on=[store, "platform-monitor-ampls"],
+        property_dependencies={"linkedResourceId": [store], "scopeName": ["platform-monitor-ampls"]},
+    )
+
+
+def endpoint(name: str, target: str, target_id: str, group: str) -> StackResource:
+    """A private endpoint as PrivateNetwork declares it."""
+    connection = {"groupIds": [group], "name": name, "privateLinkServiceId": target_id}
+    return StackResource(
+        PEP, name, {"privateEndpointName": name, "privateLinkServiceConnections": [connection]},
+        depends_on=[target], property_dependencies={"privateLinkServiceConnections": [target]},
+    )
+
+
+def telemetry(*, drop: tuple[str, ...] = (), **replace: StackResource) -> list[StackResource]:
+    """Prod's closed telemetry stores, their scope and the platform network's endpoints (vault and monitor)."""
+    resources = [
+        StackResource(LOG, "platform-log", {**LOG_PROPS, "id": LAW_ID}),
+        StackResource(APPI, "platform-appi", {**APPI_PROPS, "id": APPI_ID}, ["platform-log"], {"workspaceResourceId": ["platform-log"]}),
+        StackResource(VAULT, "platform-kv", {"id": VAULT_ID}),
+        StackResource(SCOPE, "platform-monitor-ampls", {
+            "id": SCOPE_ID, "location": "global", "scopeName": "ampls-mlp-prod-weu-xt9vi",
+            "accessModeSettings": {"exclusions": [], "ingestionAccessMode": "PrivateOnly", "queryAccessMode": "PrivateOnly"},
+        }),
+        scoped("platform-monitor-scoped-logs", "platform-log", LAW_ID),
+        scoped("platform-monitor-scoped-insights", "platform-appi", APPI_ID),
+        endpoint("network-pep-vault", "platform-kv", VAULT_ID, "vault"),
+        endpoint("network-pep-monitor", "platform-monitor-ampls", SCOPE_ID, "azuremonitor"),
+    ]
+    replacements = {name.replace("_", "-"): resource for name, resource in replace.items()}
+    return [replacements.get(r.name, r) for r in resources if r.name not in drop]
+
+
+def closed_message(noun: str, name: str) -> str:
+    return (
+        f"{noun} {name} has public ingestion disabled (publicNetworkAccessForIngestion: Disabled) but no Azure Monitor "
+        "Private Link Scope scopes it, so telemetry sent to it has no way in; expected a monitor:PrivateLinkScope with "
+        "a monitor:PrivateLinkScopedResource whose linkedResourceId is this resource."
+    )
+
+
+def unreached_message(noun: str, name: str) -> str:
+    return (
+        f"{noun} {name} has public ingestion disabled and is scoped by platform-monitor-ampls, but none of the stack's "
+        "private endpoints connects to that scope; expected a network:PrivateEndpoint with groupIds [azuremonitor] "
+        "whose privateLinkServiceId is the scope."
+    )
+
+
+def test_closed_telemetry_scoped_and_connected_passes() -> None:
+    assert run_stack_policy(CLOSED_TELEMETRY, telemetry()) == []
+
+
+def test_closed_telemetry_without_a_scope_is_reported_for_each_store() -> None:
+    resources = telemetry(drop=("platform-monitor-ampls", "platform-monitor-scoped-logs", "platform-monitor-scoped-insights", "network-pep-monitor"))
+    assert run_stack_policy(CLOSED_TELEMETRY, resources) == [
+        (urn(LOG, "platform-log"), closed_message("Log Analytics workspace", "platform-log")),
+        (urn(APPI, "platform-appi"), closed_message("Application Insights component", "platform-appi")),
+    ]
+
+
+def test_a_store_left_out_of_the_scope_is_reported() -> None:
+    assert run_stack_policy(CLOSED_TELEMETRY, telemetry(drop=("platform-monitor-scoped-insights",))) == [
+        (urn(APPI, "platform-appi"), closed_message("Application Insights component", "platform-appi"))
+    ]
+
+
+def test_a_scope_no_endpoint_of_the_stack_reaches_is_reported() -> None:
+    assert run_stack_policy(CLOSED_TELEMETRY, telemetry(drop=("network-pep-monitor",))) == [
+        (urn(LOG, "platform-log"), unreached_message("Log Analytics workspace", "platform-log")),
+        (urn(APPI, "platform-appi"), unreached_message("Application Insights component", "platform-appi")),
+    ]
+
+
+def test_an_endpoint_to_the_scope_with_another_group_does_not_count() -> None:
+    wrong = endpoint("network-pep-monitor", "platform-monitor-ampls", SCOPE_ID, "blob")
+    assert [u for u, _ in run_stack_policy(CLOSED_TELEMETRY, telemetry(network_pep_monitor=wrong))] == [
+        urn(LOG, "platform-log"), urn(APPI, "platform-appi"),
+    ]
+
+
+def test_links_by_id_count_where_the_engine_gives_no_dependency() -> None:
+    """IDs alone link the scoped resources (theirs lie under the scope's) and the endpoint (ARM's lower-case
+    provider compared case-insensitively); a scoped resource of another scope does not count."""
+    def unlinked(resource: StackResource, **props: Any) -> StackResource:
+        return StackResource(resource.type, resource.name, {**resource.props, **props})
+
+    resources = telemetry()
+    by_id = [
+        unlinked(r, id=f"{SCOPE_ID.upper()}/scopedResources/{r.props['name']}") if r.type == SCOPED
+        else unlinked(r) if r.type == PEP else r
+        for r in resources
+    ]
+    assert run_stack_policy(CLOSED_TELEMETRY, by_id) == []
+    elsewhere = [
+        unlinked(r, id=f"{_RG}microsoft.insights/privateLinkScopes/ampls-other/scopedResources/{r.props['name']}")
+        if r.type == SCOPED else r
+        for r in by_id
+    ]
+    assert [u for u, _ in run_stack_policy(CLOSED_TELEMETRY, elsewhere)] == [urn(LOG, "platform-log"), urn(APPI, "platform-appi")]
+
+
+def test_a_stack_without_private_endpoints_needs_only_the_scope() -> None:
+    """Endpoints then come from a hub network outside the stack, which connects to the scope itself."""
+    assert run_stack_policy(CLOSED_TELEMETRY, telemetry(drop=("network-pep-vault", "network-pep-monitor"))) == []
+
+
+def test_stores_open_to_public_ingestion_need_no_scope() -> None:
+    open_log = StackResource(LOG, "platform-log", {**LOG_PROPS, "id": LAW_ID, "publicNetworkAccessForIngestion": "Enabled"})
+    open_appi = StackResource(APPI, "platform-appi", {**APPI_PROPS, "id": APPI_ID, "publicNetworkAccessForIngestion": "Enabled"})
+    resources = [open_log, open_appi, StackResource(VAULT, "platform-kv", {"id": VAULT_ID}), endpoint("network-pep-vault", "platform-kv", VAULT_ID, "vault")]
+    assert run_stack_policy(CLOSED_TELEMETRY, resources) == []
+
+
+def test_a_closed_telemetry_waiver_silences_its_store() -> None:
+    waived = {"waivers": [{"resource": "platform-appi", "reason": "Telemetry goes through the hub's private link scope (NET-12)."}]}
+    resources = telemetry(drop=("platform-monitor-scoped-insights",))
+    assert run_stack_policy(CLOSED_TELEMETRY, resources, config=waived) == []
+
+
 # --- Catalog and shipped plans ---
 
 
@@ -438,3 +572,11 @@ def test_prod_plan_checks_are_not_vacuous() -> None:
     _, linked = linked_plan("prod", without=("monitoring-diag-workspace", "monitoring-alert-fraud-5xx"))
     assert [u.rsplit("::", 1)[1] for u, _ in run_stack_policy(WORKSPACE_LOGS, linked)] == ["platform-mlw"]
     assert [u.rsplit("::", 1)[1] for u, _ in run_stack_policy(ENDPOINT_ALERTS, linked)] == ["endpoint-fraud-endpoint"]
+
+
+def test_prod_plan_closed_telemetry_check_is_not_vacuous() -> None:
+    """Prod's stores are closed to public ingestion; without the scope's links or its endpoint, the real plan fails."""
+    _, unscoped = linked_plan("prod", without=("platform-monitor-scoped-logs",))
+    assert [u.rsplit("::", 1)[1] for u, _ in run_stack_policy(CLOSED_TELEMETRY, unscoped)] == ["platform-log"]
+    _, unreached = linked_plan("prod", without=("network-pep-monitor",))
+    assert [u.rsplit("::", 1)[1] for u, _ in run_stack_policy(CLOSED_TELEMETRY, unreached)] == ["platform-log", "platform-appi"]

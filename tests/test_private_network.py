@@ -41,6 +41,7 @@ TARGETS = [
     {"key": "file", "resource_id": _RG + "Microsoft.Storage/storageAccounts/st1", "group_id": "file"},
     {"key": "dfs", "resource_id": _RG + "Microsoft.Storage/storageAccounts/st1", "group_id": "dfs"},
     {"key": "acr", "resource_id": _RG + "Microsoft.ContainerRegistry/registries/cr1", "group_id": "registry"},
+    {"key": "monitor", "resource_id": _RG + "microsoft.insights/privateLinkScopes/ampls1", "group_id": "azuremonitor"},
 ]
 
 #: Resource types that carry tags in ARM (subnets and DNS zone groups are child resources without tags).
@@ -141,6 +142,23 @@ def test_workspace_endpoint_gets_both_azure_ml_zones(plan):
     group = next(r for r in plan.of_type(DNS_GROUP) if r.name == "net-pep-workspace-dns")
     zone_names = {c["privateDnsZoneId"].rsplit("/", 1)[1] for c in group.inputs["privateDnsZoneConfigs"]}
     assert zone_names == {"privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"}
+
+
+def test_monitor_scope_endpoint_gets_the_azure_monitor_zones_and_shares_blob(plan):
+    """The azuremonitor group needs five zones (Azure Private Endpoint DNS zone values); its blob zone is the
+    storage account's, created once and referenced by both endpoints' zone groups."""
+    groups = {r.name: r for r in plan.of_type(DNS_GROUP)}
+    monitor = [c["privateDnsZoneId"] for c in groups["net-pep-monitor-dns"].inputs["privateDnsZoneConfigs"]]
+    assert [zone_id.rsplit("/", 1)[1] for zone_id in monitor] == [
+        "privatelink.monitor.azure.com",
+        "privatelink.oms.opinsights.azure.com",
+        "privatelink.ods.opinsights.azure.com",
+        "privatelink.agentsvc.azure-automation.net",
+        "privatelink.blob.core.windows.net",
+    ]
+    (blob,) = [c["privateDnsZoneId"] for c in groups["net-pep-blob-dns"].inputs["privateDnsZoneConfigs"]]
+    assert monitor[-1] == blob
+    assert [r.inputs["privateZoneName"] for r in plan.of_type(ZONE)].count("privatelink.blob.core.windows.net") == 1
 
 
 def test_subnet_is_closed_and_behind_the_nsg(plan):

@@ -28,6 +28,7 @@ FIXED_NAMES = {
     "azure-native:monitor:DiagnosticSetting",
     "azure-native:monitor:AutoscaleSetting",
     "azure-native:resources:Deployment",  # an endpoint's traffic template: the endpoint's name plus "-traffic"
+    "azure-native:monitor:PrivateLinkScopedResource",  # "logs" and "insights", fixed by MonitorPrivateLinkScope's callers
 }
 
 
@@ -56,6 +57,39 @@ def test_prod_plan_meets_the_acceptance_list():
         inner = cluster.inputs["properties"]["properties"]
         assert inner["scaleSettings"]["minNodeCount"] == 0
         assert inner["enableNodePublicIp"] is False
+
+
+def test_prod_telemetry_is_reached_through_its_monitor_private_link_scope():
+    """Prod closes Log Analytics and Application Insights to public ingestion: the scope serves both, and the
+    platform network's azuremonitor endpoint connects to it, its zone group filling the five Azure Monitor zones."""
+    plan = preview_stack("prod")
+    law = only(plan, "azure-native:operationalinsights:Workspace")
+    appi = only(plan, "azure-native:applicationinsights:Component")
+    assert law.inputs["publicNetworkAccessForIngestion"] == appi.inputs["publicNetworkAccessForIngestion"] == "Disabled"
+    scope = only(plan, "azure-native:monitor:PrivateLinkScope")
+    assert scope.inputs["accessModeSettings"]["ingestionAccessMode"] == scope.inputs["accessModeSettings"]["queryAccessMode"] == "PrivateOnly"
+    scoped = plan.of_type("azure-native:monitor:PrivateLinkScopedResource")
+    assert sorted(r.inputs["linkedResourceId"] for r in scoped) == sorted([law.id, appi.id])
+    assert all(r.inputs["scopeName"] == scope.physical_name for r in scoped)
+    endpoint = next(r for r in plan.of_type("azure-native:network:PrivateEndpoint") if r.name == "network-pep-monitor")
+    (connection,) = endpoint.inputs["privateLinkServiceConnections"]
+    assert connection == {**connection, "groupIds": ["azuremonitor"], "privateLinkServiceId": scope.id}
+    # Created after the scoped resources (Azure's documented order), so its DNS records cover them.
+    assert {r.urn for r in scoped} <= set(endpoint.dependencies)
+    group = next(r for r in plan.of_type("azure-native:network:PrivateDnsZoneGroup") if r.name == "network-pep-monitor-dns")
+    zones = {r.id: r.inputs["privateZoneName"] for r in plan.of_type("azure-native:privatedns:PrivateZone")}
+    assert [zones[c["privateDnsZoneId"]] for c in group.inputs["privateDnsZoneConfigs"]] == [
+        "privatelink.monitor.azure.com", "privatelink.oms.opinsights.azure.com", "privatelink.ods.opinsights.azure.com",
+        "privatelink.agentsvc.azure-automation.net", "privatelink.blob.core.windows.net",
+    ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_stacks_with_open_telemetry_have_no_monitor_scope(stack):
+    plan = preview_stack(stack)
+    assert only(plan, "azure-native:operationalinsights:Workspace").inputs["publicNetworkAccessForIngestion"] == "Enabled"
+    assert plan.of_type("azure-native:monitor:PrivateLinkScope") == []
+    assert plan.of_type("azure-native:monitor:PrivateLinkScopedResource") == []
 
 
 def test_prod_protects_data_bearing_resources():

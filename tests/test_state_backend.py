@@ -240,6 +240,18 @@ def test_private_mode_disables_public_network_access_everywhere():
     assert account["networkRuleSet"]["defaultAction"] == vault["networkAcls"]["defaultAction"] == "Deny"
     workspace = only(plan, LOG_ANALYTICS).inputs
     assert workspace["publicNetworkAccessForIngestion"] == workspace["publicNetworkAccessForQuery"] == "Disabled"
+    # The closed workspace is served through a private link scope, which the hub's endpoint connects to.
+    scope = only(plan, "azure-native:monitor:PrivateLinkScope")
+    (scoped,) = plan.of_type("azure-native:monitor:PrivateLinkScopedResource")
+    assert scoped.inputs["linkedResourceId"] == only(plan, LOG_ANALYTICS).id
+    assert scoped.inputs["scopeName"] == scope.physical_name
+    assert scope.inputs["accessModeSettings"]["ingestionAccessMode"] == "PrivateOnly"
+
+
+def test_allow_list_mode_keeps_the_workspace_open_and_needs_no_scope(plan):
+    workspace = only(plan, LOG_ANALYTICS).inputs
+    assert workspace["publicNetworkAccessForIngestion"] == "Enabled"
+    assert plan.of_type("azure-native:monitor:PrivateLinkScope") == []
 
 
 def test_retired_keys_stay_usable_and_the_provider_names_the_current_key():
@@ -576,6 +588,7 @@ def bootstrap_program(**backend: Any):
 def test_private_bootstrap_passes_every_policy_but_the_rotation_it_cannot_have():
     plan, findings = bootstrap_program(network={"mode": "private"})
     assert only(plan, ACCOUNT).inputs["publicNetworkAccess"] == "Disabled"
+    assert plan.outputs["monitorPrivateLinkScopeId"] == only(plan, "azure-native:monitor:PrivateLinkScope").id
     assert {f.policy for f in findings} == {"azure-native-keyvault-key-require-rotation-policy"}
 
 

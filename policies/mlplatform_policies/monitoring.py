@@ -1,5 +1,5 @@
-"""Monitoring: telemetry stores that accept Microsoft Entra ID only, resource logs for the workspace and vault, and
-alerts that reach someone.
+"""Monitoring: telemetry stores that accept Microsoft Entra ID only and, when closed to public ingestion, are reached
+through an Azure Monitor Private Link Scope; resource logs for the workspace and vault; alerts that reach someone.
 
 Resource policies read inputs (Application Insights lifts ``properties`` to the top level; Log Analytics keeps
 ``features.disableLocalAuth`` nested). Stack policies read outputs and find which resource a diagnostic setting or an
@@ -36,6 +36,11 @@ METRIC_ALERT = "azure-native:monitor:MetricAlert"
 ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
 KEY_VAULT = "azure-native:keyvault:Vault"
 ONLINE_ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
+PRIVATE_LINK_SCOPE = "azure-native:monitor:PrivateLinkScope"
+SCOPED_RESOURCE = "azure-native:monitor:PrivateLinkScopedResource"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+#: The private link group (sub-resource) of an Azure Monitor Private Link Scope.
+MONITOR_GROUP_ID = "azuremonitor"
 
 MIN_RETENTION_DAYS = 30
 #: Diagnostic setting category groups that carry a resource's audit trail.
@@ -116,6 +121,69 @@ def _diagnostics_for(resource_type: str, noun: str) -> Any:
             )
 
     return check
+
+
+# --- Telemetry closed to public ingestion (stack policy) ---
+
+
+def _same_id(left: Any, right: Any) -> bool:
+    """ARM IDs compare case-insensitively (ARM spells some providers in either case)."""
+    return isinstance(left, str) and isinstance(right, str) and left.lower() == right.lower()
+
+
+def _links(resource: Any, key: str, target: Any, output: str) -> bool:
+    """Whether ``resource`` refers to ``target`` through its property ``key``: by dependency, or by the ID it holds."""
+    return any(d.urn == target.urn for d in dependencies_through(resource, key)) or _same_id(
+        read(resource.props, output), read(target.props, "id")
+    )
+
+
+def _in_scope(scoped: Any, scope: Any) -> bool:
+    """A scoped resource belongs to ``scope``: by dependency, or because its ID lies under the scope's."""
+    if any(d.urn == scope.urn for d in dependencies_through(scoped, "scopeName")):
+        return True
+    own, parent = read(scoped.props, "id"), read(scope.props, "id")
+    return isinstance(own, str) and isinstance(parent, str) and own.lower().startswith(f"{parent.lower()}/scopedresources/")
+
+
+def _endpoint_reaches(endpoint: Any, scope: Any) -> bool:
+    """A private endpoint connects to ``scope`` with the Azure Monitor group."""
+    connections = [c for c in _as_list(read(endpoint.props, "privateLinkServiceConnections")) if isinstance(c, Mapping)]
+    groups = [g for c in connections for g in _as_list(read(c, "groupIds"))]
+    if not any(is_value(group, MONITOR_GROUP_ID) for group in groups):
+        return False
+    linked = any(d.urn == scope.urn for d in dependencies_through(endpoint, "privateLinkServiceConnections"))
+    return linked or any(_same_id(read(c, "privateLinkServiceId"), read(scope.props, "id")) for c in connections)
+
+
+def _closed_telemetry_reachable(args: StackValidationArgs) -> Iterable[tuple[str | None, str]]:
+    resources = list(args.resources)
+    scopes = [r for r in resources if r.resource_type == PRIVATE_LINK_SCOPE]
+    scoped = [r for r in resources if r.resource_type == SCOPED_RESOURCE]
+    endpoints = [r for r in resources if r.resource_type == PRIVATE_ENDPOINT]
+    stores = [
+        r for r in resources
+        if r.resource_type in (LOG_ANALYTICS, APP_INSIGHTS) and is_value(read(r.props, "publicNetworkAccessForIngestion"), "Disabled")
+    ]
+    for store in stores:
+        noun = "Log Analytics workspace" if store.resource_type == LOG_ANALYTICS else "Application Insights component"
+        mine = [
+            scope for scope in scopes
+            if any(_links(s, "linkedResourceId", store, "linkedResourceId") and _in_scope(s, scope) for s in scoped)
+        ]
+        if not mine:
+            yield store.urn, (
+                f"{noun} {store.name} has public ingestion disabled (publicNetworkAccessForIngestion: Disabled) but no "
+                "Azure Monitor Private Link Scope scopes it, so telemetry sent to it has no way in; expected a "
+                "monitor:PrivateLinkScope with a monitor:PrivateLinkScopedResource whose linkedResourceId is this resource."
+            )
+        elif endpoints and not any(_endpoint_reaches(e, scope) for e in endpoints for scope in mine):
+            # A stack that builds private endpoints builds its network: that network must reach the scope too.
+            yield store.urn, (
+                f"{noun} {store.name} has public ingestion disabled and is scoped by {', '.join(s.name for s in mine)}, "
+                "but none of the stack's private endpoints connects to that scope; expected a network:PrivateEndpoint "
+                f"with groupIds [{MONITOR_GROUP_ID}] whose privateLinkServiceId is the scope."
+            )
 
 
 # --- Alerts (stack policies) ---
@@ -326,6 +394,33 @@ POLICIES: list = [
             "blueprint/program/stacks/environment.py does for the platform's vault."
         ),
         url="https://learn.microsoft.com/azure/key-vault/general/logging",
+    ),
+    stack_policy(
+        name="azure-native-monitor-privatelinkscope-closed-telemetry-reachable",
+        description=(
+            "Log Analytics workspaces and Application Insights components with public ingestion disabled are reached "
+            "through an Azure Monitor Private Link Scope."
+        ),
+        rationale=(
+            "A telemetry store closed to public ingestion accepts data only from networks connected to it through an "
+            "Azure Monitor Private Link Scope; without one, endpoints' and agents' telemetry is refused and the "
+            "platform runs blind (resource logs from diagnostic settings still arrive, over Microsoft's own channel)."
+        ),
+        checks=(
+            "Each Log Analytics workspace or Application Insights component with publicNetworkAccessForIngestion "
+            "Disabled is linked by a PrivateLinkScopedResource to a PrivateLinkScope that, when the stack creates "
+            "private endpoints, one of them connects to with group azuremonitor."
+        ),
+        severity=Severity.HIGH,
+        check=_closed_telemetry_reachable,
+        controls=Controls(mcsb=("NS-2",)),
+        remediation=(
+            f"Keep the stack's network mode private: {_WORKSPACE_COMPONENT} then creates a MonitorPrivateLinkScope "
+            "(components/monitor_private_link.py) scoping both stores whenever it disables their public ingestion, and "
+            "blueprint/program/stacks/environment.py gives the PrivateNetwork an azuremonitor endpoint to it. A store "
+            "closed outside the component needs a monitor.PrivateLinkScopedResource in such a scope."
+        ),
+        url="https://learn.microsoft.com/azure/azure-monitor/logs/private-link-security",
     ),
     stack_policy(
         name="azure-native-monitor-metricalert-action-group",

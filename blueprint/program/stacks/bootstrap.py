@@ -36,6 +36,9 @@ def compose_bootstrap(stack: BootstrapStack) -> dict[str, object]:
         "secretsKeyIds": backend.key_ids,
         "logAnalyticsWorkspaceId": backend.log_analytics_workspace_id,
     }
+    if backend.monitor_private_link_scope_id is not None:
+        # Private mode: the hub network connects an azuremonitor private endpoint to this scope.
+        outputs["monitorPrivateLinkScopeId"] = backend.monitor_private_link_scope_id
     # Whoever holds these roles can read every stack's state and decrypt its secrets: MFA, as for every group
     # that holds a role on the platform (components/mfa_policy.py).
     groups = [o.principal_id for o in settings.operators if o.principal_type == "Group"]

@@ -25,6 +25,7 @@ from blueprint.program.features.serving import create_endpoints
 from blueprint.program.settings import default_of
 from blueprint.program.stacks.kinds import EnvironmentStack
 from components.ml_workspace import MlWorkspace
+from components.monitor_private_link import GROUP_ID as MONITOR_GROUP_ID
 from components.naming import namer_for
 from components.roles import Scope
 
@@ -88,6 +89,9 @@ def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str,
             ("registry", workspace.container_registry_id, "registry"),
             # Clients in the platform VNet reach the registry here; the managed network's own rule serves compute.
             *([("mlregistry", registry_id, REGISTRY_GROUP_ID)] if registry_id is not None else []),
+            # The telemetry stores' private link scope: it exists exactly when their public ingestion is disabled.
+            *([("monitor", workspace.monitor_private_link_scope_id, MONITOR_GROUP_ID)]
+              if workspace.monitor_private_link_scope_id is not None else []),
         ],
     )
 

@@ -102,6 +102,11 @@ ARM_TYPES: dict[str, ArmType] = {
         _RG + "Microsoft.Insights/autoscalesettings/{autoscaleSettingName}", "autoscaleSettingName"
     ),
     "azure-native:monitor:ScheduledQueryRule": ArmType(_RG + "Microsoft.Insights/scheduledQueryRules/{ruleName}", "ruleName"),
+    # ARM spells this provider in lower case in the scope's ID (the Private Link Scopes REST reference's responses).
+    "azure-native:monitor:PrivateLinkScope": ArmType(_RG + "microsoft.insights/privateLinkScopes/{scopeName}", "scopeName"),
+    "azure-native:monitor:PrivateLinkScopedResource": ArmType(
+        _RG + "microsoft.insights/privateLinkScopes/{scopeName}/scopedResources/{name}", "name"
+    ),
     "azure-native:consumption:Budget": ArmType("{scope}/providers/Microsoft.Consumption/budgets/{budgetName}", "budgetName"),
     "azure-native:managedidentity:UserAssignedIdentity": ArmType(
         _RG + "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}", "resourceName"

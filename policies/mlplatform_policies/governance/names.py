@@ -38,6 +38,7 @@ NAME_INPUT: Mapping[str, str] = {
     "azuread:index/application:Application": "displayName",
     "azure-native:storage:BlobContainer": "containerName",
     "azure-native:keyvault:Key": "keyName",
+    "azure-native:monitor:PrivateLinkScope": "scopeName",
 }
 
 
