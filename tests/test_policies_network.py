@@ -33,6 +33,9 @@ PRIVATE_SUBNET = POLICY["azure-native-network-subnet-disable-default-outbound-ac
 SUBNET_NSG = POLICY["azure-native-network-subnet-require-nsg"]
 ENDPOINTS = POLICY["azure-native-network-privateendpoint-required"]
 FIREWALL_IPS = POLICY["azure-native-network-firewall-ip-rules-public-and-bounded"]
+#: Advisory in every environment (a shared landing-zone subnet may be deliberate); tests/test_landing_zone_network.py.
+SHARED_SUBNET = "azure-native-network-privateendpoint-dedicated-subnet"
+ADVISORY_EVERYWHERE = ("dev", "test", "staging", "prod", "shared", "bootstrap")
 
 _RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlp-prod-weu-5skr8/providers/"
 NSG_ID = _RG + "Microsoft.Network/networkSecurityGroups/nsg-mlp-pe-prod-weu-iee51"
