@@ -95,6 +95,7 @@ class ExistingVnetSettings:
     location: str = setting(
         "location", "Azure region of the virtual network (resource IDs carry none): it must be the stack's location, "
         "since a private endpoint is created in the region of its virtual network.",
+        x_expected="an Azure region name such as westeurope",
     )
     dedicated_subnet: bool = setting(
         "dedicatedSubnet", "Declares that the subnet holds nothing but this stack's private endpoints. The endpoints "
