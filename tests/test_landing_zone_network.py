@@ -160,6 +160,27 @@ def test_policy_mode_without_the_tag_is_no_dns_at_all():
     assert finding[0].endswith("network-pep-blob") and "privatelink.blob.core.windows.net" in finding[1]
 
 
+def _zone_ids_unknown(resources: list[Any]) -> None:
+    """Zone IDs as a real preview sees them when the stack creates the zones: unknown until they exist."""
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    for resource in resources:
+        if resource.type == DNS_GROUP:
+            configs = [{**c, "privateDnsZoneId": UNKNOWN_STRING_VALUE} for c in resource.props["privateDnsZoneConfigs"]]
+            resource.props = unknown_checking_proxy({**resource.props, "privateDnsZoneConfigs": configs})
+
+
+def test_zone_ids_unknown_during_preview_are_read_from_the_zones_the_group_depends_on():
+    resources = harness.plan_stack_resources(prod_plan())
+    _zone_ids_unknown(resources)
+    assert harness.run_stack_policy(_policy(DNS_POLICY), resources) == []
+    group = next(r for r in resources if r.name == "network-pep-workspace-dns")
+    assert group.property_dependencies["privateDnsZoneConfigs"] == ["network-zone-api", "network-zone-notebooks"]
+    group.property_dependencies = {"privateDnsZoneConfigs": ["network-zone-api"]}
+    (finding,) = harness.run_stack_policy(_policy(DNS_POLICY), resources)
+    assert finding[0].endswith("network-pep-workspace") and "without the zones privatelink.notebooks.azure.net" in finding[1]
+
+
 def test_a_byo_subnet_not_declared_dedicated_is_advisory():
     plan = prod_plan(existingVnet={**BYO, "dedicatedSubnet": False}, addressSpace=None)
     findings = harness.plan_violations(plan, network_policies.POLICIES)

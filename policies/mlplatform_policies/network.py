@@ -13,6 +13,14 @@ The private-endpoint policy is a stack policy: it links each endpoint to its tar
 graph (``property_dependencies["privateLinkServiceConnections"]``, else ``dependencies``), never by comparing IDs,
 which are unknown until the resources exist.
 
+The private DNS policy is a stack policy too: it finds each endpoint's DNS zone group through the group's
+``privateEndpointName`` dependency and reads the zones from their IDs, or, when the stack creates the zones (IDs
+unknown during a real preview), from the zones the group depends on; an endpoint tagged ``privateDns: azurePolicy``
+leaves the group to the landing zone's DeployIfNotExists policy. The dedicated-subnet policy (advisory) reports
+endpoints in a subnet the stack does not create unless they carry the stack file's declaration that the subnet is
+theirs alone (tag ``subnetUse: dedicated``). The subnet policies check only subnets the plan creates: a brought
+subnet (``network.existingVnet``) belongs to the landing zone.
+
 The registry-reach policy is a stack policy too: it collects every ``azureml://registries/<name>/...`` reference in
 the stack's resources (deployments' models, the retraining schedule's component, monitors' data) and looks for a
 private endpoint outbound rule to each registry in every workspace whose managed network allows only approved
