@@ -29,7 +29,7 @@ from components.private_dns import (
     zone_name_of,
     zones_for,
 )
-from components.private_network import PrivateNetwork
+from components.private_network import PrivateNetwork, PrivateNetworkArgs
 from components.regions import UnknownRegionError, normalize_location
 
 IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -353,7 +353,7 @@ def private_network(
     if network.mode is not NetworkMode.PRIVATE:
         return None
     groups = {**WORKSPACE_ENDPOINTS, REGISTRY_ENDPOINT: REGISTRY_GROUP_ID}
-    args: dict[str, Any] = {
+    args: PrivateNetworkArgs = {
         "location": location,
         "naming": dict(naming),
         "tags": dict(tags),
@@ -368,4 +368,4 @@ def private_network(
     if network.private_dns.mode is not PrivateDnsMode.CREATE:
         args["dns_mode"] = network.private_dns.mode
         args["dns_zone_ids"] = dict(network.private_dns.zones)
-    return PrivateNetwork("network", args)  # type: ignore[arg-type]
+    return PrivateNetwork("network", args)
