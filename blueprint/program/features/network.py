@@ -70,6 +70,12 @@ class ServiceTagRule:
 
 OutboundRule = FqdnRule | ServiceTagRule
 
+
+def default_network_mode(environment: Environment) -> NetworkMode:
+    """Prod is private unless a stack says otherwise; everything else gets the managed VNet."""
+    return NetworkMode.PRIVATE if environment is Environment.PROD else NetworkMode.MANAGED
+
+
 #: The private endpoints of the private tier, by key: what each reaches (its private link group). The workspace's
 #: own resources always; the shared registry's (``mlregistry``) when the stack has a shared stack.
 WORKSPACE_ENDPOINTS: Mapping[str, str] = MappingProxyType(
@@ -119,11 +125,6 @@ class PrivateDnsSettings:
         names={"pattern": r"^privatelink\.([a-z0-9-]+\.)+[a-z]{2,63}$", "x-expected": "a privatelink zone name such as privatelink.api.azureml.ms"},
         values={"type": "string", "pattern": PRIVATE_DNS_ZONE_ID, "x-expected": f"a private DNS zone resource ID such as {_ARM_ID}privateDnsZones/<zone>"},
     )
-
-
-def default_network_mode(environment: Environment) -> NetworkMode:
-    """Prod is private unless a stack says otherwise; everything else gets the managed VNet."""
-    return NetworkMode.PRIVATE if environment is Environment.PROD else NetworkMode.MANAGED
 
 
 @dataclass(frozen=True, kw_only=True)
