@@ -1,28 +1,43 @@
 """``PrivateNetwork``: the ``private`` network tier, a virtual network where the platform's services are reached
 only through private endpoints.
 
-Creates a virtual network, one subnet for private endpoints behind a network security group, one private endpoint
-per target resource and the ``privatelink`` private DNS zones those endpoints need, each linked to the network and
-filled by a DNS zone group, so clients in the network resolve the services' usual host names to private addresses.
-The network is closed explicitly rather than by default: no default outbound access, network policies enforced on
-private endpoints, and an inbound deny from the Internet that a reader (or a policy) can see in the plan.
-
-Zone names are the Azure public cloud's recommended ones ("Azure Private Endpoint private DNS zone values",
-https://learn.microsoft.com/azure/private-link/private-endpoint-dns); automatic DNS configuration only works with them.
+Creates one private endpoint per target resource, in a subnet of its own network or in a subnet the landing zone
+hands over (bring your own network: an existing VNet and subnet by ID, with no VNet, NSG or subnet created), and
+gives the endpoints private DNS in one of three modes (:class:`~components.private_dns.PrivateDnsMode`): the
+``privatelink`` zones created here, each linked to the network and filled by a DNS zone group; existing zones by ID,
+typically in a hub subscription that also owns their network links, filled by a DNS zone group; or no zone group at
+all, for the landing zone's Azure Policy to add. Clients in the network then resolve the services' usual host names
+to private addresses. A network created here is closed explicitly rather than by default: no default outbound
+access, network policies enforced on private endpoints, and an inbound deny from the Internet that a reader (or a
+policy) can see in the plan.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from components.naming import NamingArgs, ResourceKind, namer_for
+from components.naming import Namer, NamingArgs, ResourceKind, namer_for
+from components.private_dns import (
+    DNS_BY_POLICY,
+    DNS_TAG,
+    PRIVATE_DNS_ZONES,
+    SUBNET_DEDICATED,
+    SUBNET_SHARED,
+    SUBNET_USE_TAG,
+    PrivateDnsMode,
+    needed_zones,
+    subnet_parts,
+    zone_id_problems,
+    zones_for,
+)
 from components.tags import required_tags
+
+__all__ = ["PRIVATE_DNS_ZONES", "PrivateDnsMode", "PrivateLinkTarget", "PrivateNetwork", "PrivateNetworkArgs", "zones_for"]
 
 DEFAULT_ADDRESS_SPACE = "10.60.0.0/22"
 """Address space of the network when none is given: room for the endpoint subnet and a few more /24s."""
@@ -32,31 +47,6 @@ DEFAULT_SUBNET_PREFIX_LENGTH = 24
 
 SMALLEST_SUBNET_PREFIX_LENGTH = 29
 """Azure's smallest subnet: it reserves five addresses of every subnet."""
-
-#: Private link sub-resource (group id) -> the private DNS zones its endpoint registers records in (Azure public
-#: cloud). An Azure ML workspace needs two zones (API and notebooks); an Azure ML registry is served under the API
-#: zone too, so a workspace and a registry share that zone.
-PRIVATE_DNS_ZONES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
-        "amlregistry": ("privatelink.api.azureml.ms",),
-        "vault": ("privatelink.vaultcore.azure.net",),
-        "blob": ("privatelink.blob.core.windows.net",),
-        "file": ("privatelink.file.core.windows.net",),
-        "dfs": ("privatelink.dfs.core.windows.net",),
-        "registry": ("privatelink.azurecr.io",),
-        # An Azure Monitor Private Link Scope: its endpoint serves Azure Monitor's global and regional endpoints,
-        # Log Analytics' per-workspace ingestion (ods) and agent (oms, agentsvc) endpoints, and the agents' storage
-        # (blob, shared with storage accounts' blob endpoints).
-        "azuremonitor": (
-            "privatelink.monitor.azure.com",
-            "privatelink.oms.opinsights.azure.com",
-            "privatelink.ods.opinsights.azure.com",
-            "privatelink.agentsvc.azure-automation.net",
-            "privatelink.blob.core.windows.net",
-        ),
-    }
-)
 
 DENY_INTERNET_RULE = "deny-internet-inbound"
 """Name of the explicit inbound deny rule; Azure's default rules already deny, this makes the intent visible."""
@@ -92,20 +82,20 @@ class PrivateNetworkArgs(TypedDict):
     """IPv4 CIDR of the virtual network (default ``10.60.0.0/22``)."""
     private_endpoint_subnet_prefix: NotRequired[str]
     """IPv4 CIDR of the endpoint subnet, inside the address space (default its first /24)."""
+    existing_subnet_id: NotRequired[str]
+    """Bring your own network: the ARM ID of an existing subnet (in the region of ``location``) for the endpoints;
+    no VNet, NSG or subnet is created, and ``address_space`` and ``private_endpoint_subnet_prefix`` must be unset."""
+    existing_subnet_dedicated: NotRequired[bool]
+    """Whether the existing subnet holds only these endpoints (tagged on each endpoint; default false)."""
+    dns_mode: NotRequired[PrivateDnsMode]
+    """Who provides the private DNS zones (default ``create``)."""
+    dns_zone_ids: NotRequired[Mapping[str, str]]
+    """``existing`` DNS mode: private DNS zone name -> its resource ID, for every zone the targets need."""
 
 
 def zone_qualifier(zone: str) -> str:
     """Short name of a ``privatelink`` zone for resource names: its first label after ``privatelink.``."""
     return zone.removeprefix(_ZONE_PREFIX).split(".", 1)[0]
-
-
-def zones_for(group_id: str) -> tuple[str, ...]:
-    """The private DNS zones an endpoint for ``group_id`` needs; ValueError naming the known ids otherwise."""
-    try:
-        return PRIVATE_DNS_ZONES[group_id]
-    except KeyError:
-        known = ", ".join(sorted(PRIVATE_DNS_ZONES))
-        raise ValueError(f"unknown private link group id {group_id!r}: known group ids are {known}") from None
 
 
 def subnet_prefix(address_space: str, prefix: str | None = None) -> str:
@@ -152,16 +142,36 @@ def _check_targets(targets: Sequence[PrivateLinkTarget]) -> None:
         zones_for(target["group_id"])
 
 
-def _needed_zones(targets: Sequence[PrivateLinkTarget]) -> list[str]:
-    """Distinct zones of all targets, in first-use order (a zone shared by two targets is created once)."""
-    zones: list[str] = []
-    for target in targets:
-        zones += [zone for zone in zones_for(target["group_id"]) if zone not in zones]
-    return zones
+def _existing_subnet(args: PrivateNetworkArgs) -> tuple[str, str] | None:
+    """``(virtual network ID, subnet ID)`` of a brought network, checked; None when the component creates one."""
+    subnet_id = args.get("existing_subnet_id")
+    if subnet_id is None:
+        return None
+    parts = subnet_parts(subnet_id)
+    if parts is None:
+        raise ValueError(f"existing_subnet_id {subnet_id!r} is not the resource ID of a virtual network subnet")
+    for field in ("address_space", "private_endpoint_subnet_prefix"):
+        if args.get(field) is not None:
+            raise ValueError(f"{field} is for a network the component creates; an existing subnet ({subnet_id}) has its own")
+    return parts[0], subnet_id
+
+
+def _zone_ids(args: PrivateNetworkArgs, targets: Sequence[PrivateLinkTarget]) -> tuple[PrivateDnsMode, Mapping[str, str]]:
+    """The DNS mode and, in ``existing`` mode, the checked zone IDs of every zone the targets need."""
+    mode = PrivateDnsMode(args.get("dns_mode", PrivateDnsMode.CREATE))
+    zone_ids = dict(args.get("dns_zone_ids") or {})
+    if mode is not PrivateDnsMode.EXISTING:
+        if zone_ids:
+            raise ValueError(f"dns_zone_ids is for the existing DNS mode, not {mode.value}")
+        return mode, {}
+    problems = zone_id_problems(zone_ids, [target["group_id"] for target in targets])
+    if problems:
+        raise ValueError("dns_zone_ids: " + "; ".join(f"{zone}: {problem}" for zone, problem in problems))
+    return mode, zone_ids
 
 
 class PrivateNetwork(pulumi.ComponentResource):
-    """A virtual network with private endpoints to the platform's services and the private DNS they need."""
+    """Private endpoints to the platform's services, in a network of their own or a brought one, with private DNS."""
 
     virtual_network_id: pulumi.Output[str]
     private_endpoint_subnet_id: pulumi.Output[str]
@@ -176,10 +186,104 @@ class PrivateNetwork(pulumi.ComponentResource):
         rg_name = args["resource_group_name"]
         targets = list(args["targets"])
         _check_targets(targets)
-        address_space = args.get("address_space", DEFAULT_ADDRESS_SPACE)
-        pe_prefix = subnet_prefix(address_space, args.get("private_endpoint_subnet_prefix"))
+        existing = _existing_subnet(args)
+        dns_mode, existing_zone_ids = _zone_ids(args, targets)
         child = pulumi.ResourceOptions(parent=self)
 
+        endpoint_tags = dict(tags)
+        if existing is None:
+            vnet_id, subnet_id = self._network(name, args, namer, tags, child)
+        else:
+            vnet_id, subnet_id = pulumi.Output.from_input(existing[0]), pulumi.Output.from_input(existing[1])
+            # The plan says whether anything else shares the subnet: the policy pack reads it (advisory).
+            endpoint_tags[SUBNET_USE_TAG] = SUBNET_DEDICATED if args.get("existing_subnet_dedicated") else SUBNET_SHARED
+        if dns_mode is PrivateDnsMode.POLICY:
+            # No zone group here: the landing zone's DeployIfNotExists policy adds it. The tag tells "DNS by policy"
+            # from "no DNS" in the plan.
+            endpoint_tags[DNS_TAG] = DNS_BY_POLICY
+
+        zone_ids: dict[str, pulumi.Input[str]] = dict(existing_zone_ids)
+        if dns_mode is PrivateDnsMode.CREATE:
+            for zone in needed_zones(target["group_id"] for target in targets):
+                qualifier = zone_qualifier(zone)
+                created = privatedns.PrivateZone(
+                    f"{name}-zone-{qualifier}",
+                    private_zone_name=zone,
+                    resource_group_name=rg_name,
+                    location="global",
+                    tags=tags,
+                    opts=child,
+                )
+                zone_ids[zone] = created.id
+                privatedns.VirtualNetworkLink(
+                    f"{name}-vnl-{qualifier}",
+                    virtual_network_link_name=namer.name(ResourceKind.PRIVATE_DNS_ZONE_LINK, qualifier),
+                    private_zone_name=created.name,
+                    resource_group_name=rg_name,
+                    location="global",
+                    virtual_network=privatedns.SubResourceArgs(id=vnet_id),
+                    # Only the endpoints' DNS zone groups write records: no VM auto-registration in privatelink zones.
+                    registration_enabled=False,
+                    tags=tags,
+                    opts=child,
+                )
+
+        endpoint_ids: dict[str, pulumi.Output[str]] = {}
+        for target in targets:
+            key, group_id = target["key"], target["group_id"]
+            endpoint_name = namer.name(ResourceKind.PRIVATE_ENDPOINT, key)
+            endpoint = network.PrivateEndpoint(
+                f"{name}-pep-{key}",
+                private_endpoint_name=endpoint_name,
+                resource_group_name=rg_name,
+                location=location,
+                # A bare reference: `network.SubnetArgs` would stamp its defaults (privateEndpointNetworkPolicies
+                # "Disabled") onto it, contradicting the subnet's real settings in the plan.
+                subnet={"id": subnet_id},
+                private_link_service_connections=[
+                    network.PrivateLinkServiceConnectionArgs(
+                        name=endpoint_name,
+                        private_link_service_id=target["resource_id"],
+                        group_ids=[group_id],
+                    )
+                ],
+                tags=endpoint_tags,
+                opts=child,
+            )
+            if dns_mode is not PrivateDnsMode.POLICY:
+                network.PrivateDnsZoneGroup(
+                    f"{name}-pep-{key}-dns",
+                    private_dns_zone_group_name="default",
+                    private_endpoint_name=endpoint.name,
+                    resource_group_name=rg_name,
+                    private_dns_zone_configs=[
+                        network.PrivateDnsZoneConfigArgs(name=zone.replace(".", "-"), private_dns_zone_id=zone_ids[zone])
+                        for zone in zones_for(group_id)
+                    ],
+                    opts=child,
+                )
+            endpoint_ids[key] = endpoint.id
+
+        self.virtual_network_id = vnet_id
+        self.private_endpoint_subnet_id = subnet_id
+        self.private_endpoint_ids = pulumi.Output.from_input(endpoint_ids)
+        self.private_dns_zone_ids = pulumi.Output.from_input(zone_ids)
+        self.register_outputs(
+            {
+                "virtual_network_id": self.virtual_network_id,
+                "private_endpoint_subnet_id": self.private_endpoint_subnet_id,
+                "private_endpoint_ids": self.private_endpoint_ids,
+                "private_dns_zone_ids": self.private_dns_zone_ids,
+            }
+        )
+
+    def _network(
+        self, name: str, args: PrivateNetworkArgs, namer: Namer, tags: dict[str, str], child: pulumi.ResourceOptions,
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """The network the component creates: a VNet, and an endpoint subnet behind an NSG; their IDs."""
+        location, rg_name = args["location"], args["resource_group_name"]
+        address_space = args.get("address_space", DEFAULT_ADDRESS_SPACE)
+        pe_prefix = subnet_prefix(address_space, args.get("private_endpoint_subnet_prefix"))
         nsg = network.NetworkSecurityGroup(
             f"{name}-nsg",
             network_security_group_name=namer.name(ResourceKind.NETWORK_SECURITY_GROUP, "pe"),
@@ -231,75 +335,4 @@ class PrivateNetwork(pulumi.ComponentResource):
             private_link_service_network_policies="Enabled",
             opts=child,
         )
-
-        zones: dict[str, privatedns.PrivateZone] = {}
-        for zone in _needed_zones(targets):
-            qualifier = zone_qualifier(zone)
-            zones[zone] = privatedns.PrivateZone(
-                f"{name}-zone-{qualifier}",
-                private_zone_name=zone,
-                resource_group_name=rg_name,
-                location="global",
-                tags=tags,
-                opts=child,
-            )
-            privatedns.VirtualNetworkLink(
-                f"{name}-vnl-{qualifier}",
-                virtual_network_link_name=namer.name(ResourceKind.PRIVATE_DNS_ZONE_LINK, qualifier),
-                private_zone_name=zones[zone].name,
-                resource_group_name=rg_name,
-                location="global",
-                virtual_network=privatedns.SubResourceArgs(id=vnet.id),
-                # Only the endpoints' DNS zone groups write records: no VM auto-registration in privatelink zones.
-                registration_enabled=False,
-                tags=tags,
-                opts=child,
-            )
-
-        endpoint_ids: dict[str, pulumi.Output[str]] = {}
-        for target in targets:
-            key, group_id = target["key"], target["group_id"]
-            endpoint_name = namer.name(ResourceKind.PRIVATE_ENDPOINT, key)
-            endpoint = network.PrivateEndpoint(
-                f"{name}-pep-{key}",
-                private_endpoint_name=endpoint_name,
-                resource_group_name=rg_name,
-                location=location,
-                # A bare reference: `network.SubnetArgs` would stamp its defaults (privateEndpointNetworkPolicies
-                # "Disabled") onto it, contradicting the subnet's real settings in the plan.
-                subnet={"id": subnet.id},
-                private_link_service_connections=[
-                    network.PrivateLinkServiceConnectionArgs(
-                        name=endpoint_name,
-                        private_link_service_id=target["resource_id"],
-                        group_ids=[group_id],
-                    )
-                ],
-                tags=tags,
-                opts=child,
-            )
-            network.PrivateDnsZoneGroup(
-                f"{name}-pep-{key}-dns",
-                private_dns_zone_group_name="default",
-                private_endpoint_name=endpoint.name,
-                resource_group_name=rg_name,
-                private_dns_zone_configs=[
-                    network.PrivateDnsZoneConfigArgs(name=zone.replace(".", "-"), private_dns_zone_id=zones[zone].id)
-                    for zone in zones_for(group_id)
-                ],
-                opts=child,
-            )
-            endpoint_ids[key] = endpoint.id
-
-        self.virtual_network_id = vnet.id
-        self.private_endpoint_subnet_id = subnet.id
-        self.private_endpoint_ids = pulumi.Output.from_input(endpoint_ids)
-        self.private_dns_zone_ids = pulumi.Output.from_input({zone: resource.id for zone, resource in zones.items()})
-        self.register_outputs(
-            {
-                "virtual_network_id": self.virtual_network_id,
-                "private_endpoint_subnet_id": self.private_endpoint_subnet_id,
-                "private_endpoint_ids": self.private_endpoint_ids,
-                "private_dns_zone_ids": self.private_dns_zone_ids,
-            }
-        )
+        return vnet.id, subnet.id

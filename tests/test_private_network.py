@@ -292,3 +292,81 @@ def test_default_subnet_always_lies_inside_the_space(address, length):
     assert prefix.subnet_of(space)
     assert prefix.network_address == space.network_address
     assert prefix.prefixlen == max(24, length)
+
+
+# --- Bring your own network, and the three private DNS modes ---
+
+_SPOKE = "/subscriptions/00000000-0000-4000-8000-000000000021/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
+EXISTING_SUBNET = _SPOKE + "/subnets/snet-pe"
+_HUB = "/subscriptions/00000000-0000-4000-8000-000000000031/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/"
+HUB_ZONES = {zone: _HUB + zone for group in PRIVATE_DNS_ZONES.values() for zone in group}
+
+
+def zone_groups_by_key(plan) -> dict[str, Any]:
+    return {r.name.removeprefix("net-pep-").removesuffix("-dns"): r for r in plan.of_type(DNS_GROUP)}
+
+
+@pytest.mark.parametrize("dns_mode", ["create", "existing", "policy"])
+def test_byo_network_creates_no_vnet_nsg_or_subnet_and_tags_the_endpoints(dns_mode):
+    extra = {"dns_mode": dns_mode, "dns_zone_ids": HUB_ZONES} if dns_mode == "existing" else {"dns_mode": dns_mode}
+    plan = plan_of(existing_subnet_id=EXISTING_SUBNET, existing_subnet_dedicated=True, **extra)
+    assert plan.of_type(VNET) == [] and plan.of_type(NSG) == [] and plan.of_type(SUBNET) == []
+    for endpoint in plan.of_type(PE):
+        assert endpoint.inputs["subnet"] == {"id": EXISTING_SUBNET}
+        assert endpoint.inputs["tags"]["subnetUse"] == "dedicated"
+    assert plan.outputs["virtual_network_id"] == _SPOKE
+    assert plan.outputs["private_endpoint_subnet_id"] == EXISTING_SUBNET
+
+
+def test_byo_subnet_not_declared_dedicated_is_tagged_shared():
+    plan = plan_of(existing_subnet_id=EXISTING_SUBNET)
+    assert {e.inputs["tags"]["subnetUse"] for e in plan.of_type(PE)} == {"shared"}
+
+
+def test_byo_network_in_create_mode_links_the_zones_to_the_brought_vnet():
+    plan = plan_of(existing_subnet_id=EXISTING_SUBNET)
+    links = plan.of_type(LINK)
+    assert links and all(link.inputs["virtualNetwork"] == {"id": _SPOKE} for link in links)
+
+
+def test_existing_dns_mode_points_every_endpoint_at_the_hub_zones_and_creates_none(plan):
+    hub = plan_of(dns_mode="existing", dns_zone_ids=HUB_ZONES)
+    assert hub.of_type(ZONE) == [] and hub.of_type(LINK) == []  # the hub owns the zones and their links
+    groups = zone_groups_by_key(hub)
+    assert set(groups) == {t["key"] for t in TARGETS}
+    for target in TARGETS:
+        configs = groups[target["key"]].inputs["privateDnsZoneConfigs"]
+        assert [c["privateDnsZoneId"] for c in configs] == [HUB_ZONES[z] for z in zones_for(target["group_id"])]
+    assert hub.outputs["private_dns_zone_ids"] == HUB_ZONES
+    # The VNet of the stack is still created: only DNS comes from the hub.
+    assert len(hub.of_type(VNET)) == 1
+
+
+def test_policy_dns_mode_creates_no_zone_group_and_says_why_on_each_endpoint():
+    plan = plan_of(dns_mode="policy")
+    assert plan.of_type(DNS_GROUP) == [] and plan.of_type(ZONE) == [] and plan.of_type(LINK) == []
+    endpoints = plan.of_type(PE)
+    assert len(endpoints) == len(TARGETS)
+    assert all(e.inputs["tags"]["privateDns"] == "azurePolicy" for e in endpoints)
+    assert "subnetUse" not in endpoints[0].inputs["tags"]  # the subnet is the stack's own
+    assert plan.outputs["private_dns_zone_ids"] == {}
+
+
+def test_create_mode_endpoints_carry_only_the_stack_tags(plan):
+    assert all(e.inputs["tags"] == tags("prod") for e in plan.of_type(PE))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"existing_subnet_id": _SPOKE}, "not the resource ID of a virtual network subnet"),
+        ({"existing_subnet_id": EXISTING_SUBNET, "address_space": "10.8.0.0/16"}, "address_space is for a network the component creates"),
+        ({"dns_mode": "existing", "dns_zone_ids": {}}, "privatelink.api.azureml.ms: no zone ID"),
+        ({"dns_mode": "existing", "dns_zone_ids": {**HUB_ZONES, "privatelink.azurecr.io": _HUB + "privatelink.blob.core.windows.net"}},
+         "is not the resource ID of a private DNS zone named privatelink.azurecr.io"),
+        ({"dns_mode": "create", "dns_zone_ids": HUB_ZONES}, "dns_zone_ids is for the existing DNS mode"),
+    ],
+)
+def test_bad_byo_and_dns_arguments_are_rejected(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        plan_of(**overrides)

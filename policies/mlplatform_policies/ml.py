@@ -204,7 +204,8 @@ POLICIES: list = [
         remediation=(
             "Set `mlplatform:network.mode: private` in the stack file: the MlWorkspace component "
             "(components/ml_workspace.py) then sets publicNetworkAccess to 'Disabled' and the PrivateNetwork component "
-            "creates the workspace's private endpoint and DNS zones. Clients then reach the workspace through the VNet "
+            "creates the workspace's private endpoint and its private DNS (zones of its own, or a landing zone's: "
+            "network.privateDns). Clients then reach the workspace through the VNet "
             "(VPN, ExpressRoute or a jump host). The dev stack's public mode and the managed tier (staging, where "
             "people reach the workspace behind Entra ID and MFA while its dependencies stay closed) relax this "
             "policy by design."

@@ -13,6 +13,14 @@ The private-endpoint policy is a stack policy: it links each endpoint to its tar
 graph (``property_dependencies["privateLinkServiceConnections"]``, else ``dependencies``), never by comparing IDs,
 which are unknown until the resources exist.
 
+The private DNS policy is a stack policy too: it finds each endpoint's DNS zone group through the group's
+``privateEndpointName`` dependency and reads the zones from their IDs, or, when the stack creates the zones (IDs
+unknown during a real preview), from the zones the group depends on; an endpoint tagged ``privateDns: azurePolicy``
+leaves the group to the landing zone's DeployIfNotExists policy. The dedicated-subnet policy (advisory) reports
+endpoints in a subnet the stack does not create unless they carry the stack file's declaration that the subnet is
+theirs alone (tag ``subnetUse: dedicated``). The subnet policies check only subnets the plan creates: a brought
+subnet (``network.existingVnet``) belongs to the landing zone.
+
 The registry-reach policy is a stack policy too: it collects every ``azureml://registries/<name>/...`` reference in
 the stack's resources (deployments' models, the retraining schedule's component, monitors' data) and looks for a
 private endpoint outbound rule to each registry in every workspace whose managed network allows only approved
@@ -29,6 +37,15 @@ from pulumi_policy import Severity, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
 from components.firewall import allow_list_problems
+from components.private_dns import (
+    DNS_BY_POLICY,
+    DNS_TAG,
+    PRIVATE_DNS_ZONES,
+    SUBNET_DEDICATED,
+    SUBNET_USE_TAG,
+    needed_zones,
+    zone_name_of,
+)
 from mlplatform_policies.base import (
     UNKNOWN,
     Controls,
@@ -50,6 +67,8 @@ ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
 KEY_VAULT = "azure-native:keyvault:Vault"
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER_REGISTRY = "azure-native:containerregistry:Registry"
+DNS_ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+PRIVATE_ZONE = "azure-native:privatedns:PrivateZone"
 
 #: Ports that must never be open to the Internet, and what listens there.
 EXPOSED_PORTS: Mapping[int, str] = {22: "SSH", 3389: "RDP", 80: "HTTP"}
@@ -270,6 +289,102 @@ def _private_endpoints(args: StackValidationArgs) -> Iterable[tuple[str | None, 
         )
 
 
+# --- Private DNS of every private endpoint, and the subnets they sit in (stack) ---
+
+
+def _tag(resource: Any, name: str) -> Any:
+    """The value of tag ``name`` (case-insensitive key) of a resource, None when absent, ``UNKNOWN`` when unknown."""
+    tags = read(resource.props, "tags")
+    if tags is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(tags, Mapping):
+        return None
+    for key in list(tags):
+        if str(key).lower() == name.lower():
+            return read(tags, key)
+    return None
+
+
+def _zone_names(group: Any) -> set[str] | None:
+    """The zones a DNS zone group registers in, by name: from each zone ID, or (IDs unknown during a real preview)
+    from the zones it depends on; None when that cannot be told."""
+    configs = read(group.props, "privateDnsZoneConfigs")
+    if configs is UNKNOWN:
+        return None
+    names: set[str] = set()
+    unknown = False
+    for config in _as_list(configs):
+        zone_id = read(config, "privateDnsZoneId")
+        if isinstance(zone_id, str):
+            name = zone_name_of(zone_id)
+            names.add(name if name is not None else zone_id.rstrip("/").rsplit("/", 1)[-1].lower())
+        else:
+            unknown = True
+    if unknown:
+        zones = [d for d in dependencies_through(group, "privateDnsZoneConfigs") if d.resource_type == PRIVATE_ZONE]
+        known = [read(z.props, "privateZoneName") for z in zones]
+        if not zones or not all(isinstance(name, str) for name in known):
+            return None
+        names |= {name.lower() for name in known}
+    return names
+
+
+def _endpoint_dns(args: StackValidationArgs) -> Iterator[tuple[str | None, str]]:
+    endpoints = [r for r in args.resources if r.resource_type == PRIVATE_ENDPOINT]
+    groups = [r for r in args.resources if r.resource_type == DNS_ZONE_GROUP]
+    for endpoint in endpoints:
+        by_policy = _tag(endpoint, DNS_TAG)
+        if by_policy is UNKNOWN or is_value(by_policy, DNS_BY_POLICY):
+            continue  # the landing zone's DeployIfNotExists policy adds the zone group after the endpoint exists
+        group_ids = _group_ids(endpoint)
+        needed = [] if "*" in group_ids else needed_zones(sorted(g for g in group_ids if g in PRIVATE_DNS_ZONES))
+        name = physical_name(endpoint)
+        mine = [g for g in groups if any(d.urn == endpoint.urn for d in dependencies_through(g, "privateEndpointName"))]
+        if not mine:
+            zones = f" registering in {', '.join(needed)}" if needed else ""
+            yield endpoint.urn, (
+                f"Private endpoint {name} has no private DNS: no network:PrivateDnsZoneGroup{zones} belongs to it and it "
+                f"is not tagged {DNS_TAG}: {DNS_BY_POLICY}; clients would resolve the service's public name and be "
+                f"refused; expected a DNS zone group on it (network.privateDns mode create or existing), or the tag when "
+                f"the landing zone's Azure Policy adds the zone group (mode policy)."
+            )
+            continue
+        names: set[str] = set()
+        for group in mine:
+            found = _zone_names(group)
+            if found is None:
+                names = set(needed)
+                break
+            names |= found
+        missing = [zone for zone in needed if zone not in names]
+        if missing:
+            yield endpoint.urn, (
+                f"Private endpoint {name} (groups {', '.join(sorted(group_ids))}) has a DNS zone group without the zones "
+                f"{', '.join(missing)}; its service's names there would resolve publicly; expected a privateDnsZoneConfigs "
+                f"entry for each of {', '.join(needed)}."
+            )
+
+
+def _subnet_is_planned(endpoint: Any) -> bool:
+    return any(d.resource_type in (SUBNET, VIRTUAL_NETWORK) for d in dependencies_through(endpoint, "subnet"))
+
+
+def _shared_subnets(args: StackValidationArgs) -> Iterator[tuple[str | None, str]]:
+    for endpoint in args.resources:
+        if endpoint.resource_type != PRIVATE_ENDPOINT or _subnet_is_planned(endpoint):
+            continue
+        subnet_id = read(endpoint.props, "subnet.id")
+        use = _tag(endpoint, SUBNET_USE_TAG)
+        if subnet_id is UNKNOWN or use is UNKNOWN or is_value(use, SUBNET_DEDICATED):
+            continue
+        yield endpoint.urn, (
+            f"Private endpoint {physical_name(endpoint)} is in subnet {shown(subnet_id)}, which the stack does not create "
+            f"and does not declare dedicated (tag {SUBNET_USE_TAG} is {shown(use)}); other workloads there share its "
+            f"NSG, route table and addresses; expected a subnet holding only the platform's private endpoints, declared "
+            f"with mlplatform:network.existingVnet.dedicatedSubnet: true (tag {SUBNET_USE_TAG}: {SUBNET_DEDICATED})."
+        )
+
+
 # --- What the managed network must reach: the registries the stack's assets come from ---
 
 #: An asset in an Azure ML registry, as deployments, schedules and monitors name it.
@@ -472,10 +587,73 @@ POLICIES: list = [
         remediation=(
             "Keep mlplatform:network.mode private with the default targets: blueprint/program/stacks/environment.py passes the "
             "workspace (amlworkspace), vault, storage (blob, file, dfs) and registry to the PrivateNetwork component "
-            "(components/private_network.py), which creates one private endpoint and its DNS zone group per target. "
+            "(components/private_network.py), which creates one private endpoint per target, in its own VNet or the "
+            "landing zone's (network.existingVnet). "
             "A resource added outside MlWorkspace needs its own target there."
         ),
         url="https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link",
+    ),
+    stack_policy(
+        name="azure-native-network-privateendpoint-require-private-dns",
+        description="Every private endpoint has private DNS: a DNS zone group with the zones of its group, or DNS left to the landing zone's Azure Policy.",
+        rationale=(
+            "A private endpoint without a record in its privatelink zone is never used: clients resolve the service's "
+            "public name, which public network access disabled refuses. Whether the stack creates the zones, uses a "
+            "hub's zones by ID or leaves the zone group to a DeployIfNotExists policy, every endpoint needs one of them; "
+            "a workspace endpoint also needs the notebooks zone, or the studio's notebooks break."
+        ),
+        checks=(
+            "Every PrivateEndpoint either carries the tag privateDns: azurePolicy (network.privateDns.mode policy) or "
+            "has a PrivateDnsZoneGroup whose privateDnsZoneConfigs name a private DNS zone for each zone its groupIds "
+            "need (components/private_dns.py; amlworkspace: privatelink.api.azureml.ms and "
+            "privatelink.notebooks.azure.net), zones read from the zone IDs or from the PrivateZone resources they refer to."
+        ),
+        severity=Severity.HIGH,
+        check=_endpoint_dns,
+        controls=Controls(
+            azure_policy=(
+                "ee40564d-486e-4f68-a5ca-7a621edae0fb",
+                "ac673a9a-f77d-4846-b2d8-a57f8e1c01d4",
+                "75973700-529f-4de2-b794-fb9b6781b6b0",
+                "6df98d03-368a-4438-8730-a93c4d7693d6",
+                "83c6fe0f-2316-444a-99a1-1ecd8a7872ca",
+                "e9585a95-5b8c-4d03-b193-dc7eb5ac4c32",
+            ),
+            mcsb=("NS-2",),
+        ),
+        remediation=(
+            "Keep the PrivateNetwork component (components/private_network.py) creating every endpoint: with "
+            "mlplatform:network.privateDns.mode create (default) or existing it gives each endpoint a DNS zone group "
+            "with the zones of components/private_dns.py (existing mode: list every zone's resource ID under "
+            "privateDns.zones; config validation names a missing one), with mode policy it tags the endpoints "
+            "privateDns: azurePolicy. Mode policy needs the landing zone's DeployIfNotExists assignments for every "
+            "group (docs/network.md)."
+        ),
+        url="https://learn.microsoft.com/azure/private-link/private-endpoint-dns",
+    ),
+    stack_policy(
+        name="azure-native-network-privateendpoint-dedicated-subnet",
+        description="Private endpoints in a subnet the stack does not create sit in a subnet declared dedicated to them (advisory).",
+        rationale=(
+            "A brought subnet's NSG, route table and address space belong to the landing zone; workloads sharing it "
+            "can exhaust its addresses or get rules written for them that also apply to the platform's endpoints. The "
+            "plan cannot see the subnet, so the stack file declares it dedicated and the endpoints carry that "
+            "declaration; a shared subnet may be a deliberate landing-zone decision, hence advisory."
+        ),
+        checks=(
+            "Every PrivateEndpoint whose subnet is not a Subnet or VirtualNetwork of the stack carries the tag "
+            "subnetUse: dedicated (set from mlplatform:network.existingVnet.dedicatedSubnet)."
+        ),
+        severity=Severity.MEDIUM,
+        check=_shared_subnets,
+        controls=Controls(mcsb=("NS-1",)),
+        remediation=(
+            "Ask the landing zone for a subnet holding only the platform's private endpoints and set "
+            "mlplatform:network.existingVnet.dedicatedSubnet: true; the PrivateNetwork component "
+            "(components/private_network.py) then tags every endpoint subnetUse: dedicated."
+        ),
+        url="https://learn.microsoft.com/azure/private-link/private-endpoint-overview",
+        relaxed_in=("dev", "test", "staging", "prod", "shared", "bootstrap"),
     ),
     stack_policy(
         name="azure-native-network-mlworkspace-managed-network-reaches-registries",

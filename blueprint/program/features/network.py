@@ -19,7 +19,20 @@ from blueprint.program.settings import BuildContext, default_of, setting
 from components.ml_workspace import DEFAULT_OUTBOUND_PORTS, DEFAULT_OUTBOUND_PROTOCOL, FIREWALL_SKUS, OutboundRuleArgs, PrivateEndpointRuleArgs
 from components.options import Environment, NetworkMode
 from components.private_link_groups import RESOURCE_ID_EXAMPLE, RESOURCE_ID_PATTERN, subresource_problem
-from components.private_network import PrivateNetwork
+from components.private_dns import (
+    PRIVATE_DNS_ZONE_ID,
+    RESERVED_SUBNETS,
+    SUBNET_ID,
+    VIRTUAL_NETWORK_ID,
+    PrivateDnsMode,
+    needed_zones,
+    subnet_parts,
+    zone_name_of,
+    zones_for,
+)
+from components.monitor_private_link import GROUP_ID as MONITOR_GROUP_ID
+from components.private_network import PrivateNetwork, PrivateNetworkArgs
+from components.regions import UnknownRegionError, normalize_location
 
 IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 #: An allow-list entry, as the network and the state backend take it.
@@ -82,6 +95,60 @@ def default_network_mode(environment: Environment) -> NetworkMode:
     return NetworkMode.PRIVATE if environment is Environment.PROD else NetworkMode.MANAGED
 
 
+#: The private endpoints of the private tier, by key: what each reaches (its private link group). The workspace's
+#: own resources always; the shared registry's (``mlregistry``) when the stack has a shared stack.
+WORKSPACE_ENDPOINTS: Mapping[str, str] = MappingProxyType(
+    {"workspace": "amlworkspace", "vault": "vault", "blob": "blob", "file": "file", "dfs": "dfs", "registry": "registry"}
+)
+REGISTRY_ENDPOINT = "mlregistry"
+#: The endpoint to the telemetry stores' Azure Monitor private link scope: private mode closes their public
+#: ingestion, so every private-mode stack has it (components/monitor_private_link.py).
+MONITOR_ENDPOINT = "monitor"
+
+_ARM_ID = "/subscriptions/<subscription id>/resourceGroups/<group>/providers/Microsoft.Network/"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExistingVnetSettings:
+    """Bring your own network: the landing zone's VNet and the subnet the private endpoints go in."""
+
+    virtual_network_id: str = setting(
+        "virtualNetworkId", "Resource ID of the existing virtual network (typically a landing zone's spoke).",
+        pattern=VIRTUAL_NETWORK_ID, x_expected=f"a virtual network resource ID such as {_ARM_ID}virtualNetworks/<name>",
+    )
+    private_endpoint_subnet_id: str = setting(
+        "privateEndpointSubnetId", "Resource ID of the subnet of that network the private endpoints are created in.",
+        pattern=SUBNET_ID, x_expected=f"a subnet resource ID such as {_ARM_ID}virtualNetworks/<name>/subnets/<name>",
+    )
+    location: str = setting(
+        "location", "Azure region of the virtual network (resource IDs carry none): it must be the stack's location, "
+        "since a private endpoint is created in the region of its virtual network.",
+        x_expected="an Azure region name such as westeurope",
+    )
+    dedicated_subnet: bool = setting(
+        "dedicatedSubnet", "Declares that the subnet holds nothing but this stack's private endpoints. The endpoints "
+        "are tagged subnetUse: dedicated (else shared), and a shared subnet is an advisory policy finding.", default=False,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateDnsSettings:
+    """Private DNS of the private endpoints (private mode)."""
+
+    mode: PrivateDnsMode = setting(
+        "mode", "create: the stack creates the privatelink zones, links them to the network and gives every private "
+        "endpoint a DNS zone group; existing: zone groups point at the zones listed under zones (a hub owns the zones "
+        "and their virtual network links); policy: no zone groups, the landing zone's Azure Policy "
+        "(DeployIfNotExists, docs/network.md) adds them.", default=PrivateDnsMode.CREATE,
+    )
+    zones: Mapping[str, str] = setting(
+        "zones", "existing mode: privatelink zone name -> resource ID of that private DNS zone, for every zone a private "
+        "endpoint needs (docs/network.md lists them).", default=MappingProxyType({}), maxProperties=20,
+        names={"pattern": r"^privatelink\.([a-z0-9-]+\.)+[a-z]{2,63}$", "x-expected": "a privatelink zone name such as privatelink.api.azureml.ms"},
+        values={"type": "string", "pattern": PRIVATE_DNS_ZONE_ID, "x-expected": f"a private DNS zone resource ID such as {_ARM_ID}privateDnsZones/<zone>"},
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class NetworkSettings:
     """Network isolation tier and its settings."""
@@ -101,6 +168,11 @@ class NetworkSettings:
         "addressSpace", "private mode: address space of the platform VNet.", default="10.60.0.0/22",
         pattern=rf"^{IPV4}/(1[6-9]|2[0-4])$", x_expected="an IPv4 CIDR range from /16 to /24 such as 10.60.0.0/22",
     )
+    existing_vnet: ExistingVnetSettings | None = setting(
+        "existingVnet", "private mode: deploy the private endpoints into this existing network instead of creating a "
+        "VNet, subnet and NSG (addressSpace is then refused).", default=None,
+    )
+    private_dns: PrivateDnsSettings = setting("privateDns", default=PrivateDnsSettings())
     outbound_rules: Mapping[str, OutboundRule] = setting(
         "outboundRules",
         "Outbound destinations the workspace's managed VNet may reach, by rule name: FQDN and service tag rules in "
@@ -159,6 +231,11 @@ def network_issues(project: str, values: Mapping[str, Any], environment: Environ
                 "rules exist only with approved outbound, in managed or private mode)",
                 describe(rule),
             ))
+    for key in ("existingVnet", "privateDns"):
+        if key in network and mode is not NetworkMode.PRIVATE:
+            issue(key, f"no {key} in {mode.value} mode (only private mode has private endpoints)")
+    if mode is NetworkMode.PRIVATE:
+        issues += private_network_issues(project, values)
     for name in network.get("outboundRules") or {}:
         if name == SHARED_REGISTRY_RULE:
             issues.append(ConfigIssue(
@@ -174,6 +251,73 @@ def network_issues(project: str, values: Mapping[str, Any], environment: Environ
                 describe(name),
             ))
     return issues
+
+
+def private_network_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Private mode: a brought network that fits the stack (the subnet in that VNet, the VNet in the stack's region,
+    no address space), and private DNS zones for every endpoint in existing mode."""
+    network = values.get("network") or {}
+    issues: list[ConfigIssue] = []
+
+    def issue(path: list[Any], expected: str, found: Any) -> None:
+        issues.append(ConfigIssue(key_path(project, ["network", *path]), expected, describe(found)))
+
+    existing = network.get("existingVnet")
+    if isinstance(existing, Mapping):
+        if "addressSpace" in network:
+            issue(["addressSpace"], "no address space with existingVnet (the landing zone's network has its own)", network["addressSpace"])
+        vnet_id, subnet_id = existing.get("virtualNetworkId"), existing.get("privateEndpointSubnetId")
+        parts = subnet_parts(subnet_id) if isinstance(subnet_id, str) else None
+        if parts is not None and isinstance(vnet_id, str) and parts[0].lower() != vnet_id.lower():
+            issue(["existingVnet", "privateEndpointSubnetId"], f"a subnet of the virtual network {vnet_id} (existingVnet.virtualNetworkId)", subnet_id)
+        if parts is not None and parts[1].lower() in RESERVED_SUBNETS:
+            issue(["existingVnet", "privateEndpointSubnetId"], "a subnet for private endpoints, not one reserved for an Azure "
+                  "gateway, firewall, Bastion or route server", subnet_id)
+        issues += _region_issues(project, existing.get("location"), values.get("location"))
+
+    dns = network.get("privateDns") or {}
+    dns_mode = PrivateDnsMode(dns.get("mode", PrivateDnsMode.CREATE.value))
+    zones = dns.get("zones") or {}
+    if dns_mode is not PrivateDnsMode.EXISTING:
+        if zones:
+            issue(["privateDns", "zones"], f"no zones in {dns_mode.value} mode (zone IDs are for mode existing)", zones)
+        return issues
+    groups = [group for _, group in _endpoint_groups(values)]
+    for zone in needed_zones(groups):
+        users = ", ".join(f"{key} ({group})" for key, group in _endpoint_groups(values) if zone in zones_for(group))
+        if zone not in zones:
+            issue(["privateDns", "zones", zone], f"the resource ID of the private DNS zone {zone}, which the private "
+                  f"endpoints {users} register in", None)
+    needed = set(needed_zones(groups))
+    for zone, zone_id in zones.items():
+        if zone not in needed:
+            issue(["privateDns", "zones", zone], f"only zones a private endpoint of the stack needs: {', '.join(sorted(needed))}", zone)
+        elif isinstance(zone_id, str) and zone_name_of(zone_id) not in (None, zone):
+            issue(["privateDns", "zones", zone], f"the resource ID of a private DNS zone named {zone}", zone_id)
+    return issues
+
+
+def _endpoint_groups(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, group) of the stack's private endpoints."""
+    return [*WORKSPACE_ENDPOINTS.items(), *([(REGISTRY_ENDPOINT, REGISTRY_GROUP_ID)] if values.get("sharedStack") else []),
+            (MONITOR_ENDPOINT, MONITOR_GROUP_ID)]
+
+
+def _region_issues(project: str, vnet_location: Any, stack_location: Any) -> list[ConfigIssue]:
+    """The brought network's region: a known region, and the stack's (checked here because IDs carry no region)."""
+    path = key_path(project, ["network", "existingVnet", "location"])
+    try:
+        region = normalize_location(vnet_location)
+    except (UnknownRegionError, TypeError, AttributeError):
+        return [ConfigIssue(path, "an Azure region name such as westeurope (see components/regions.py)", describe(vnet_location))]
+    try:
+        stack_region = normalize_location(stack_location)
+    except (UnknownRegionError, TypeError, AttributeError):
+        return []  # the stack's own location is reported where it is written
+    if region != stack_region:
+        return [ConfigIssue(path, f"the stack's location {stack_region}: the subnet of existingVnet.privateEndpointSubnetId "
+                            "must be in the stack's region, where its private endpoints are created", describe(vnet_location))]
+    return []
 
 
 def network_value_issues(project: str, values: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -279,19 +423,26 @@ def private_network(
     naming: Mapping[str, str],
     tags: Mapping[str, str],
     resource_group_name: pulumi.Input[str],
-    targets: Sequence[tuple[str, pulumi.Input[str], str]],
+    resource_ids: Mapping[str, pulumi.Input[str]],
 ) -> PrivateNetwork | None:
-    """Private mode: a VNet with a private endpoint and private DNS for each ``(key, resource ID, group ID)``."""
+    """Private mode: a private endpoint with private DNS for each endpoint of :data:`WORKSPACE_ENDPOINTS` (and
+    :data:`REGISTRY_ENDPOINT`, :data:`MONITOR_ENDPOINT` when given), by key -> the resource ID it reaches; in a VNet of its own, or the brought one."""
     if network.mode is not NetworkMode.PRIVATE:
         return None
-    return PrivateNetwork(
-        "network",
-        {
-            "location": location,
-            "naming": dict(naming),
-            "tags": dict(tags),
-            "resource_group_name": resource_group_name,
-            "address_space": network.address_space,
-            "targets": [{"key": key, "resource_id": resource_id, "group_id": group_id} for key, resource_id, group_id in targets],
-        },
-    )
+    groups = {**WORKSPACE_ENDPOINTS, REGISTRY_ENDPOINT: REGISTRY_GROUP_ID, MONITOR_ENDPOINT: MONITOR_GROUP_ID}
+    args: PrivateNetworkArgs = {
+        "location": location,
+        "naming": dict(naming),
+        "tags": dict(tags),
+        "resource_group_name": resource_group_name,
+        "targets": [{"key": key, "resource_id": resource_id, "group_id": groups[key]} for key, resource_id in resource_ids.items()],
+    }
+    if network.existing_vnet is None:
+        args["address_space"] = network.address_space
+    else:
+        args["existing_subnet_id"] = network.existing_vnet.private_endpoint_subnet_id
+        args["existing_subnet_dedicated"] = network.existing_vnet.dedicated_subnet
+    if network.private_dns.mode is not PrivateDnsMode.CREATE:
+        args["dns_mode"] = network.private_dns.mode
+        args["dns_zone_ids"] = dict(network.private_dns.zones)
+    return PrivateNetwork("network", args)

@@ -19,13 +19,12 @@ from blueprint.program.features.ci import compose_ci
 from blueprint.program.features.compute import create_clusters
 from blueprint.program.features.drift import create_model_monitors, create_retraining, monitors_run_spark
 from blueprint.program.features.monitoring import create_monitoring
-from blueprint.program.features.network import REGISTRY_GROUP_ID, endpoint_rule_args, outbound_rule_args, private_network
+from blueprint.program.features.network import MONITOR_ENDPOINT, REGISTRY_ENDPOINT, endpoint_rule_args, outbound_rule_args, private_network
 from blueprint.program.features.registry import RegistrySettings
 from blueprint.program.features.serving import create_endpoints
 from blueprint.program.settings import default_of
 from blueprint.program.stacks.kinds import EnvironmentStack
 from components.ml_workspace import MlWorkspace
-from components.monitor_private_link import GROUP_ID as MONITOR_GROUP_ID
 from components.naming import namer_for
 from components.roles import Scope
 
@@ -80,19 +79,19 @@ def compose_environment(stack: EnvironmentStack, project_dir: Path) -> dict[str,
     # --- Private tier: a VNet with private endpoints and private DNS for every data plane ---------------------------
     network = private_network(
         stack.network, location=location, naming=naming, tags=tags, resource_group_name=workspace.resource_group_name,
-        targets=[
-            ("workspace", workspace.workspace_id, "amlworkspace"),
-            ("vault", workspace.key_vault_id, "vault"),
-            ("blob", workspace.storage_account_id, "blob"),
-            ("file", workspace.storage_account_id, "file"),
-            ("dfs", workspace.storage_account_id, "dfs"),
-            ("registry", workspace.container_registry_id, "registry"),
+        resource_ids={
+            "workspace": workspace.workspace_id,
+            "vault": workspace.key_vault_id,
+            "blob": workspace.storage_account_id,
+            "file": workspace.storage_account_id,
+            "dfs": workspace.storage_account_id,
+            "registry": workspace.container_registry_id,
             # Clients in the platform VNet reach the registry here; the managed network's own rule serves compute.
-            *([("mlregistry", registry_id, REGISTRY_GROUP_ID)] if registry_id is not None else []),
+            **({REGISTRY_ENDPOINT: registry_id} if registry_id is not None else {}),
             # The telemetry stores' private link scope: it exists exactly when their public ingestion is disabled.
-            *([("monitor", workspace.monitor_private_link_scope_id, MONITOR_GROUP_ID)]
-              if workspace.monitor_private_link_scope_id is not None else []),
-        ],
+            **({MONITOR_ENDPOINT: workspace.monitor_private_link_scope_id}
+               if workspace.monitor_private_link_scope_id is not None else {}),
+        },
     )
 
     # --- Compute: clusters that scale to zero, their identities granted what jobs need ------------------------------
