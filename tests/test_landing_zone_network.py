@@ -32,13 +32,15 @@ SUBNET_POLICY = "azure-native-network-privateendpoint-dedicated-subnet"
 SPOKE = "/subscriptions/00000000-0000-4000-8000-000000000021/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
 SUBNET = SPOKE + "/subnets/snet-ml-pe"
 HUB = "/subscriptions/00000000-0000-4000-8000-000000000031/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/"
-#: Every zone the prod stack's endpoints need (workspace, vault, storage, container registry, the shared registry).
-NEEDED = sorted({zone for group in ("amlworkspace", "amlregistry", "vault", "blob", "file", "dfs", "registry") for zone in PRIVATE_DNS_ZONES[group]})
+#: Every zone the prod stack's endpoints need (workspace, vault, storage, container registry, the shared registry,
+#: the telemetry stores' Azure Monitor private link scope).
+NEEDED = sorted({zone for group in ("amlworkspace", "amlregistry", "vault", "blob", "file", "dfs", "registry", "azuremonitor")
+                 for zone in PRIVATE_DNS_ZONES[group]})
 HUB_ZONES = {zone: HUB + zone for zone in NEEDED}
 BYO = {"virtualNetworkId": SPOKE, "privateEndpointSubnetId": SUBNET, "location": "westeurope", "dedicatedSubnet": True}
 #: The endpoints of prod's private tier, by key, and their private link group.
 ENDPOINT_GROUPS = {"workspace": "amlworkspace", "vault": "vault", "blob": "blob", "file": "file", "dfs": "dfs",
-                   "registry": "registry", "mlregistry": "amlregistry"}
+                   "registry": "registry", "mlregistry": "amlregistry", "monitor": "azuremonitor"}
 
 
 def prod_network(**network: Any) -> dict[str, Any]:
