@@ -7,30 +7,34 @@ frozen for the collector), so a worker starts in milliseconds instead of importi
 pages with the parent. A worker hands back plain data (:class:`~blueprint.tools.stack_checks.StackVerdict`), in the
 order the stacks were given, so the reports are byte-identical to a serial run.
 
-- Memory: a worker checks at most :data:`STACKS_PER_WORKER` stacks, then a fresh one is forked in its place: what
-  one program run leaves behind never accumulates over a fleet.
-- Ctrl-C: the workers ignore SIGINT (the terminal sends it to all of them); this process stops the pool, which ends
-  every worker (and a worker ends the previews it started), and the command reports the interruption. Reports are
-  written only after every stack is checked, so none is left partial.
+- Forks: every worker is forked from the main thread, with no other thread of this process running (each program
+  run shuts its executor threads down), so no child inherits a lock held by a thread it does not have.
+- Memory: a worker checks at most :data:`STACKS_PER_WORKER` stacks and ends; a fresh one is forked for the next
+  batch: what one program run leaves behind never accumulates over a fleet.
+- Ctrl-C: the workers ignore SIGINT (the terminal sends it to all of them); this process stops every worker (and a
+  worker ends the previews it started), and the command reports the interruption. Reports are written only after
+  every stack is checked, so none is left partial.
 - Failures: the first stack (in round order) whose preview fails ends the check with its error, as serially.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, Pipe, wait
 
 from blueprint.tools.errors import ProgramFailed, UsageError
 from blueprint.tools.exit_codes import EXIT_INTERRUPTED
 from blueprint.tools.stack_checks import StackChecker, StackVerdict
 from blueprint.program.errors import InputError
 
-#: Stacks a worker checks before it is replaced by a fresh fork: bounds what a worker can accumulate (it does not
-#: collect between runs below gc_tuning.MEMORY_CEILING_MIB: about 13 MiB of garbage per prod-sized stack).
+#: Stacks a worker checks before it ends and a fresh fork takes the next batch: bounds what a worker can
+#: accumulate (it does not collect between runs below gc_tuning.MEMORY_CEILING_MIB: about 13 MiB of garbage per
+#: prod-sized stack).
 STACKS_PER_WORKER = 8
 
 
@@ -43,7 +47,7 @@ def available_cores() -> int:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def check_stacks(checker: StackChecker, rounds: list[list[str]], jobs: int) -> Iterator[StackVerdict]:
@@ -79,29 +83,104 @@ class _Raised:
 #: A worker's answer when Ctrl-C reached what it ran (a referenced stack's preview in a child process).
 _INTERRUPTED = "interrupted"
 
-#: The checker the workers use: set before they are forked, inherited with the rest of this process's memory.
-_checker: StackChecker | None = None
+
+@dataclass
+class _Worker:
+    """A forked process checking ``names`` (positions ``indexes`` of the round), one answer per stack on ``reader``."""
+
+    pid: int
+    reader: Connection
+    indexes: list[int]
+    answered: int = 0
 
 
 def _in_workers(checker: StackChecker, names: list[str], jobs: int) -> Iterator[StackVerdict]:
-    global _checker
-    _checker = checker
+    """The verdicts on ``names``, in that order, from at most ``jobs`` workers at a time.
+
+    Each worker is forked here, in the main thread, by this process alone: no thread of this process runs while it
+    forks (multiprocessing's pools fork replacements from a helper thread, which can hand a child a lock some other
+    thread held). A worker takes a batch of at most :data:`STACKS_PER_WORKER` stacks and ends; the next batch gets a
+    fresh fork. An answer that arrives early waits until those before it are given, so the first failure in order is
+    the one raised, as serially.
+    """
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # a forked worker would write whatever is still buffered a second time
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(names)), initializer=_worker_started, maxtasksperchild=STACKS_PER_WORKER) as pool:
-        for result in pool.imap(_check_in_worker, names):
-            if result is _INTERRUPTED:
-                raise KeyboardInterrupt  # a worker's own child preview was interrupted: so is the check
-            if isinstance(result, _Raised):
-                raise UsageError(result.message) if result.usage else ProgramFailed(result.message)
-            yield result
-    # Leaving the block ends the pool (terminate): on an error or Ctrl-C above too, with every worker stopped.
+    pending = list(enumerate(names))
+    answers: dict[int, StackVerdict | _Raised | str] = {}
+    running: dict[Connection, _Worker] = {}
+    next_index = 0
+    try:
+        while next_index < len(names):
+            while pending and len(running) < jobs:
+                size = max(1, min(STACKS_PER_WORKER, -(-len(pending) // jobs)))  # smaller batches at the end
+                batch, pending = pending[:size], pending[size:]
+                worker = _fork_worker(checker, batch)
+                running[worker.reader] = worker
+            for reader in wait(list(running)):
+                worker = running[reader]
+                try:
+                    answers[worker.indexes[worker.answered]] = reader.recv()
+                    worker.answered += 1
+                except EOFError:  # the worker ended: every answer given, or it died
+                    del running[reader]
+                    reader.close()
+                    _, status = os.waitpid(worker.pid, 0)
+                    if worker.answered < len(worker.indexes):
+                        lost = names[worker.indexes[worker.answered]]
+                        raise ProgramFailed(f"the worker checking stack {lost} ended without an answer "
+                                            f"({_ended_how(status)})")
+            while next_index in answers:
+                answer = answers.pop(next_index)
+                next_index += 1
+                if answer == _INTERRUPTED:
+                    raise KeyboardInterrupt  # a worker's own child preview was interrupted: so is the check
+                if isinstance(answer, _Raised):
+                    raise UsageError(answer.message) if answer.usage else ProgramFailed(answer.message)
+                yield answer  # type: ignore[misc]
+    finally:
+        _stop(running.values())
+
+
+def _fork_worker(checker: StackChecker, batch: list[tuple[int, str]]) -> _Worker:
+    reader, writer = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the worker: check the batch, answer each stack, and end without returning to the caller
+        code = 0
+        try:
+            reader.close()
+            _worker_started()
+            for _, name in batch:
+                writer.send(_check_in_worker(checker, name))
+        except BaseException:  # noqa: BLE001 - a worker never unwinds into the parent's code
+            code = 1
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os._exit(code)
+    writer.close()
+    return _Worker(pid, reader, [index for index, _ in batch])
+
+
+def _stop(workers: Iterable[_Worker]) -> None:
+    """End the workers still running (Ctrl-C, an error, or the caller stopped reading) and reap them."""
+    for worker in list(workers):
+        with contextlib.suppress(OSError):
+            os.kill(worker.pid, signal.SIGTERM)
+    for worker in list(workers):
+        with contextlib.suppress(OSError, ChildProcessError):
+            os.waitpid(worker.pid, 0)
+        worker.reader.close()
+
+
+def _ended_how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
 def _worker_started() -> None:
-    """A worker leaves Ctrl-C to the parent, which stops the pool; stopped (SIGTERM), it ends its own children. It
-    is replaced after :data:`STACKS_PER_WORKER` stacks, so it skips the collection between runs (below a ceiling)."""
+    """A worker leaves Ctrl-C to the parent, which stops the workers; stopped (SIGTERM), it ends its own children. It
+    ends after at most :data:`STACKS_PER_WORKER` stacks, so it skips the collection between runs (below a ceiling)."""
     from blueprint.tools.preview.gc_tuning import collect_between_runs
 
     collect_between_runs(False)
@@ -110,7 +189,7 @@ def _worker_started() -> None:
 
 
 def _worker_stopped(signum: int, frame: object) -> None:
-    """Kill and reap the previews this worker started, then end at once (the pool is being torn down)."""
+    """Kill and reap the previews this worker started, then end at once (the check is being stopped)."""
     from blueprint.tools import termination
 
     for process in list(termination._children):  # no lock: the main thread may hold it
@@ -122,10 +201,9 @@ def _worker_stopped(signum: int, frame: object) -> None:
     os._exit(EXIT_INTERRUPTED)
 
 
-def _check_in_worker(name: str) -> StackVerdict | _Raised | str:
-    assert _checker is not None
+def _check_in_worker(checker: StackChecker, name: str) -> StackVerdict | _Raised | str:
     try:
-        return _checker.check(name)
+        return checker.check(name)
     except KeyboardInterrupt:
         return _INTERRUPTED
     except InputError as error:

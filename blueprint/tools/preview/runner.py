@@ -149,6 +149,10 @@ def run_under_mocks(
         runtime_settings.SETTINGS.outputs.clear()
         runtime_settings.SETTINGS.rpc_manager.clear()
         runtime_settings.ROOT.set(None)
+        # The executor's threads end with the run: a process that forks afterwards (a parallel check) has no
+        # thread a child could inherit a held lock from.
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_default_executor())
         asyncio.set_event_loop(None)
         loop.close()
     unknowns = [{"severity": "warning", "message": f"input unknown during preview: {where}"} for where in recorder.unknown_inputs]
