@@ -143,7 +143,9 @@ def test_rounds_put_referenced_stacks_first_and_the_rest_side_by_side() -> None:
     project = load_project(REPO)
     names = project.stacks()
     levels = preview_levels(names, {name: read_stack_config(project, name) for name in names})
-    assert levels == [["shared"], ["dev", "prod", "staging"], ["bootstrap"]]  # bootstrap reads every stack's principals
+    assert levels[0] == ["shared"] and levels[1] == ["dev", "prod", "staging"]
+    assert "bootstrap" in levels[-1]  # it reads every stack's CI principals
+    assert sorted(sum(levels, [])) == sorted(names)
     assert preview_levels(["a", "b"], {"a": {"x": "b"}, "b": {"x": "a"}}) == [["b"], ["a"]]  # a cycle, broken
 
 

@@ -265,7 +265,9 @@ def _next_steps(request: ForkRequest, shown: str, environment: str | None) -> li
     pack_config = f"policies/config/{environment}.json" if environment else "policies/config/<environment>.json"
     steps = [
         f"Review {shown}: monitoring e-mails and webhooks, access.breakGlass, the endpoints and their models, the "
-        "budget; a private network's addressSpace must not overlap a network it will be peered with.",
+        "budget; a private network's addressSpace must not overlap a network it will be peered with, and a network "
+        "brought from a landing zone (network.existingVnet, network.privateDns.zones) must be the new project's own "
+        "spoke subnet and its hub's zones.",
         f"Compare it with its source: blueprint diff {request.source} {stack}",
         "Log in to the state backend (the bootstrap stack's outputs): pulumi login 'azblob://<container>?storage_account=<account>'",
         f"Create the stack with its environment's Key Vault key (the bootstrap stack's secretsProviders.{environment or '<environment>'}): "
