@@ -123,3 +123,19 @@ def test_restricted_data_without_the_key_is_a_mandatory_finding_per_store(encryp
         del values["mlplatform:encryption"]
     plan = plan_of(json.dumps(values, sort_keys=True))
     assert blocking(plan) == CMK_POLICIES
+
+
+@pytest.mark.e2e
+def test_a_new_project_forks_the_landing_zone_stack(project_copy) -> None:
+    from tests.test_cli import blueprint
+
+    (project_copy / "ml_templates").symlink_to(REPO / "ml_templates")
+    (project_copy / "policies").symlink_to(REPO / "policies")
+    result = blueprint("fork", STACK, "fraud-lz", "--project", "fraud", "--repository", "example-org/fraud-detection", cwd=project_copy)
+    assert result.returncode == 0, result.stderr
+    assert "policy pack: no mandatory violation" in result.stdout
+    assert "network.existingVnet" in result.stdout  # told to bring the new project's own subnet and the hub's zones
+    forked = json.loads(read_stack_config(load_project(project_copy), "fraud-lz")["mlplatform:network"])
+    assert forked == json.loads(config()["mlplatform:network"])  # the landing zone's IDs, kept for the team to replace
+    ci = json.loads(read_stack_config(load_project(project_copy), "fraud-lz")["mlplatform:ci"])
+    assert ci == {"repository": "example-org/fraud-detection", "environments": ["prod"], "previewEnvironment": "prod-preview"}

@@ -144,7 +144,10 @@ def apply_fork(document: CommentedMap, namespace: str, request: ForkRequest) -> 
         put("repository", request.repository, ci, f"{namespace}:ci.repository")
     elif request.repository is not None:
         environment = plain(tags.get("environment"))
-        put("ci", CommentedMap([("repository", request.repository), ("environments", _flow([environment]))]))
+        added = CommentedMap([("repository", request.repository), ("environments", _flow([environment]))])
+        if environment == "prod":  # prod previews run in an environment with required reviewers (ci.previewEnvironment)
+            added["previewEnvironment"] = f"{environment}-preview"
+        put("ci", added)
     group_key = config_key(config, "resourceGroupName", namespace)
     if group_key in config:
         changes.dropped.append(f"{namespace}:resourceGroupName {plain(config[group_key])!r} (the fork gets a resource group of its own)")
