@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from blueprint.program.project import load_project
 from tests.conftest import REPO, SHIPPED_STACKS
 
 pytestmark = pytest.mark.e2e
@@ -91,7 +92,8 @@ def test_invalid_yaml_names_the_line(project_copy):
 def test_unknown_stack_lists_the_known_ones():
     result = blueprint("preview", "qa")
     assert result.returncode == 2
-    assert "stacks/Pulumi.qa.yaml: no such stack file (stacks here: bootstrap, dev, prod, shared, staging)" in result.stderr
+    known = ", ".join(load_project(REPO).stacks())
+    assert f"stacks/Pulumi.qa.yaml: no such stack file (stacks here: {known})" in result.stderr and "prod-lz" in known
 
 
 def test_not_a_project_directory(tmp_path):

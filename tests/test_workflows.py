@@ -117,6 +117,9 @@ class Stack:
     """``ci.previewEnvironment``: the GitHub environment its preview identity trusts; None: pull requests."""
     models_environment: str | None = None
     """``ci.modelsEnvironment``: the GitHub environment its models identity trusts; None: no such identity."""
+    has_ci: bool = True
+    """Whether the stack file has ``ci`` (the identities CI deploys with); without it, CI cannot deploy the stack
+    (the landing-zone example, ``prod-lz``, is deployed by the team's own pipeline)."""
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -139,15 +142,16 @@ def project_stacks() -> dict[str, Stack]:
             github_environments=tuple(ci.get("environments", ())),
             preview_environment=ci.get("previewEnvironment"),
             models_environment=ci.get("modelsEnvironment"),
+            has_ci="ci" in config,
         )
     return stacks
 
 
 def ci_stacks(stacks: Mapping[str, Stack] | None = None) -> dict[str, Stack]:
-    """The stacks the workflows deploy: all (of the project's, by default) but the bootstrap stack, by name or by
-    its environment."""
+    """The stacks the workflows deploy: all (of the project's, by default) that give CI its identities (``ci``), but
+    the bootstrap stack, by name or by its environment."""
     stacks = project_stacks() if stacks is None else stacks
-    return {name: stack for name, stack in stacks.items() if BOOTSTRAP not in (name, stack.environment)}
+    return {name: stack for name, stack in stacks.items() if stack.has_ci and BOOTSTRAP not in (name, stack.environment)}
 
 
 def readme_test_command() -> list[str]:
