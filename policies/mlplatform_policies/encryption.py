@@ -71,34 +71,24 @@ def _required(kind: str, problem: Problem) -> Callable[[ResourceValidationArgs],
     return check
 
 
-def _workspace(props: Mapping[str, Any]) -> str | None:
-    status = read(props, "encryption.status")
-    if status is not UNKNOWN and not is_value(status, "Enabled"):
-        return f"encryption.status is {shown(status)}"
-    for path in ("encryption.keyVaultProperties.keyVaultArmId", "encryption.keyVaultProperties.keyIdentifier", "encryption.identity.userAssignedIdentity"):
-        if not _set(props, path):
-            return f"{path} is not set"
-    return None
+def _key_settings(switch: str, expected: str, *required: str) -> Problem:
+    """What is missing of a customer-managed key on a resource: the property ``switch`` must be ``expected`` (as
+    its API spells it) and every path of ``required`` set; ``None`` when nothing is."""
+    def problem(props: Mapping[str, Any]) -> str | None:
+        value = read(props, switch)
+        if value is not UNKNOWN and not is_value(value, expected):
+            return f"{switch} is {shown(value)}"
+        return next((f"{path} is not set" for path in required if not _set(props, path)), None)
+
+    return problem
 
 
-def _storage(props: Mapping[str, Any]) -> str | None:
-    source = read(props, "encryption.keySource")
-    if source is not UNKNOWN and not is_value(source, "Microsoft.Keyvault"):
-        return f"encryption.keySource is {shown(source)}"
-    for path in ("encryption.keyVaultProperties.keyName", "encryption.keyVaultProperties.keyVaultUri", "encryption.encryptionIdentity.encryptionUserAssignedIdentity"):
-        if not _set(props, path):
-            return f"{path} is not set"
-    return None
-
-
-def _registry(props: Mapping[str, Any]) -> str | None:
-    status = read(props, "encryption.status")
-    if status is not UNKNOWN and not is_value(status, "enabled"):
-        return f"encryption.status is {shown(status)}"
-    for path in ("encryption.keyVaultProperties.keyIdentifier", "encryption.keyVaultProperties.identity"):
-        if not _set(props, path):
-            return f"{path} is not set"
-    return None
+_workspace = _key_settings("encryption.status", "Enabled", "encryption.keyVaultProperties.keyVaultArmId",
+                           "encryption.keyVaultProperties.keyIdentifier", "encryption.identity.userAssignedIdentity")
+_storage = _key_settings("encryption.keySource", "Microsoft.Keyvault", "encryption.keyVaultProperties.keyName",
+                         "encryption.keyVaultProperties.keyVaultUri", "encryption.encryptionIdentity.encryptionUserAssignedIdentity")
+_registry = _key_settings("encryption.status", "enabled", "encryption.keyVaultProperties.keyIdentifier",
+                          "encryption.keyVaultProperties.identity")
 
 
 POLICIES: list = [
