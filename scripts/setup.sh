@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv and installs the locked dependency set, every file checked against its SHA-256.
-# Usage: scripts/setup.sh [--dev]   (--dev adds the ML side and the test tools)
+# Usage: scripts/setup.sh [--dev]   (--dev adds the ML side, the test tools, and the system programs the tests
+#                                    need: Graphviz and Chromium, scripts/system-packages.sh)
 # Idempotent: re-running only installs what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 lock=requirements.lock
 if [[ "${1:-}" == "--dev" ]]; then
   lock=requirements-dev.lock
+  bash scripts/system-packages.sh
 fi
 pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 
