@@ -40,7 +40,7 @@ def add_parser(subparsers: Subparsers) -> None:
                         help="combine the JSON reports of every shard (check --shard I/N --format json) into the reports "
                         "one run over all the stacks writes, with its exit code")
     add_program(parser)
-    add_policy_pack(parser, "CrossGuard pack to evaluate (default: <program>/policies)")
+    add_policy_pack(parser, "CrossGuard pack to evaluate (default: <program>/policies, or the pack the blueprint bundles when the program has none)")
     add_policy_pack_config(parser, "pack config to apply to every stack instead of <pack>/config/<environment>.json (as pulumi's flag)")
     parser.add_argument("--format", dest="formats", action="append", choices=FORMATS, metavar="FORMAT",
                         help=f"report format, one of {', '.join(FORMATS)}; repeat for several (default: text, or all with --output-dir)")
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from blueprint.tools.policy_check import load_pack_config, load_policies, pack_failures
     from blueprint.program.project import load_project
     from blueprint.tools.reports import REPORT_FILES
-    from blueprint.tools.user_paths import resolved
+    from blueprint.tools.pack_choice import choose_pack
 
     if args.merge is not None and (args.stacks or args.shard or args.jobs or args.policy_pack_config):
         raise UsageError("--merge combines the JSON reports of shards: it takes no STACK, --shard, --jobs or --policy-pack-config")
@@ -66,18 +66,20 @@ def run(args: argparse.Namespace) -> int:
     if len(formats) > 1 and args.output_dir is None:
         raise UsageError(f"--format {' --format '.join(formats)}: several reports need --output-dir DIR (one file each)")
     project = load_project(args.program.resolve())
+    choice = choose_pack(args.policy_pack, project.directory, "the program")
+    pack = choice.directory
     if args.output_dir is not None:
         from blueprint.tools.output_paths import check_output_dir
 
         check_output_dir(
-            args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=args.policy_pack, policy_pack_config=args.policy_pack_config
+            args.output_dir, [REPORT_FILES[fmt] for fmt in formats], project, policy_pack=pack, policy_pack_config=args.policy_pack_config
         )
-    pack = resolved(args.policy_pack or project.directory / "policies", "--policy-pack")
     if args.merge is not None:
         from blueprint.tools.shards import merge
 
         with pack_failures(pack):
             catalog = load_catalog(pack)
+        _say_which_pack(choice, catalog)
         merged = merge(args.merge, catalog.name)
         return _report(args, formats, catalog, merged.findings, merged.stacks)
 
@@ -88,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         policies = load_policies(pack)
         catalog = load_catalog(pack)  # validates every config/<environment>.json of the pack, before any preview
         given_config = None if args.policy_pack_config is None else load_pack_config(pack, None, policies, path=args.policy_pack_config)
+    _say_which_pack(choice, catalog)
     verdicts = _check_stacks(args, project, args.shard.stacks(names) if args.shard else names, pack, policies, given_config)
     if isinstance(verdicts, int):
         return verdicts
@@ -95,6 +98,14 @@ def run(args: argparse.Namespace) -> int:
     checked = [verdict.stack for verdict in verdicts]
     shard = None if args.shard is None else (args.shard, names)
     return _report(args, formats, catalog, findings, checked, shard=shard)
+
+
+def _say_which_pack(choice: Any, catalog: Any) -> None:
+    """One line on standard error when the pack is the bundled one: the reports then judge by a pack the program
+    does not hold."""
+    notice = choice.notice(catalog.name)
+    if notice is not None:
+        print(notice, file=sys.stderr)
 
 
 def _check_stacks(args: argparse.Namespace, project: Any, names: list[str], pack: Path, policies: list[Any],
