@@ -1170,6 +1170,7 @@ def test_infrastructure_jobs(infrastructure: dict[str, Any]) -> None:
     """Tests, the check, the pull-request previews, prod's reviewed preview and one deploy job per stack."""
     assert set(jobs(infrastructure)) == {
         "tests",
+        "wheel",
         "check-shard",
         "check",
         "preview",
@@ -1221,6 +1222,15 @@ def test_deploys_run_in_order_in_their_environments(infrastructure: dict[str, An
         "staging",
         "prod",
     ]
+
+
+def test_the_wheel_job_builds_the_wheel_offline_and_keeps_it(infrastructure: dict[str, Any]) -> None:
+    """The library's wheel (tests/test_wheel.py installs one) is built with the locked setuptools and uploaded."""
+    builds = [c.argv for c in commands(infrastructure, "wheel") if "pip" in c.argv[1:3] and "wheel" in c.argv]
+    assert builds, "job wheel: should build the wheel with pip wheel"
+    assert {"--no-deps", "--no-build-isolation", "--no-index"} <= set(builds[0]) and builds[0][-3:] == ("--wheel-dir", "dist", ".")
+    (upload,) = action_steps(jobs(infrastructure)["wheel"], "actions/upload-artifact")
+    assert upload["with"]["path"] == "dist/*.whl" and upload["with"]["if-no-files-found"] == "error"
 
 
 def test_the_check_job_reports_to_code_scanning(infrastructure: dict[str, Any]) -> None:
@@ -1294,9 +1304,9 @@ def test_what_a_pull_request_runs_in_models_holds_no_token(models: dict[str, Any
 
 
 def test_the_event_reading_sees_infrastructures_pull_request_jobs(infrastructure: dict[str, Any]) -> None:
-    """The same reading of ``if:`` on infrastructure.yml: tests, check and the previews, never a deployment."""
+    """The same reading of ``if:`` on infrastructure.yml: tests, the wheel, check and the previews, never a deployment."""
     assert {j for j in jobs(infrastructure) if runs_for_event(infrastructure, j, "pull_request")} == {
-        "tests", "check-shard", "check", "preview", "preview-prod"
+        "tests", "wheel", "check-shard", "check", "preview", "preview-prod"
     }
     assert pull_request_jobs(infrastructure, "tests/test_workflows.py") == []  # models.yml tests such changes
 
