@@ -28,10 +28,9 @@ pytestmark = pytest.mark.e2e
 
 #: What the build reads: the metadata, the package list and everything it packages.
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "LICENSE", "blueprint", "components", "policies")
-#: A team's own program: one workspace from the installed components, its environment exported for the pack config.
+#: A team's own program: one workspace from the installed components, its environment exported for the pack config
+#: (README.md shows it, as "Use the library from your own repository").
 PROGRAM = '''\
-"""A team's program built on the installed blueprint."""
-
 import pulumi
 
 from components import MlWorkspace
@@ -70,10 +69,10 @@ class Installed:
     def bin(self) -> Path:
         return self.venv / ("Scripts" if os.name == "nt" else "bin")
 
-    def run(self, program: str, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, program: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-        return subprocess.run([str(self.bin / program), *args], cwd=self.work, env=env, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run([str(self.bin / program), *args], cwd=cwd or self.work, env=env, capture_output=True,
+                              text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +178,13 @@ def test_check_of_a_program_without_a_pack_uses_the_bundled_one_and_says_so(inst
     found = {finding["policy"] for finding in report["findings"]}
     assert found == EXPECTED_POLICIES
     assert all(finding["enforcement"] == "mandatory" for finding in report["findings"])
+
+
+def test_the_readme_shows_this_program_and_it_previews(installed, program):
+    assert f"```python\n{PROGRAM}```" in (REPO / "README.md").read_text()
+    result = installed.run("blueprint", "preview", "dev", cwd=program)
+    assert result.returncode == 0, result.stderr
+    assert "mlplatform:index:MlWorkspace" in result.stdout and 'environment: "dev"' in result.stdout
 
 
 def test_a_copied_pack_names_the_venv_and_gives_the_same_verdict(installed, program):
