@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -217,9 +218,19 @@ def test_mermaid_parser_accepts_every_stack_and_rejects_nonsense():
     texts.append(to_mermaid(prod.restricted_to(status), status=status))
     texts.append(to_mermaid(awkward_graph(), status={"urn:r": "changed", "urn:c": "added"}))
     broken = "flowchart LR\n    a[\"open\" --> b"
-    errors = mermaid_errors([*texts, broken])
-    assert errors[:-1] == [None] * len(texts)
+    errors = mermaid_errors([*texts, *documented_diagrams().values(), broken])
+    assert errors[: len(texts)] == [None] * len(texts)
+    assert dict(zip(documented_diagrams(), errors[len(texts) : -1])) == dict.fromkeys(documented_diagrams()), "the docs' diagrams draw"
     assert errors[-1], "the check must be able to fail"
+
+
+def documented_diagrams() -> dict[str, str]:
+    """Every ```mermaid block of the README and docs/, by file and position: GitHub must be able to draw them too."""
+    found = {}
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        blocks = re.findall(r"^```mermaid\n(.*?)^```", path.read_text(encoding="utf-8"), re.DOTALL | re.MULTILINE)
+        found |= {f"{path.relative_to(REPO)}#{i}": block for i, block in enumerate(blocks)}
+    return found
 
 
 def test_mermaid_styles_changed_boxes_and_lines(prod):
