@@ -61,6 +61,18 @@ def test_prod_private_endpoints_sit_in_their_subnet_with_their_dns_zones(prod):
         assert len(targets) == 1, f"{endpoint.name}: one line to the resource it exposes ({groups})"
 
 
+def test_landing_zone_endpoints_reach_the_brought_subnet_and_the_hub_zones():
+    """prod-lz brings its subnet and uses a hub's private DNS zones: boxes outside the stack, named from their IDs."""
+    plan = preview_stack("prod-lz")
+    graph = build_graph(plan)
+    for endpoint in plan.of_type(PRIVATE_ENDPOINT):
+        (subnet,) = edges_from(graph, endpoint.urn, NETWORK, "in subnet")
+        assert subnet.target == f"arm:{endpoint.inputs['subnet']['id'].lower()}"
+        assert graph.node(subnet.target).label == "subnet (outside the stack)\nsnet-ml-pe"
+        zones = edges_from(graph, endpoint.urn, NETWORK, "DNS zone")
+        assert zones and all(graph.node(z.target).group == ("outside the stack", "resource group rg-hub-dns") for z in zones)
+
+
 def test_prod_managed_network_shows_every_outbound_rule(prod):
     workspace = only_of(preview_stack("prod"), WORKSPACE)
     rules = workspace.inputs["managedNetwork"]["outboundRules"]
@@ -112,11 +124,13 @@ def test_every_resource_is_a_box_or_a_line(stack):
 
 
 def test_prod_stays_readable():
-    """About 150 resources, drawn as well under 100 boxes: configuration becomes lines and notes."""
+    """About 150 resources, drawn as well under 100 boxes: configuration becomes lines and notes; and the Mermaid text
+    stays within what Mermaid draws by default (50,000 characters, 500 lines), as GitHub uses it."""
     plan = preview_stack("prod")
     graph = build_graph(plan)
     assert len([r for r in plan.resources if r.custom]) > 120
     assert len(graph.nodes) < 90
+    assert len(to_mermaid(graph)) < 50_000 and len(graph.edges) < 500
 
 
 def test_graph_does_not_depend_on_registration_order():
@@ -143,6 +157,19 @@ def test_restricted_to_keeps_a_change_and_its_neighbours(prod):
     assignment = plan.of_type(ROLE_ASSIGNMENT)[0]
     (edge,) = prod.restricted_to([assignment.urn], neighbours=False).edges
     assert assignment.urn in edge.resources
+
+
+def test_union_with_the_base_gives_removed_resources_a_box():
+    plan = preview_stack("prod")
+    endpoint = next(r for r in plan.of_type(PRIVATE_ENDPOINT) if r.name.endswith("-vault"))
+    gone = {endpoint.urn} | {r.urn for r in plan.resources if endpoint.urn in r.dependencies}
+    head = build_graph(Plan(plan.project, plan.stack, [r for r in plan.resources if r.urn not in gone], plan.outputs))
+    assert not head.has_node(endpoint.urn)
+    both = head.union(build_graph(plan))
+    assert both == build_graph(plan)
+    status = dict.fromkeys(sorted(gone), "removed")
+    text = to_mermaid(both.restricted_to(status), status=status)
+    assert f"class {short_ids([endpoint.urn], 'n')[endpoint.urn]} removed" in text
 
 
 def test_short_ids_are_safe_stable_and_distinct():
