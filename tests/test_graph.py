@@ -18,7 +18,7 @@ import pytest
 from blueprint.tools.errors import UsageError
 from blueprint.tools.graph import StackGraph, build_graph, to_html, to_mermaid, to_svg
 from blueprint.tools.graph.model import ACCESS, NETWORK, Edge, Node
-from blueprint.tools.graph.style import short_ids
+from blueprint.tools.graph.style import node_status, short_ids
 from blueprint.tools.preview.plan import Plan
 from components.roles import BuiltInRole
 from tests.conftest import REPO, SHIPPED_STACKS, preview_stack
@@ -277,6 +277,17 @@ def test_mermaid_styles_changed_boxes_and_lines(prod):
     assert not text.startswith("```")
     with pytest.raises(ValueError, match="status must be one of"):
         to_mermaid(prod, status={endpoint.urn: "created"})
+
+
+def test_status_of_a_box_follows_what_it_stands_for(prod):
+    plan = preview_stack("prod")
+    workspace, storage = only_of(plan, WORKSPACE), only_of(plan, "azure-native:storage:StorageAccount")
+    blob = only_of(plan, "azure-native:storage:BlobServiceProperties")
+    managed = prod.node(f"{workspace.urn}#managed-network")
+    assert node_status(managed, {workspace.urn: "added"}) == "added", "a part of the workspace is new with it"
+    assert node_status(prod.node(storage.urn), {blob.urn: "added"}) == "changed", "new settings change the account"
+    assert node_status(prod.node(storage.urn), {storage.urn: "removed", blob.urn: "removed"}) == "removed"
+    assert node_status(prod.node(storage.urn), {workspace.urn: "changed"}) is None
 
 
 def test_mermaid_labels_are_escaped():
