@@ -190,3 +190,15 @@ def test_fork_shows_its_steps_on_a_terminal(project_copy):
                      "Forking dev into fraud-dev: writing stacks/Pulumi.fraud-dev.yaml"]
     assert terminal.endswith(ERASE)
     assert out.startswith("Forked stack dev into stacks/Pulumi.fraud-dev.yaml")
+
+
+def test_the_readme_shows_the_line_check_shows():
+    import re
+
+    (example,) = re.findall(r"`(Checking \d+/\d+ stacks: [\w-]+ \(\d+ s\))`", (REPO / "README.md").read_text())
+    order = ["shared", "dev", "prod", "staging", "prod-lz", "bootstrap"]
+    stream, clock = FakeTerminal(), Clock()
+    with StatusLine(stream, environ=TERMINAL, clock=clock) as status:
+        clock.now += 12
+        status.show(checking(order, 2))
+    assert stream.getvalue() == f"{ERASE}{example}{ERASE}"
