@@ -180,3 +180,20 @@ def test_the_architecture_page_gives_the_workers_batch():
     from blueprint.tools.parallel_checks import STACKS_PER_WORKER
 
     assert f"a worker is replaced after {STACKS_PER_WORKER} stacks" in (REPO / "docs" / "architecture.md").read_text()
+
+
+def test_prod_and_staging_are_protected_and_locked_as_the_readme_says():
+    from tests.conftest import only, preview_stack, stack_config
+
+    assert "In prod (and in staging, which sets `mlplatform:protect: true`)" in _readme()
+    assert stack_config("staging")["mlplatform:protect"] == "true"
+    for stack in ("prod", "staging"):
+        plan = preview_stack(stack)
+        for type_token in ("azure-native:storage:StorageAccount", "azure-native:keyvault:Vault",
+                           "azure-native:containerregistry:Registry", "azure-native:machinelearningservices:Workspace"):
+            assert only(plan, type_token).protect, (stack, type_token)
+        assert only(plan, "azure-native:authorization:ManagementLockAtResourceGroupLevel").inputs["level"] == "CanNotDelete"
+        vault = only(plan, "azure-native:keyvault:Vault").inputs["properties"]
+        assert vault["enablePurgeProtection"] is True and vault["softDeleteRetentionInDays"] == 90
+        blobs = only(plan, "azure-native:storage:BlobServiceProperties").inputs
+        assert blobs["isVersioningEnabled"] is True and blobs["deleteRetentionPolicy"]["enabled"] is True
