@@ -197,3 +197,31 @@ def test_prod_and_staging_are_protected_and_locked_as_the_readme_says():
         assert vault["enablePurgeProtection"] is True and vault["softDeleteRetentionInDays"] == 90
         blobs = only(plan, "azure-native:storage:BlobServiceProperties").inputs
         assert blobs["isVersioningEnabled"] is True and blobs["deleteRetentionPolicy"]["enabled"] is True
+
+
+def test_the_state_backend_section_is_the_bootstrap_plan():
+    from tests.conftest import only, preview_stack, stack_config
+
+    section = " ".join(_readme().split("## Pulumi state in your own Azure storage", 1)[1].split("\n## ", 1)[0].split())
+    plan = preview_stack("bootstrap")
+    storage = only(plan, "azure-native:storage:StorageAccount").inputs
+    assert "a zone-redundant storage account that accepts Entra ID only (shared keys off, public blob access off" in section
+    assert storage["sku"]["name"] == "Standard_ZRS" and storage["allowSharedKeyAccess"] is False and storage["allowBlobPublicAccess"] is False
+    assert "firewall default Deny with an IP allow-list" in section and storage["networkRuleSet"]["defaultAction"] == "Deny"
+    assert "its private `pulumi-state` container, versioned, with blob and container soft delete (30 days), change feed and point-in-time restore (29 days)" in section
+    container = only(plan, "azure-native:storage:BlobContainer").inputs
+    assert container["containerName"] == "pulumi-state" and container["publicAccess"] == "None"
+    blobs = only(plan, "azure-native:storage:BlobServiceProperties").inputs
+    assert blobs["isVersioningEnabled"] and blobs["changeFeed"]["enabled"]
+    assert blobs["deleteRetentionPolicy"]["days"] == blobs["containerDeleteRetentionPolicy"]["days"] == 30
+    assert blobs["restorePolicy"] == {"days": 29, "enabled": True}
+    assert "an RBAC, purge-protected Key Vault with one RSA 3072 key (`encrypt`/`decrypt` only) per environment" in section
+    vault = only(plan, "azure-native:keyvault:Vault").inputs["properties"]
+    assert vault["enableRbacAuthorization"] and vault["enablePurgeProtection"]
+    keys = [key.inputs["properties"] for key in plan.of_type("azure-native:keyvault:Key")]
+    environments = json.loads(stack_config("bootstrap")["mlplatform:stateBackend"])["environments"]
+    assert len(keys) == len(environments)
+    assert all(key["kty"] == "RSA" and key["keySize"] == 3072 and key["keyOps"] == ["encrypt", "decrypt"] for key in keys)
+    assert "Everything is protected and locked" in section
+    assert all(r.protect for r in plan.resources if r.type in ("azure-native:storage:StorageAccount", "azure-native:keyvault:Vault"))
+    assert only(plan, "azure-native:authorization:ManagementLockAtResourceGroupLevel").inputs["level"] == "CanNotDelete"
