@@ -225,3 +225,17 @@ def test_the_state_backend_section_is_the_bootstrap_plan():
     assert "Everything is protected and locked" in section
     assert all(r.protect for r in plan.resources if r.type in ("azure-native:storage:StorageAccount", "azure-native:keyvault:Vault"))
     assert only(plan, "azure-native:authorization:ManagementLockAtResourceGroupLevel").inputs["level"] == "CanNotDelete"
+
+
+def test_the_docs_examples_are_the_plans_names():
+    """docs/state-backend.md's outputs and docs/plan-format.md's sample resource, as the previews give them."""
+    from tests.conftest import only, preview_stack
+
+    state_doc = (REPO / "docs" / "state-backend.md").read_text()
+    outputs = preview_stack("bootstrap").outputs
+    assert f"| `backendUrl` | `{outputs['backendUrl']}` |" in state_doc
+    assert f'`{{"prod": "{outputs["secretsProviders"]["prod"]}", ...}}`' in state_doc
+    plan_doc = (REPO / "docs" / "plan-format.md").read_text()
+    vault = only(preview_stack("prod"), "azure-native:keyvault:Vault")
+    assert f'"id": "{vault.id}"' in plan_doc and f'"physicalName": "{vault.physical_name}"' in plan_doc
+    assert f'"urn": "{vault.urn}"' in plan_doc
