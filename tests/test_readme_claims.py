@@ -239,3 +239,23 @@ def test_the_docs_examples_are_the_plans_names():
     vault = only(preview_stack("prod"), "azure-native:keyvault:Vault")
     assert f'"id": "{vault.id}"' in plan_doc and f'"physicalName": "{vault.physical_name}"' in plan_doc
     assert f'"urn": "{vault.urn}"' in plan_doc
+
+
+def test_every_command_has_a_row_in_the_command_table():
+    """The README's command table names every command the CLI has (nested ones as ``templates render``)."""
+    import argparse
+
+    from blueprint.tools.cli import build_parser
+
+    def commands(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
+        found = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    found += commands(child, f"{prefix}{name} ") or [f"{prefix}{name}"]
+        return found
+
+    rows = [line for line in _readme().splitlines() if line.startswith("| `blueprint ")]
+    missing = [command for command in commands(build_parser(), "")
+               if not any(row.startswith(f"| `blueprint {command}`") or row.startswith(f"| `blueprint {command} ") for row in rows)]
+    assert missing == []
