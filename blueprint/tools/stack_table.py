@@ -56,7 +56,7 @@ def stack_table(plans: Iterable[Plan]) -> str:
 
 
 def _row(plan: Plan) -> str:
-    cells = [f"`{plan.stack}`" + ("" if _has_ci(plan) else " (no CI identity: an example to fork)"),
+    cells = [f"`{plan.stack}`" + ("" if _has_ci(plan) else " (no CI identity)"),
              _network(plan), _clusters(plan), _serving(plan), _protection(plan), str(_created(plan)), _cost(plan)]
     return "| " + " | ".join(cells) + " |\n"
 
