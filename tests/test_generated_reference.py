@@ -155,3 +155,36 @@ def test_environment_defaults_table_matches_the_program():
     for cell, environments in zip(protection, columns):
         assert {environment.holds_production_data for environment in environments} == {cell.startswith("always on")}
     assert first_word(rows["Log retention (days)"][3]) == str(kinds.default_log_retention_days(Environment.BOOTSTRAP))
+
+
+def test_readme_stacks_table_is_written_from_the_plans():
+    """README.md's table of the stacks is what blueprint/tools/stack_table.py writes from their previews: run
+    scripts/generate_reference.py after changing a stack file."""
+    from blueprint.program.project import load_project
+    from blueprint.tools.stack_table import BLOCK, replace_block, stack_table
+    from tests.conftest import preview_stack
+
+    readme = (REPO / "README.md").read_text()
+    table = stack_table([preview_stack(stack) for stack in load_project(REPO).stacks()])
+    assert replace_block(readme, BLOCK, table) == readme
+
+
+def test_the_stacks_table_follows_a_changed_plan():
+    """A cluster that no longer scales to zero shows in its row: the table states what the plan holds."""
+    import copy
+
+    from blueprint.tools.stack_table import stack_table
+    from tests.conftest import preview_stack
+
+    plan = copy.deepcopy(preview_stack("dev"))
+    (cluster,) = [r for r in plan.resources if r.name == "cpu-small" and r.custom]
+    cluster.inputs["properties"]["properties"]["scaleSettings"]["minNodeCount"] = 1.0
+    assert "CPU `Standard_DS3_v2` 1-2" in stack_table([plan])
+    assert "CPU `Standard_DS3_v2` 0-2" in stack_table([preview_stack("dev")])
+
+
+def test_the_stacks_table_needs_its_markers():
+    from blueprint.tools.stack_table import BLOCK, replace_block
+
+    with pytest.raises(ValueError, match="expected one block <!-- generated: stacks-table -->"):
+        replace_block("# A README without the markers\n", BLOCK, "| table |\n")

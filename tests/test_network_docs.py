@@ -74,3 +74,40 @@ def test_the_private_pictures_show_every_endpoint_group_and_zone(heading: str, s
         zone_node = re.search(r'privatelink zones, created[^"]*', block).group(0)
         for zone in created:
             assert zone.removeprefix("privatelink.").split(".")[0] in zone_node, zone
+
+
+def _table_after(text: str) -> list[list[str]]:
+    """The body rows of the first table after ``text`` in docs/network.md, as cells."""
+    lines = DOC.read_text().split(text, 1)[1].splitlines()
+    first = next(index for index, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[first + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def _zones_by_group(stack: str) -> dict[str, set[str]]:
+    """Each private endpoint group of the stack's plan -> the zones its DNS zone group fills."""
+    endpoints = {r.physical_name: r for r in plan(stack).of_type("azure-native:network:PrivateEndpoint")}
+    zones: dict[str, set[str]] = {}
+    for group in plan(stack).of_type("azure-native:network:PrivateDnsZoneGroup"):
+        endpoint = endpoints[group.inputs["privateEndpointName"]]
+        (link_group,) = {g for connection in endpoint.inputs["privateLinkServiceConnections"] for g in connection["groupIds"]}
+        zones[link_group] = {config["privateDnsZoneId"].rsplit("/", 1)[1] for config in group.inputs["privateDnsZoneConfigs"]}
+    return zones
+
+
+def test_the_endpoint_zone_table_is_what_prod_creates():
+    """The tables of each private endpoint group's zones (and the monitor endpoint's five) are what prod's DNS zone
+    groups fill, no more and no less."""
+    created = _zones_by_group("prod")
+    documented: dict[str, set[str]] = {}
+    for _, groups, zones in _table_after("Every endpoint gets the zones of its private link group"):
+        names = re.findall(r"`([^`]+)`", groups)
+        listed = re.findall(r"`([^`]+)`", zones)
+        for group in names:  # "blob, file, dfs": one zone each, in order; otherwise every zone for the one group
+            documented[group] = {listed[names.index(group)]} if len(names) > 1 else set(listed)
+    documented["azuremonitor"] = {row[0].strip("`") for row in _table_after("fills the five zones that group needs")}
+    assert documented == created

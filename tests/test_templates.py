@@ -226,7 +226,7 @@ def test_missing_directory_is_a_usage_error(tmp_path):
 
 def test_without_azure_ai_ml_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "azure.ai.ml", None)
-    with pytest.raises(MissingDependencyError, match="requirements-ml.txt"):
+    with pytest.raises(MissingDependencyError, match="run bash scripts/setup.sh --dev"):
         check_templates(TEMPLATES)
 
 
@@ -279,3 +279,22 @@ def test_cli_a_directory_without_templates_exits_2_since_nothing_was_checked(tmp
     assert result.returncode == 2
     assert result.stderr == f"error: {tmp_path}: no Azure ML templates here (YAML files with a $schema); nothing was checked\n"
     assert result.stdout == ""
+
+
+#: ``blueprint`` as a process in an install without azure-ai-ml (``bash scripts/setup.sh`` without ``--dev``).
+WITHOUT_AZURE_AI_ML = ("import runpy, sys; sys.modules['azure.ai.ml'] = None; sys.argv[0] = 'blueprint'; "
+                       "runpy.run_module('blueprint', run_name='__main__')")
+
+
+@pytest.mark.e2e
+def test_cli_without_azure_ai_ml_exits_2_naming_the_dev_setup():
+    """What the README says: validation needs the dev set-up; without it, one line that says how to get it."""
+    result = subprocess.run([sys.executable, "-c", WITHOUT_AZURE_AI_ML, "templates", "validate"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: azure-ai-ml is not installed (")
+    assert result.stderr.endswith("run bash scripts/setup.sh --dev\n") and result.stderr.count("\n") == 1
+    readme = (REPO / "README.md").read_text()
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `blueprint templates validate")]
+    assert "Needs `--dev`" in row

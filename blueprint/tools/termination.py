@@ -36,6 +36,7 @@ from typing import Any, NoReturn, TextIO
 
 from blueprint.tools.errors import UsageError
 from blueprint.tools.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE
+from blueprint.tools.progress import erase_status_line
 
 _children: set[subprocess.Popen[str]] = set()
 _children_lock = threading.Lock()
@@ -73,6 +74,7 @@ def run_command(command: Callable[[], int], *, whole_process: bool = False) -> i
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the clean-up below is not itself interrupted
         end_children()
+        erase_status_line()  # a progress line the interruption left (blueprint/tools/progress.py): no half line
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:

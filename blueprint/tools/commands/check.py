@@ -112,6 +112,7 @@ def _check_stacks(args: argparse.Namespace, project: Any, names: list[str], pack
                   given_config: Any) -> list[Any] | int:
     """The verdicts on ``names``, in that order; an exit code when the pack failed on a stack."""
     from blueprint.tools.parallel_checks import available_cores, check_stacks
+    from blueprint.tools.progress import StatusLine
     from blueprint.tools.preview.references import preview_levels
     from blueprint.program.project import read_stack_config
     from blueprint.tools.stack_checks import StackChecker
@@ -121,14 +122,27 @@ def _check_stacks(args: argparse.Namespace, project: Any, names: list[str], pack
     wiring_sources = read_project_wiring(project.directory)  # the templates and workflows, read before any preview
     checker = StackChecker(project, stack_configs, pack, policies, wiring_sources, given_config, debug=args.debug)
     jobs = 1 if args.debug else args.jobs or available_cores()  # --debug: one at a time, tracebacks whole
+    rounds = preview_levels(names, stack_configs)
     verdicts = {}
-    with contextlib.closing(check_stacks(checker, preview_levels(names, stack_configs), jobs)) as checks:
+    with StatusLine() as status, contextlib.closing(check_stacks(checker, rounds, jobs)) as checks:
+        order = [name for level in rounds for name in level]  # the order verdicts come in
+        status.show(checking(order, 0))
         for verdict in checks:  # each stack previewed once, referenced stacks first
             if verdict.pack_error is not None:
                 print(f"error: {verdict.pack_error}", file=sys.stderr)
                 return EXIT_FAILED  # leaving the block stops the workers still checking
             verdicts[verdict.name] = verdict
+            if len(verdicts) < len(order):
+                status.show(checking(order, len(verdicts)))
     return [verdicts[name] for name in names]
+
+
+def checking(order: list[str], done: int) -> str:
+    """The progress line once ``done`` stacks of ``order`` are checked: the count and the next stack (with several
+    workers, the next whose verdict is awaited; those after it may be running too)."""
+    if len(order) == 1:
+        return f"Checking {order[0]}"
+    return f"Checking {done + 1}/{len(order)} stacks: {order[done]}"
 
 
 def _report(args: argparse.Namespace, formats: list[str], catalog: Any, findings: list[Any], checked: list[Any], *,

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from blueprint.tools.stack_files import create_from, document_config
     from blueprint.program.errors import InputError
     from blueprint.program.project import display_path, load_project
+    from blueprint.tools.progress import StatusLine
 
     request = forking.ForkRequest(
         source=args.source, stack=args.stack, project=args.project, owner=args.owner,
@@ -47,27 +48,33 @@ def run(args: argparse.Namespace) -> int:
     project = load_project(args.program.resolve())
     target = project.stack_file(request.stack)
     shown = display_path(project, target)
-    source = forking.read_source(project, request)
-    text, changes = forking.fork_text(source, project.name, request)
+    with StatusLine() as status:  # on a terminal: which step the fork is at (erased before anything is printed)
+        step = f"Forking {request.source} into {request.stack}"
+        status.show(f"{step}: validating")
+        source = forking.read_source(project, request)
+        text, changes = forking.fork_text(source, project.name, request)
 
-    from blueprint.tools.policy_check import plan_findings, render_findings
-    from blueprint.tools.preview.runner import run_stack  # imports pulumi: only once the inputs are known to be sane
+        from blueprint.tools.policy_check import plan_findings, render_findings
+        from blueprint.tools.preview.runner import run_stack  # imports pulumi: only once the inputs are known to be sane
 
-    try:
-        plan = run_stack(project, request.stack, document_config(project, text, shown))
-    except InputError as error:
-        raise UsageError(f"{error}\n(nothing written)") from None
-    except ProgramFailed as error:  # a value a component refuses is already a UsageError (run_stack)
-        raise ProgramFailed(f"{error}\n(nothing written)") from error.__cause__
+        status.show(f"{step}: previewing offline")
+        try:
+            plan = run_stack(project, request.stack, document_config(project, text, shown))
+        except InputError as error:
+            raise UsageError(f"{error}\n(nothing written)") from None
+        except ProgramFailed as error:  # a value a component refuses is already a UsageError (run_stack)
+            raise ProgramFailed(f"{error}\n(nothing written)") from error.__cause__
 
-    findings = plan_findings(plan, args.policy_pack, project.directory) or []
-    blocking = [finding for finding in findings if finding.blocking]
+        status.show(f"{step}: checking the policy pack")
+        findings = plan_findings(plan, args.policy_pack, project.directory) or []
+        blocking = [finding for finding in findings if finding.blocking]
+        if not blocking:
+            status.show(f"{step}: writing {shown}")
+            summary = forking.summary(request, shown, changes, plan, findings)  # before writing: a failure here writes nothing
+            create_from(source, target, text)  # never overwrites; refuses if the source changed since it was read
     if blocking:
         sys.stdout.write(render_findings(findings, request.stack))
         print(f"error: {shown} would violate {len(blocking)} mandatory polic{'ies' if len(blocking) != 1 else 'y'} (see above); nothing written", file=sys.stderr)
         return EXIT_FAILED
-
-    summary = forking.summary(request, shown, changes, plan, findings)  # before writing: a failure here writes nothing
-    create_from(source, target, text)  # never overwrites; refuses if the source changed since it was read
     sys.stdout.write(summary)
     return EXIT_OK

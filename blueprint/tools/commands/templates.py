@@ -23,7 +23,8 @@ def add_parser(subparsers: Subparsers) -> None:
         VALIDATE,
         help="load every Azure ML template with azure-ai-ml, offline, and report what it refuses",
         description="Load every YAML file with a $schema under DIR with the azure-ai-ml loader for its kind, as "
-        f"'az ml ... create' would, without a workspace. Needs requirements-ml.txt. Exit {EXIT_OK} when all load, "
+        f"'az ml ... create' would, without a workspace. Needs azure-ai-ml, which the dev set-up installs "
+        f"(bash scripts/setup.sh --dev). Exit {EXIT_OK} when all load, "
         f"{EXIT_USAGE} otherwise (or when DIR holds none).",
     )
     add_program(validate, "project directory (default: the current directory)")

@@ -131,8 +131,8 @@ def _import_loaders() -> dict[str, Callable[..., Any]]:
             private = importlib.import_module("azure.ai.ml.entities._load_functions")
     except ImportError as error:
         raise MissingDependencyError(
-            f"azure-ai-ml is not installed ({error}); template validation loads the templates with it. "
-            "Install the ML requirements: pip install -r requirements-ml.txt"
+            f"azure-ai-ml is not installed ({error}); template validation loads the templates with it, and only the "
+            "dev set-up installs it (requirements-dev.lock): run bash scripts/setup.sh --dev"
         ) from None
     return {kind: getattr(public, name, None) or getattr(private, name) for kind, name in LOADERS.items()}
 
