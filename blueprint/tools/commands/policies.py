@@ -25,6 +25,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from blueprint.tools.catalog import catalog_json, catalog_markdown, load_catalog
+    from blueprint.tools.checkov_map import section_for
     from blueprint.tools.policy_check import pack_failures
     from blueprint.tools.user_paths import resolved
 
@@ -36,5 +37,5 @@ def run(args: argparse.Namespace) -> int:
             json.dump(catalog_json(catalog.docs, **options), sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
-            sys.stdout.write(catalog_markdown(catalog.docs, **options))
+            sys.stdout.write(catalog_markdown(catalog.docs, **options) + section_for(catalog.name))
     return EXIT_OK
