@@ -19,7 +19,7 @@ import pytest
 
 from blueprint.tools.arm_export import export_template
 from blueprint.tools.arm_shape import ExportError, api_version, arm_address, arm_body, arm_values, path_inputs
-from blueprint.tools.checkov_map import COVERAGE, MAP_FILE, checkov_markdown, load_map
+from blueprint.tools.checkov_map import COVERAGE, MAP_FILE, checkov_markdown, load_map, section_for
 from blueprint.tools.preview.arm import ARM_TYPES
 from blueprint.tools.preview.plan import Plan
 from tests.conftest import REPO, preview_stack
@@ -355,6 +355,16 @@ def test_checkov_map_refuses_a_check_listed_twice(tmp_path):
     broken.write_text(json.dumps(data))
     with pytest.raises(ValueError, match=f"check {data['checks'][0]['id']} listed twice"):
         load_map(broken)
+
+
+def test_checkov_section_only_for_the_pack_it_maps():
+    data = load_map()
+    names = {name for check in data["checks"] for name in check["policies"]}
+    assert section_for("another-pack", names) == ""
+    assert section_for(data["pack"], names) == checkov_markdown(data)
+    dropped = sorted(names)[0]
+    with pytest.raises(ValueError, match=f"names {dropped}, not a policy of {data['pack']}"):
+        section_for(data["pack"], names - {dropped})
 
 
 def test_docs_policies_md_ends_with_the_generated_checkov_table():

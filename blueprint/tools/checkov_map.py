@@ -9,6 +9,7 @@ scripts/record_checkov_results.py, which runs Checkov; the test suite checks the
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,16 @@ def checkov_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def section_for(pack: str, path: Path = MAP_FILE) -> str:
+def section_for(pack: str, policy_names: Iterable[str], path: Path = MAP_FILE) -> str:
     """The section for the catalog of ``pack``: the map's section when it is the pack the map describes, else
-    nothing (another pack's policies are not the ones the map names)."""
+    nothing (another pack's policies are not the ones the map names). A map naming a policy the pack does not have
+    is refused (``ValueError``): the catalog would link to nothing."""
     data = load_map(path)
-    return checkov_markdown(data) if data["pack"] == pack else ""
+    if data["pack"] != pack:
+        return ""
+    known = set(policy_names)
+    for check in data["checks"]:
+        missing = [name for name in check["policies"] if name not in known]
+        if missing:
+            raise ValueError(f"{path.name}: check {check['id']} names {', '.join(missing)}, not a policy of {pack}")
+    return checkov_markdown(data)

@@ -37,5 +37,5 @@ def run(args: argparse.Namespace) -> int:
             json.dump(catalog_json(catalog.docs, **options), sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
-            sys.stdout.write(catalog_markdown(catalog.docs, **options) + section_for(catalog.name))
+            sys.stdout.write(catalog_markdown(catalog.docs, **options) + section_for(catalog.name, (doc.name for doc in catalog.docs)))
     return EXIT_OK
