@@ -230,6 +230,21 @@ def test_ml_workspace_registry_and_compute_settings(stack):
     assert {r["properties"]["publicNetworkAccess"] for r, _ in of_type("prod", "Microsoft.MachineLearningServices/workspaces")} == {"Disabled"}
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_monitoring_settings_use_arms_spelling(stack):
+    """Application Insights spells its properties in Pascal case; Log Analytics keeps its SKU in properties; metric
+    alert criteria carry ``odata.type``."""
+    (component, planned), = of_type(stack, "Microsoft.Insights/components")
+    assert component["properties"]["DisableLocalAuth"] is planned.inputs["disableLocalAuth"] is True
+    assert component["properties"]["WorkspaceResourceId"] == planned.inputs["workspaceResourceId"]
+    assert component["properties"]["Application_Type"] == planned.inputs["applicationType"]
+    assert not {"disableLocalAuth", "workspaceResourceId", "applicationType"} & set(component["properties"])
+    (workspace, planned), = of_type(stack, "Microsoft.OperationalInsights/workspaces")
+    assert workspace["properties"]["sku"] == planned.inputs["sku"] and "sku" not in workspace
+    alerts = of_type(stack, "Microsoft.Insights/metricAlerts")
+    assert alerts and all(alert["properties"]["criteria"]["odata.type"] == p.inputs["criteria"]["odataType"] for alert, p in alerts)
+
+
 def test_network_items_carry_their_own_properties():
     """An NSG's rules and a private endpoint's connections: ARM nests each item's settings in ``properties``."""
     (nsg, planned), = of_type("prod", "Microsoft.Network/networkSecurityGroups")

@@ -27,10 +27,24 @@ from blueprint.tools.preview.arm import ARM_TYPES
 #: Keys an ARM resource declares beside ``properties``; the SDK takes them as inputs of the same name.
 TOP_LEVEL_KEYS = ("location", "tags", "sku", "kind", "identity", "zones", "extendedLocation", "plan", "etag")
 
+#: Top-level SDK inputs that ARM declares inside ``properties`` for a type (a Log Analytics workspace's pricing tier).
+KEPT_IN_PROPERTIES: dict[str, tuple[str, ...]] = {"azure-native:operationalinsights:Workspace": ("sku",)}
+
 #: Inputs the SDK names differently from ARM, per type: SDK input -> ARM property (the REST specs' names).
 RENAMED_PROPERTIES: dict[str, dict[str, str]] = {
     "azure-native:storage:StorageAccount": {"enableHttpsTrafficOnly": "supportsHttpsTrafficOnly", "networkRuleSet": "networkAcls"},
+    # Application Insights spells most of its properties in Pascal case, some with underscores (Application_Type).
+    "azure-native:applicationinsights:Component": {
+        "applicationType": "Application_Type", "flowType": "Flow_Type", "requestSource": "Request_Source",
+        "disableIpMasking": "DisableIpMasking", "disableLocalAuth": "DisableLocalAuth", "ingestionMode": "IngestionMode",
+        "workspaceResourceId": "WorkspaceResourceId", "samplingPercentage": "SamplingPercentage",
+        "retentionInDays": "RetentionInDays", "immediatePurgeDataOn30Days": "ImmediatePurgeDataOn30Days",
+        "hockeyAppId": "HockeyAppId", "forceCustomerStorageForProfiler": "ForceCustomerStorageForProfiler",
+    },
 }
+
+#: Keys the SDK renames wherever they occur: OData type discriminators (a metric alert's criteria) are ``odata.type``.
+RENAMED_KEYS = {"odataType": "odata.type"}
 
 #: Rule items inside a network rule set the SDK also renames: SDK key -> ARM key (storage and container registry).
 RENAMED_RULE_KEYS = {
@@ -126,7 +140,8 @@ def path_inputs(type_token: str) -> set[str]:
 def arm_body(type_token: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(top-level keys, properties)`` of the ARM resource for a planned resource's SDK ``inputs``."""
     remaining = {key: value for key, value in inputs.items() if key not in path_inputs(type_token)}
-    top = {key: remaining.pop(key) for key in TOP_LEVEL_KEYS if key in remaining}
+    kept = KEPT_IN_PROPERTIES.get(type_token, ())
+    top = {key: remaining.pop(key) for key in TOP_LEVEL_KEYS if key in remaining and key not in kept}
     if "identity" in top:
         top["identity"] = _arm_identity(top["identity"])
     if "properties" in remaining:  # types whose SDK keeps ARM's nesting (Key Vault, online endpoints, compute...)
@@ -134,9 +149,12 @@ def arm_body(type_token: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], d
         if remaining:
             raise ExportError(f"{type_token}: inputs {sorted(remaining)} beside a nested properties object; "
                               "the export does not know where ARM puts them")
-        return top, properties if isinstance(properties, dict) else {}
+        if not isinstance(properties, dict):
+            return top, {}
+        # A template deployment's properties hold a template already written in ARM's own terms.
+        return top, properties if type_token == "azure-native:resources:Deployment" else _renamed_keys(properties)
     renames = RENAMED_PROPERTIES.get(type_token, {})
-    properties = {renames.get(key, key): value for key, value in remaining.items()}
+    properties = {renames.get(key, key): _renamed_keys(value) for key, value in remaining.items()}
     for key in ("networkAcls", "networkRuleSet"):
         if isinstance(properties.get(key), dict):
             properties[key] = _arm_rule_set(properties[key])
@@ -144,6 +162,15 @@ def arm_body(type_token: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], d
         if isinstance(properties.get(key), list):
             properties[key] = [_nested_item(item) for item in properties[key]]
     return top, properties
+
+
+def _renamed_keys(value: Any) -> Any:
+    """``value`` with the keys of :data:`RENAMED_KEYS` spelled as ARM spells them, at any depth."""
+    if isinstance(value, dict):
+        return {RENAMED_KEYS.get(key, key): _renamed_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_renamed_keys(item) for item in value]
+    return value
 
 
 def _arm_identity(identity: Any) -> Any:
