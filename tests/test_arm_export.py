@@ -245,6 +245,22 @@ def test_monitoring_settings_use_arms_spelling(stack):
     assert alerts and all(alert["properties"]["criteria"]["odata.type"] == p.inputs["criteria"]["odataType"] for alert, p in alerts)
 
 
+def test_customer_managed_keys_use_arms_names():
+    """prod-lz encrypts with its own key: the storage account names it as ARM does, the key's expiry is ``exp``."""
+    (account, planned), = of_type("prod-lz", "Microsoft.Storage/storageAccounts")
+    given = planned.inputs["encryption"]
+    encryption = account["properties"]["encryption"]
+    assert encryption["keySource"] == "Microsoft.Keyvault"
+    assert encryption["keyvaultproperties"] == {"keyname": given["keyVaultProperties"]["keyName"],
+                                                "keyvaulturi": given["keyVaultProperties"]["keyVaultUri"]}
+    assert encryption["identity"] == {"userAssignedIdentity": given["encryptionIdentity"]["encryptionUserAssignedIdentity"]}
+    keys = of_type("prod-lz", "Microsoft.KeyVault/vaults/keys")
+    assert keys
+    for key, planned in keys:
+        assert key["properties"]["attributes"]["exp"] == int(planned.inputs["properties"]["attributes"]["expires"])
+        assert "expires" not in key["properties"]["attributes"]
+
+
 def test_network_items_carry_their_own_properties():
     """An NSG's rules and a private endpoint's connections: ARM nests each item's settings in ``properties``."""
     (nsg, planned), = of_type("prod", "Microsoft.Network/networkSecurityGroups")

@@ -43,6 +43,20 @@ RENAMED_PROPERTIES: dict[str, dict[str, str]] = {
     },
 }
 
+#: Keys the SDK renames inside objects of ``properties``, per type: path of the object -> {SDK key: ARM key}. Applied in
+#: order, so a later path uses the ARM names of an earlier one.
+NESTED_RENAMES: dict[str, dict[tuple[str, ...], dict[str, str]]] = {
+    "azure-native:storage:StorageAccount": {
+        ("encryption",): {"keyVaultProperties": "keyvaultproperties", "encryptionIdentity": "identity"},
+        ("encryption", "keyvaultproperties"): {"keyName": "keyname", "keyVaultUri": "keyvaulturi", "keyVersion": "keyversion"},
+        ("encryption", "identity"): {"encryptionUserAssignedIdentity": "userAssignedIdentity",
+                                     "encryptionFederatedIdentityClientId": "federatedIdentityClientId"},
+    },
+    # Key Vault's attributes are the JWK's: expiry and activation as ``exp`` and ``nbf`` (seconds since 1970).
+    "azure-native:keyvault:Key": {("attributes",): {"expires": "exp", "notBefore": "nbf"}},
+    "azure-native:keyvault:Secret": {("attributes",): {"expires": "exp", "notBefore": "nbf"}},
+}
+
 #: Keys the SDK renames wherever they occur: OData type discriminators (a metric alert's criteria) are ``odata.type``.
 RENAMED_KEYS = {"odataType": "odata.type"}
 
@@ -152,7 +166,9 @@ def arm_body(type_token: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], d
         if not isinstance(properties, dict):
             return top, {}
         # A template deployment's properties hold a template already written in ARM's own terms.
-        return top, properties if type_token == "azure-native:resources:Deployment" else _renamed_keys(properties)
+        if type_token == "azure-native:resources:Deployment":
+            return top, properties
+        return top, _nested_renamed(type_token, _renamed_keys(properties))
     renames = RENAMED_PROPERTIES.get(type_token, {})
     properties = {renames.get(key, key): _renamed_keys(value) for key, value in remaining.items()}
     for key in ("networkAcls", "networkRuleSet"):
@@ -161,7 +177,23 @@ def arm_body(type_token: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], d
     for key in FLATTENED_ITEMS.get(type_token, ()):
         if isinstance(properties.get(key), list):
             properties[key] = [_nested_item(item) for item in properties[key]]
-    return top, properties
+    return top, _nested_renamed(type_token, properties)
+
+
+def _nested_renamed(type_token: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """``properties`` with the keys of :data:`NESTED_RENAMES` for ``type_token`` spelled as ARM spells them."""
+    for path, renames in NESTED_RENAMES.get(type_token, {}).items():
+        properties = _renamed_at(properties, path, renames)
+    return properties
+
+
+def _renamed_at(value: Any, path: tuple[str, ...], renames: dict[str, str]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if not path:
+        return {renames.get(key, key): item for key, item in value.items()}
+    head, rest = path[0], path[1:]
+    return {key: _renamed_at(item, rest, renames) if key == head else item for key, item in value.items()}
 
 
 def _renamed_keys(value: Any) -> Any:
