@@ -27,8 +27,12 @@ from blueprint.tools.preview.arm import ARM_TYPES
 #: Keys an ARM resource declares beside ``properties``; the SDK takes them as inputs of the same name.
 TOP_LEVEL_KEYS = ("location", "tags", "sku", "kind", "identity", "zones", "extendedLocation", "plan", "etag")
 
-#: Top-level SDK inputs that ARM declares inside ``properties`` for a type (a Log Analytics workspace's pricing tier).
-KEPT_IN_PROPERTIES: dict[str, tuple[str, ...]] = {"azure-native:operationalinsights:Workspace": ("sku",)}
+#: Top-level SDK inputs that ARM declares inside ``properties`` for a type: a Log Analytics workspace's pricing tier,
+#: and the kind of a private link scope's scoped resource (a proxy resource, which has no top-level kind).
+KEPT_IN_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "azure-native:operationalinsights:Workspace": ("sku",),
+    "azure-native:monitor:PrivateLinkScopedResource": ("kind",),
+}
 
 #: Inputs the SDK names differently from ARM, per type: SDK input -> ARM property (the REST specs' names).
 RENAMED_PROPERTIES: dict[str, dict[str, str]] = {
