@@ -37,8 +37,6 @@ SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/su
 CONTENT_VERSION = "1.0.0.0"
 RESOURCE_GROUP_TYPE = "azure-native:resources:ResourceGroup"
 DEPLOYMENT_TYPE = "azure-native:resources:Deployment"
-#: The export's formats (``blueprint export --format``).
-FORMATS = ("arm",)
 
 _SUBSCRIPTION_SCOPE = ""  # the group key of subscription-scope resources
 
@@ -67,8 +65,10 @@ def export_template(plan: Plan) -> dict[str, Any]:
     for resource in plan.resources:
         reason = _not_exported_reason(resource)
         if resource.type == RESOURCE_GROUP_TYPE and reason is None:
-            resource_groups.append(arm_values({"name": resource.physical_name, **{k: resource.inputs[k] for k in ("location", "tags") if k in resource.inputs}}))
-            reason = "the resource group the template is deployed into (a resource-group template cannot declare it); see metadata.resourceGroups"
+            facts = {key: resource.inputs[key] for key in ("location", "tags") if key in resource.inputs}
+            resource_groups.append(arm_values({"name": resource.physical_name, **facts}))
+            reason = ("a resource group the stack creates: a resource-group template cannot declare one (the template "
+                      "is deployed into the first, metadata.deployInto); see metadata.resourceGroups")
         if reason is not None:
             not_exported.append({"urn": resource.urn, "type": resource.type, "reason": reason})
             continue
