@@ -30,6 +30,7 @@ def add_parser(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from blueprint.tools.catalog import catalog_json, catalog_markdown, load_catalog
     from blueprint.tools.pack_choice import choose_pack
+    from blueprint.tools.checkov_map import section_for
     from blueprint.tools.policy_check import pack_failures
 
     choice = choose_pack(args.policy_pack, Path.cwd(), "the current directory")
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             json.dump(catalog_json(catalog.docs, **options), sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
-            sys.stdout.write(catalog_markdown(catalog.docs, **options))
+            sys.stdout.write(catalog_markdown(catalog.docs, **options) + section_for(catalog.name, (doc.name for doc in catalog.docs)))
     return EXIT_OK
 
 
