@@ -21,3 +21,8 @@ python3 -m venv .venv
 "${pip[@]}" install --require-hashes --only-binary=:all: -r "$lock"
 # The project itself, built with the locked setuptools (its warning about editable layouts is noise here).
 PYTHONWARNINGS=ignore "${pip[@]}" install --no-deps --no-build-isolation -e .
+# --dev: Mermaid's own parser for the graph tests (tests/mermaid/, pinned by its package-lock.json), reinstalled
+# only when the lock changed.
+if [[ "${1:-}" == "--dev" ]] && ! cmp -s tests/mermaid/package-lock.json tests/mermaid/node_modules/.installed-lock.json; then
+  (cd tests/mermaid && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null && cp package-lock.json node_modules/.installed-lock.json)
+fi

@@ -7,6 +7,7 @@ set -euo pipefail
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
+command -v npm >/dev/null || missing+=(npm)  # installs Mermaid's parser for the graph tests (tests/mermaid/)
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
   missing+=(chromium)
 fi

@@ -27,12 +27,14 @@ TEMPLATES_DIR = "ml_templates"
 SCHEMA_DIR = "schema"
 
 
-def check_output_file(path: Path, project: Project, *, policy_pack: Path | None = None, policy_pack_config: Path | None = None) -> Path:
-    """``path`` (given as ``--json PATH``) when the command may write a file there; ``UsageError`` naming it and the
-    reason otherwise."""
-    reason = _input_reason(resolved(path, "--json"), project, policy_pack, policy_pack_config) or _unwritable_reason(path)
+def check_output_file(
+    path: Path, project: Project, *, policy_pack: Path | None = None, policy_pack_config: Path | None = None, option: str = "--json"
+) -> Path:
+    """``path`` (given as ``--json PATH``, or the ``option`` named) when the command may write a file there;
+    ``UsageError`` naming it and the reason otherwise."""
+    reason = _input_reason(resolved(path, option), project, policy_pack, policy_pack_config) or _unwritable_reason(path)
     if reason:
-        raise UsageError(f"--json {path}: {reason}; nothing was run")
+        raise UsageError(f"{option} {path}: {reason}; nothing was run")
     return path
 
 

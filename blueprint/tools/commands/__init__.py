@@ -13,6 +13,7 @@ import argparse
 from typing import Protocol
 
 from blueprint.tools.commands import check, diff, fork, pipeline, policies, preview, promote, schema, templates
+from blueprint.tools.commands import graph
 from blueprint.tools.commands.options import Subparsers
 
 
@@ -26,4 +27,4 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (preview, schema, templates, pipeline, check, fork, diff, promote, policies)
+COMMANDS: tuple[Command, ...] = (preview, schema, templates, pipeline, check, fork, diff, promote, policies, graph)
