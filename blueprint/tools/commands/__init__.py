@@ -14,6 +14,7 @@ from typing import Protocol
 
 from blueprint.tools.commands import check, diff, fork, pipeline, policies, preview, promote, schema, templates
 from blueprint.tools.commands import graph
+from blueprint.tools.commands import report
 from blueprint.tools.commands.options import Subparsers
 
 
@@ -27,4 +28,4 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (preview, schema, templates, pipeline, check, fork, diff, promote, policies, graph)
+COMMANDS: tuple[Command, ...] = (preview, schema, templates, pipeline, check, fork, diff, promote, policies, graph, report)
