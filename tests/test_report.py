@@ -467,3 +467,47 @@ def test_the_comments_mermaid_blocks_parse_with_removed_resources_drawn_too(grow
     assert "classDef removed " in blocks[1] and "classDef added " in blocks[0]
     assert "**Removed (7)**" in files.comment
     assert mermaid_errors(blocks) == [None, None]
+
+
+@pytest.mark.e2e
+def test_ctrl_c_during_the_base_preview_leaves_no_base_tree_no_child_and_no_file(project_repo: Path, tmp_path: Path) -> None:
+    """SIGINT while the base revision is being previewed in its extracted tree: the child preview ends, the tree is
+    removed, nothing is written, and the command says it was interrupted (exit 130)."""
+    import signal
+    import time
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "blueprint", "report", "dev", "--base", "HEAD", "--output-dir", str(out)],
+        cwd=project_repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        if any(scratch.glob("blueprint-base-*/stacks")) and _children(process.pid):  # extracted, its preview running
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, f"the command ended before its base preview started: {process.communicate()}"
+    children = _children(process.pid)
+    os.kill(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr
+    assert list(scratch.glob("blueprint-base-*")) == []
+    assert not out.exists()
+    for child in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(child, 0)
+
+
+def _children(pid: int) -> list[int]:
+    """The process IDs of ``pid``'s children (Linux: /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
