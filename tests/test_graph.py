@@ -18,7 +18,7 @@ import pytest
 from blueprint.tools.errors import UsageError
 from blueprint.tools.graph import StackGraph, build_graph, to_html, to_mermaid, to_svg
 from blueprint.tools.graph.model import ACCESS, NETWORK, Edge, Node
-from blueprint.tools.graph.style import short_ids
+from blueprint.tools.graph.style import node_status, short_ids
 from blueprint.tools.preview.plan import Plan
 from components.roles import BuiltInRole
 from tests.conftest import REPO, SHIPPED_STACKS, preview_stack
@@ -59,6 +59,18 @@ def test_prod_private_endpoints_sit_in_their_subnet_with_their_dns_zones(prod):
         groups = [g for c in endpoint.inputs["privateLinkServiceConnections"] for g in c["groupIds"]]
         targets = [e for e in edges_from(prod, endpoint.urn, NETWORK) if e.label == ", ".join(sorted(groups))]
         assert len(targets) == 1, f"{endpoint.name}: one line to the resource it exposes ({groups})"
+
+
+def test_landing_zone_endpoints_reach_the_brought_subnet_and_the_hub_zones():
+    """prod-lz brings its subnet and uses a hub's private DNS zones: boxes outside the stack, named from their IDs."""
+    plan = preview_stack("prod-lz")
+    graph = build_graph(plan)
+    for endpoint in plan.of_type(PRIVATE_ENDPOINT):
+        (subnet,) = edges_from(graph, endpoint.urn, NETWORK, "in subnet")
+        assert subnet.target == f"arm:{endpoint.inputs['subnet']['id'].lower()}"
+        assert graph.node(subnet.target).label == "subnet (outside the stack)\nsnet-ml-pe"
+        zones = edges_from(graph, endpoint.urn, NETWORK, "DNS zone")
+        assert zones and all(graph.node(z.target).group == ("outside the stack", "resource group rg-hub-dns") for z in zones)
 
 
 def test_prod_managed_network_shows_every_outbound_rule(prod):
@@ -112,11 +124,13 @@ def test_every_resource_is_a_box_or_a_line(stack):
 
 
 def test_prod_stays_readable():
-    """About 150 resources, drawn as well under 100 boxes: configuration becomes lines and notes."""
+    """About 150 resources, drawn as well under 100 boxes: configuration becomes lines and notes; and the Mermaid text
+    stays within what Mermaid draws by default (50,000 characters, 500 lines), as GitHub uses it."""
     plan = preview_stack("prod")
     graph = build_graph(plan)
     assert len([r for r in plan.resources if r.custom]) > 120
     assert len(graph.nodes) < 90
+    assert len(to_mermaid(graph)) < 50_000 and len(graph.edges) < 500
 
 
 def test_graph_does_not_depend_on_registration_order():
@@ -143,6 +157,19 @@ def test_restricted_to_keeps_a_change_and_its_neighbours(prod):
     assignment = plan.of_type(ROLE_ASSIGNMENT)[0]
     (edge,) = prod.restricted_to([assignment.urn], neighbours=False).edges
     assert assignment.urn in edge.resources
+
+
+def test_union_with_the_base_gives_removed_resources_a_box():
+    plan = preview_stack("prod")
+    endpoint = next(r for r in plan.of_type(PRIVATE_ENDPOINT) if r.name.endswith("-vault"))
+    gone = {endpoint.urn} | {r.urn for r in plan.resources if endpoint.urn in r.dependencies}
+    head = build_graph(Plan(plan.project, plan.stack, [r for r in plan.resources if r.urn not in gone], plan.outputs))
+    assert not head.has_node(endpoint.urn)
+    both = head.union(build_graph(plan))
+    assert both == build_graph(plan)
+    status = dict.fromkeys(sorted(gone), "removed")
+    text = to_mermaid(both.restricted_to(status), status=status)
+    assert f"class {short_ids([endpoint.urn], 'n')[endpoint.urn]} removed" in text
 
 
 def test_short_ids_are_safe_stable_and_distinct():
@@ -250,6 +277,17 @@ def test_mermaid_styles_changed_boxes_and_lines(prod):
     assert not text.startswith("```")
     with pytest.raises(ValueError, match="status must be one of"):
         to_mermaid(prod, status={endpoint.urn: "created"})
+
+
+def test_status_of_a_box_follows_what_it_stands_for(prod):
+    plan = preview_stack("prod")
+    workspace, storage = only_of(plan, WORKSPACE), only_of(plan, "azure-native:storage:StorageAccount")
+    blob = only_of(plan, "azure-native:storage:BlobServiceProperties")
+    managed = prod.node(f"{workspace.urn}#managed-network")
+    assert node_status(managed, {workspace.urn: "added"}) == "added", "a part of the workspace is new with it"
+    assert node_status(prod.node(storage.urn), {blob.urn: "added"}) == "changed", "new settings change the account"
+    assert node_status(prod.node(storage.urn), {storage.urn: "removed", blob.urn: "removed"}) == "removed"
+    assert node_status(prod.node(storage.urn), {workspace.urn: "changed"}) is None
 
 
 def test_mermaid_labels_are_escaped():

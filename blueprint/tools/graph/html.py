@@ -22,7 +22,7 @@ p.summary { margin: 0 0 1rem; color: #5f6368; }
   vertical-align: middle; margin-right: 0.3rem; }
 .legend svg { vertical-align: middle; margin-right: 0.3rem; }
 figure { margin: 0; overflow: auto; border: 1px solid #dadce0; border-radius: 6px; padding: 0.5rem; }
-figure svg { max-width: none; height: auto; }
+figure svg { width: 100%; height: auto; }
 """.strip()
 
 

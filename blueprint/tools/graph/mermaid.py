@@ -54,7 +54,8 @@ def to_mermaid(graph: StackGraph, *, status: Mapping[str, str] | None = None) ->
             lines.append(f"    classDef {kind} fill:{fill},stroke:{stroke},color:#202124")
     for name, (fill, stroke) in STATUS_COLOURS.items():
         if name in by_class:
-            lines.append(f"    classDef {name} fill:{fill},stroke:{stroke},stroke-width:3px,color:#202124")
+            dashes = ",stroke-dasharray:5 4" if name == "removed" else ""
+            lines.append(f"    classDef {name} fill:{fill},stroke:{stroke},stroke-width:3px,color:#202124{dashes}")
     for name in [k for k in KIND_COLOURS if k in by_class] + [s for s in STATUS_COLOURS if s in by_class]:
         lines.append(f"    class {','.join(by_class[name])} {name}")
     return "\n".join(lines) + "\n"

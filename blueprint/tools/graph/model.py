@@ -105,6 +105,13 @@ class StackGraph:
         )
         return StackGraph(self.stack, tuple(node for node in self.nodes if node.key in kept), edges)
 
+    def union(self, other: StackGraph) -> StackGraph:
+        """This graph with ``other``'s boxes and lines that it lacks: the head of a change with what the base had,
+        so a removed resource still has a box to mark ``removed``. Where both have a box, this graph's wins."""
+        nodes = {node.key: node for node in other.nodes} | {node.key: node for node in self.nodes}
+        edges = merged_edges([*self.edges, *other.edges])
+        return StackGraph(self.stack, tuple(nodes[key] for key in sorted(nodes)), edges)
+
     def groups(self) -> list[tuple[str, ...]]:
         """Every group path with at least one node below it, sorted (parents before their children)."""
         paths = {node.group[:depth] for node in self.nodes for depth in range(1, len(node.group) + 1)}
@@ -120,7 +127,7 @@ def merged_edges(edges: Iterable[Edge]) -> tuple[Edge, ...]:
             continue
         labels, resources = pooled.setdefault((edge.source, edge.target, edge.kind), (set(), set()))
         if edge.label:
-            labels.add(edge.label)
+            labels.update(edge.label.split(", "))
         resources.update(edge.resources)
     return tuple(
         Edge(source, target, kind, ", ".join(sorted(labels)), tuple(sorted(resources)))

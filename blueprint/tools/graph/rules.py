@@ -105,6 +105,8 @@ AS_EDGES: dict[str, tuple[str, str, str, str]] = {
     "azure-native:monitor:MetricAlert": ("scopes", "actions", REFERENCE, "alerts"),
 }
 ROLE_ASSIGNMENT_TYPE = "azure-native:authorization:RoleAssignment"
+#: A role assignment's ``principalType``, as a box outside the stack is called.
+PRINCIPAL_TYPE_NAMES = {"Group": "Entra group", "ServicePrincipal": "service principal", "User": "user"}
 
 #: Inputs drawn other than as a plain reference: (type, input) -> (kind, label, drawn from the dependency).
 SPECIAL_INPUTS: dict[tuple[str, str], tuple[str, str, bool]] = {
@@ -123,6 +125,16 @@ REFERENCE_LABELS: dict[str, str] = {
     "conditions": "applies to",
     "clientId": "of application",
     "workspaceResourceId": "logs to",
+}
+
+#: What a resource outside the plan is called, by its ARM type (others: the type's last word, as in its ID).
+ARM_TYPE_NAMES: dict[str, str] = {
+    "microsoft.machinelearningservices/registries": "ML registry",
+    "microsoft.network/privatednszones": "private DNS zone",
+    "microsoft.network/virtualnetworks": "virtual network",
+    "microsoft.network/virtualnetworks/subnets": "subnet",
+    "microsoft.keyvault/vaults": "key vault",
+    "microsoft.storage/storageaccounts": "storage account",
 }
 
 _ARM_ID = re.compile(r"^/subscriptions/[^/]+(?:/resourceGroups/(?P<group>[^/]+))?(?:/providers/(?P<rest>.+))?$", re.IGNORECASE)
@@ -198,7 +210,8 @@ class _Builder:
         group = f"resource group {match['group']}" if match and match["group"] else OUTSIDE_GROUP
         rest = (match["rest"] if match else None) or resource_id
         parts = rest.split("/")
-        kind_name = parts[-2] if len(parts) >= 2 else "resource"
+        arm_type = "/".join([parts[0], *parts[1:-1:2]]).lower() if len(parts) >= 3 else ""
+        kind_name = ARM_TYPE_NAMES.get(arm_type, parts[-2] if len(parts) >= 2 else "resource")
         label = f"{kind_name} (outside the stack)\n{parts[-1]}"
         self._add(Node(key, label, "external", (OUTSIDE_GROUP, group)))
         return key
@@ -267,10 +280,9 @@ class _Builder:
             kind, label, reverse = SPECIAL_INPUTS.get((resource.type, prop), (REFERENCE, REFERENCE_LABELS.get(prop, prop), False))
             if prop == "privateLinkServiceConnections":
                 groups = sorted({g for c in resource.inputs.get(prop) or [] if isinstance(c, dict) for g in c.get("groupIds") or []})
-                targets = self._endpoints(resource, prop)
                 label = ", ".join(groups) or label
-            else:
-                targets = self._targets(resource, prop)
+            # a network input may name a resource outside the plan (a landing zone's subnet): it gets a box
+            targets = self._endpoints(resource, prop) if (resource.type, prop) in SPECIAL_INPUTS else self._targets(resource, prop)
             for target in targets:
                 if self.by_urn.get(target) is not None and self.by_urn[target].type == "azure-native:resources:ResourceGroup":
                     continue
@@ -289,7 +301,7 @@ class _Builder:
         principals = self._targets(resource, "principalId")
         if not principals:
             principal_id = str(resource.inputs.get("principalId", "unknown"))
-            principal_type = str(resource.inputs.get("principalType", "principal"))
+            principal_type = PRINCIPAL_TYPE_NAMES.get(str(resource.inputs.get("principalType")), "principal")
             key = f"principal:{principal_id}"
             self._add(Node(key, f"{principal_type} (outside the stack)\n{principal_id}", "external", (OUTSIDE_GROUP, ENTRA_GROUP)))
             principals = [key]

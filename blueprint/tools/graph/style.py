@@ -56,7 +56,8 @@ def group_key(path: tuple[str, ...]) -> str:
 
 
 def node_status(node: Node, status: Mapping[str, str] | None) -> str | None:
-    """The box's own status, or ``changed`` when only configuration folded into it (or a part of it) changed."""
+    """The box's own status; for a part of a resource (a managed network) its resource's; ``changed`` when only
+    some of what the box stands for changed (configuration folded into it)."""
     if not status:
         return None
     if node.key in status:
@@ -64,7 +65,7 @@ def node_status(node: Node, status: Mapping[str, str] | None) -> str | None:
     touched = {_checked(status[urn]) for urn in node.resources if urn in status}
     if not touched:
         return None
-    return touched.pop() if len(touched) == 1 and node.key in node.resources else "changed"
+    return touched.pop() if len(touched) == 1 and all(urn in status for urn in node.resources) else "changed"
 
 
 def edge_status(edge: Edge, status: Mapping[str, str] | None) -> str | None:

@@ -109,7 +109,7 @@ def _node_attributes(node: Node, status: Mapping[str, str] | None) -> str:
     ]
     if node.kind in SHAPES:
         attributes.append(f"shape={SHAPES[node.kind]}")
-    if node.kind == "external":
+    if node.kind == "external" or changed == "removed":
         attributes.append('style="rounded,filled,dashed"')
     if changed:
         attributes.append("penwidth=3")
