@@ -355,6 +355,17 @@ def chromium() -> str:
     return found
 
 
+def _descendants(pid: int) -> list[int]:
+    return [child for direct in _children(pid) for child in (direct, *_descendants(direct))]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
 def run_chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     sandbox = ("--no-sandbox",) if os.geteuid() == 0 else ()  # Chromium refuses its sandbox as root
     command = [chromium(), *CHROMIUM_FLAGS, *sandbox, f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}",
@@ -485,18 +496,20 @@ def test_ctrl_c_during_the_base_preview_leaves_no_base_tree_no_child_and_no_file
     )
     deadline = time.monotonic() + 300
     while process.poll() is None and time.monotonic() < deadline:
-        if any(scratch.glob("blueprint-base-*/stacks")) and _children(process.pid):  # extracted, its preview running
-            break
+        if any(scratch.glob("blueprint-base-*/stacks")) and any("preview" in _command_line(c) for c in _children(process.pid)):
+            break  # extracted, and the base's preview is running
         time.sleep(0.05)
+    time.sleep(0.5)  # well into the preview
     assert process.poll() is None, f"the command ended before its base preview started: {process.communicate()}"
-    children = _children(process.pid)
+    started = _descendants(process.pid)
+    assert started
     os.kill(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr
     assert list(scratch.glob("blueprint-base-*")) == []
     assert not out.exists()
-    for child in children:
+    for child in started:
         with pytest.raises(ProcessLookupError):
             os.kill(child, 0)
 
@@ -510,4 +523,15 @@ def _children(pid: int) -> list[int]:
         except OSError:
             pass
     return found
+
+
+def _descendants(pid: int) -> list[int]:
+    return [child for direct in _children(pid) for child in (direct, *_descendants(direct))]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
 

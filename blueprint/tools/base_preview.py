@@ -29,7 +29,7 @@ from blueprint.tools.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from blueprint.tools.policy_check import Finding
 from blueprint.tools.preview.plan import Plan
 from blueprint.tools.preview.plan_loader import plan_from_json
-from blueprint.tools.termination import child_process, stop_if_interrupted
+from blueprint.tools.termination import child_process, end_children, stop_if_interrupted
 
 #: How long the base's preview may take (it may preview the stacks it references too).
 BASE_PREVIEW_TIMEOUT = 900
@@ -81,6 +81,9 @@ def _run_preview(base: BaseTree, stack: str) -> dict[str, Any]:
     with child_process(command, env=base_environment(base), cwd=base.root) as process:
         try:
             stdout, stderr = process.communicate(timeout=BASE_PREVIEW_TIMEOUT)
+        except KeyboardInterrupt:
+            end_children()  # Ctrl-C: the child ends the previews it started itself before it goes (not killed outright)
+            raise
         except subprocess.TimeoutExpired:
             raise UsageError(f"--base {base.ref}: stack {stack} could not be previewed: no result within {BASE_PREVIEW_TIMEOUT} s") from None
     stop_if_interrupted()
