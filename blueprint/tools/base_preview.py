@@ -47,14 +47,10 @@ class BasePreview:
     """Whether the base has a policy pack (without one, no finding of the base is known: none is called fixed)."""
 
 
-def stack_file_in_base(base: BaseTree, stack_file: Path, project_dir: Path) -> Path:
-    """Where the current project's stack file lies in the base tree (it may be absent there)."""
-    return base.project / stack_file.resolve().relative_to(project_dir.resolve())
-
-
-def preview_base(base: BaseTree, stack: str, stack_file: Path, project_dir: Path) -> BasePreview | None:
-    """The base's preview of ``stack``, or ``None`` when the base has no such stack file (or no project there)."""
-    if not stack_file_in_base(base, stack_file, project_dir).is_file():
+def preview_base(base: BaseTree, stack: str, stack_file: Path) -> BasePreview | None:
+    """The base's preview of ``stack`` (whose stack file is ``stack_file`` in the work tree), or ``None`` when the
+    base has no such stack file (or no project there)."""
+    if not base.counterpart(stack_file).is_file():
         return None
     if not any((base.project / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml")):
         return None

@@ -35,6 +35,15 @@ class BaseTree:
     commit: str
     root: Path
     project: Path
+    repository: Path
+    """The work tree REF was read from: a path in it is at the same place under ``root``."""
+
+    def counterpart(self, path: Path) -> Path:
+        """Where ``path`` (a file of the work tree) lies in REF's tree; ``UsageError`` for a path outside the work tree."""
+        try:
+            return self.root / path.resolve().relative_to(self.repository)
+        except ValueError:
+            raise UsageError(f"--base {self.ref}: {path} is outside the git repository {self.repository}") from None
 
 
 def _git(repository: Path, *args: str, text: bool = True) -> subprocess.CompletedProcess:
@@ -82,6 +91,6 @@ def materialised(project_dir: Path, ref: str) -> Iterator[BaseTree]:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout), mode="r:") as tar:
             tar.extractall(directory, filter="data")
         project = directory / project_dir.relative_to(root) if project_dir != root else directory
-        yield BaseTree(ref=ref, commit=commit, root=directory, project=project)
+        yield BaseTree(ref=ref, commit=commit, root=directory, project=project, repository=root)
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -83,7 +83,7 @@ def _compare_with_base(ref: str, project: Project, stack: str, report: StackRepo
 
     print(f"Previewing {stack} as {ref} defines it, with {ref}'s code", file=sys.stderr)
     with materialised(project.directory, ref) as base:
-        previous = preview_base(base, stack, project.stack_file(stack), project.directory)
+        previous = preview_base(base, stack, project.stack_file(stack))
         commit = base.commit
     return compare(
         report.plan, report.cost, report.findings, ref=ref, commit=commit,

@@ -64,12 +64,6 @@ class Comparison:
         base URN): what the graph colours."""
         return statuses(self.diff, self.plan, self.base_plan)
 
-    @property
-    def unchanged(self) -> bool:
-        return self.diff.no_differences and not self.new_findings and not self.fixed_findings and (
-            self.cost is None or (self.cost.fixed_delta == 0 and self.cost.peak_delta == 0)
-        )
-
 
 def empty_plan(like: Plan) -> Plan:
     """A plan of the same project and stack with nothing in it: the base of a stack file that is new."""

@@ -6,21 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from blueprint.tools.cost import UnpricedRegionError, estimate_plan
-from blueprint.tools.policy_check import load_pack_config, load_policies, pack_failures, unused_waivers, evaluate
+from blueprint.tools.policy_check import evaluate, load_pack_config, load_policies, pack_failures, unused_waivers
 from blueprint.tools.preview.plan import Plan
-from blueprint.tools.report.changes import Comparison
 from blueprint.tools.report.model import StackReport, config_waivers, relaxations
 
 
-def gather(plan: Plan, project_dir: Path, policy_pack: Path | None, comparison: Comparison | None = None) -> StackReport:
-    """The report of ``plan``; the pack is ``policy_pack``, or the project's ``policies/`` when it has one there."""
+def gather(plan: Plan, project_dir: Path, policy_pack: Path | None) -> StackReport:
+    """The report of ``plan`` (no comparison yet: the command adds it); the pack is ``policy_pack``, or the project's
+    ``policies/`` when it has one there."""
     try:
         cost, cost_note = estimate_plan(plan), None
     except UnpricedRegionError as error:
         cost, cost_note = None, str(error)
     report = StackReport(
         project=plan.project, stack=plan.stack, environment=plan.environment, plan=plan, cost=cost, cost_note=cost_note,
-        findings=[], docs={}, pack=None, comparison=comparison,
+        findings=[], docs={}, pack=None,
     )
     pack = policy_pack.resolve() if policy_pack is not None else project_dir / "policies"
     if policy_pack is None and not (pack / "PulumiPolicy.yaml").is_file():
@@ -37,5 +37,5 @@ def gather(plan: Plan, project_dir: Path, policy_pack: Path | None, comparison: 
         project=plan.project, stack=plan.stack, environment=plan.environment, plan=plan, cost=cost, cost_note=cost_note,
         findings=findings, docs={doc.name: doc for doc in catalog.docs}, pack=catalog.name, config_source=config.source,
         policies_evaluated=evaluated, waivers=config_waivers(config), relaxations=relaxations(config, [p.name for p in policies]),
-        warnings=unused_waivers(plan, config), comparison=comparison,
+        warnings=unused_waivers(plan, config),
     )

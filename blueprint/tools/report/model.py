@@ -4,7 +4,7 @@ waivers and relaxed policies, and, with ``--base``, the comparison with the base
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +71,8 @@ class StackReport:
         return by_severity(f for f in self.findings if f.waived is not None)
 
 
-def by_severity(findings: Any) -> list[Finding]:
+def by_severity(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first, then by policy and resource: the order every listing uses."""
     rank = {severity: index for index, severity in enumerate(SEVERITY_ORDER)}
     return sorted(findings, key=lambda f: (rank.get(f.severity, len(rank)), f.policy, f.urn or "", f.message))
 
