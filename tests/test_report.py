@@ -331,6 +331,8 @@ def test_an_output_dir_that_cannot_take_both_files_exits_2_and_writes_nothing(tm
     result = blueprint("report", "dev", "--output-dir", str(blocked / "out"), cwd=REPO)
     assert result.returncode == 2 and "is a file, not a directory" in result.stderr
     assert blocked.read_text() == "not a directory\n"
+    result = blueprint("report", "dev", "--output-dir", "/sys/report", cwd=REPO)  # /sys refuses new files even to root
+    assert result.returncode == 2 and "cannot write in /sys: Permission denied" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.e2e
