@@ -435,6 +435,9 @@ def permission_problems(workflow: Mapping[str, Any]) -> list[str]:
             needed.add("security-events")
         if any(c.starts("gh", "pr", "create") for c in commands(workflow, name)):
             needed |= {"contents", "pull-requests"}
+        if any(c.starts("gh", "api") and {"POST", "PATCH"} & set(c.values("--method")) and any("/comments" in a for a in c.argv)
+               for c in commands(workflow, name)):
+            needed.add("pull-requests")  # a comment on a pull request
         written = written_scopes(permissions_of(workflow, job))
         for scope in sorted(written - needed - {"write-all"}):
             problems.append(f"job {name}: writes {scope} without a step that needs it")
@@ -1066,6 +1069,130 @@ def pull_request_job_problems(workflow: Mapping[str, Any], name: str) -> list[st
     return problems
 
 
+# --- The pull-request report and its comment ---------------------------------------------------------------------
+
+#: The artifact a stack's report goes into: the report job uploads it, the comment job downloads it.
+REPORT_ARTIFACT = "pr-report-${{ matrix.stack }}"
+#: The only actions the job holding the comment-writing token runs: it fetches the report, and runs no project code.
+COMMENT_JOB_ACTIONS = frozenset({"actions/download-artifact"})
+#: Commands that would run code the pull request (or its artifact) brought.
+CODE_RUNNERS = frozenset({"bash", "sh", "python", "python3", "source", ".", "eval", "pip", "make"})
+
+
+def report_marker(stack: str) -> str:
+    """The hidden first line of a stack's report comment, as ``blueprint report`` writes it."""
+    from blueprint.tools.report.comment import marker
+
+    return marker(stack)
+
+
+def _is_blueprint(command: Command, name: str) -> bool:
+    return bool(command.argv) and Path(command.argv[0]).name == "blueprint" and command.argv[1:2] == (name,)
+
+
+def report_job_problems(workflow: Mapping[str, Any], stacks: Mapping[str, Stack]) -> list[str]:
+    """Each CI stack gets a report for pull requests, by the pull request's code with a read-only token, against the
+    pull request's base (fetched: fetch-depth 0; passed through an environment variable), kept as an artifact."""
+    job = jobs(workflow).get("report")
+    if job is None:
+        return ["no job report"]
+    problems: list[str] = []
+    matrix = {c.get("stack") for c in matrix_combinations(job)}
+    for stack in sorted(set(stacks) - matrix):
+        problems.append(f"stacks/Pulumi.{stack}.yaml gets no pull-request report: add {stack} to the matrix of job report")
+    for stack in sorted(matrix - set(stacks), key=str):
+        problems.append(f"job report: matrix stack {stack} is not a stack CI deploys")
+    if not runs_for_event(workflow, "report", "pull_request") or runs_for_event(workflow, "report", "push"):
+        problems.append("job report: should run for pull requests only")
+    if written_scopes(permissions_of(workflow, job)):
+        problems.append("job report: runs the pull request's code with write access; it needs contents: read only")
+    checkout = (action_steps(job, "actions/checkout") or [{}])[0].get("with") or {}
+    if checkout.get("fetch-depth") != 0:
+        problems.append("job report: checkout without fetch-depth: 0 has no base commit to compare with")
+    if checkout.get("persist-credentials") is not False:
+        problems.append("job report: checkout without persist-credentials: false")
+    runs = [c for c in commands(workflow, "report") if _is_blueprint(c, "report")]
+    if not runs:
+        return [*problems, "job report: never runs blueprint report"]
+    step = _step(job, "blueprint report")
+    for command in runs:
+        if command.argv[2:3] != (command.matrix.get("stack"),):
+            problems.append(f"job report: reports on {command.argv[2:3]}, not the matrix stack {command.matrix.get('stack')}")
+    written = [Command("report", tuple(argv), {}) for argv in shell_commands(str(step.get("run", "")))]  # variables unresolved
+    bases = [value for c in written for value in c.values("--base")]
+    variable = SHELL_VARIABLE.fullmatch(bases[0] if bases else "")
+    name = (variable.group(1) or variable.group(2)) if variable else ""
+    if str((step.get("env") or {}).get(name, "")).replace(" ", "") != "${{github.event.pull_request.base.sha}}":
+        problems.append("job report: --base should be the pull request's base commit, through an environment variable")
+    if "${{" in str(step.get("run", "")):
+        problems.append("job report: interpolates an expression into its script (pass it through env)")
+    output = (runs[0].values("--output-dir") or [""])[0]
+    uploads = [s.get("with") or {} for s in action_steps(job, "actions/upload-artifact")]
+    if not any(u.get("name") == REPORT_ARTIFACT and str(u.get("path", "")).rstrip("/") == output for u in uploads):
+        problems.append(f"job report: should upload its --output-dir ({output or 'none given'}) as the artifact {REPORT_ARTIFACT}")
+    return problems
+
+
+def comment_job_problems(workflow: Mapping[str, Any]) -> list[str]:
+    """The comment is posted by a job that holds ``pull-requests: write`` and nothing else, runs no code of the pull
+    request (no checkout, no action but download-artifact, no script from the artifact, no expression in its
+    script), only for pull requests from the repository itself, and posts only the stack's own comment (its marker),
+    updating the one posted before."""
+    writers = [name for name, job in jobs(workflow).items()
+               if "pull-requests" in written_scopes(permissions_of(workflow, job)) and runs_for_event(workflow, name, "pull_request")]
+    problems = [] if writers in ([], ["comment"]) else [f"jobs writing to pull requests for a pull request: {writers}; only comment may"]
+    job = jobs(workflow).get("comment")
+    if job is None:
+        return [*problems, "no job comment"]
+    if permissions_of(workflow, job) != {"pull-requests": "write"}:
+        problems.append(f"job comment: should hold pull-requests: write and nothing else, holds {permissions_of(workflow, job)}")
+    for ref in all_uses(job):
+        if ref.split("@")[0] not in COMMENT_JOB_ACTIONS:
+            problems.append(f"job comment: runs {ref}; the job holding the write token runs no checkout and no other action")
+    if "report" not in needs(job):
+        problems.append("job comment: should wait for the job report, whose artifact it posts")
+    if "head.repo.full_name == github.repository" not in str(job.get("if", "")):
+        problems.append("job comment: should run for the repository's own pull requests only (a fork's token cannot write)")
+    if "pull_request_target" in (workflow.get("on") or {}):
+        problems.append("job comment: the workflow must not run on pull_request_target")
+    for step in steps(job):
+        if "${{" in str(step.get("run", "")):
+            problems.append("job comment: interpolates an expression into its script (pass it through env)")
+    report_stacks = {c.get("stack") for c in matrix_combinations(jobs(workflow).get("report") or {})}
+    stacks = {c.get("stack") for c in matrix_combinations(job)}
+    if stacks != report_stacks:
+        problems.append(f"job comment: comments on {sorted(stacks, key=str)}, the report job reports on {sorted(report_stacks, key=str)}")
+    downloads = [s.get("with") or {} for s in action_steps(job, "actions/download-artifact")]
+    if not downloads or downloads[0].get("name") != REPORT_ARTIFACT:
+        problems.append(f"job comment: should download the artifact {REPORT_ARTIFACT}")
+    found = commands(workflow, "comment")
+    for command in found:
+        if command.argv and (Path(command.argv[0]).name in CODE_RUNNERS or command.argv[0].startswith(("./", ".venv", "report/"))):
+            problems.append(f"job comment: runs {' '.join(command.argv)}: the job holding the write token runs no code")
+    for stack in sorted(stacks, key=str):
+        mine = [c for c in found if c.matrix.get("stack") == stack]
+        if not any(f"marker={report_marker(str(stack))}" in c.argv for c in mine):
+            problems.append(f"job comment: never checks the comment's marker line {report_marker(str(stack))!r}")
+        methods = {m for c in mine if c.starts("gh", "api") for m in c.values("--method")}
+        if methods != {"PATCH", "POST"}:
+            problems.append(f"job comment: should update the comment found by its marker (PATCH) or post one (POST), uses {sorted(methods)}")
+    return problems
+
+
+def rendered_artifact_problems(workflow: Mapping[str, Any], variable: str) -> list[str]:
+    """The tests job names a directory for what tests render (``variable``) and keeps it, even when tests fail."""
+    job = jobs(workflow).get("tests") or {}
+    directories = {str((s.get("env") or {}).get(variable)) for s in steps(job) if variable in (s.get("env") or {})}
+    if not directories:
+        return [f"job tests: never sets {variable}, so the rendering test's screenshot is not kept"]
+    uploads = [s for s in action_steps(job, "actions/upload-artifact") if str((s.get("with") or {}).get("path", "")).rstrip("/") in directories]
+    if not uploads:
+        return [f"job tests: does not upload {sorted(directories)} as an artifact"]
+    if "always()" not in str(uploads[0].get("if", "")):
+        return ["job tests: should keep what the tests rendered when they fail too (if: always())"]
+    return []
+
+
 # --- Staging's smoke test goes through prod's serving path -------------------------------------------------------
 
 #: The properties of an online deployment that decide how a request is served.
@@ -1175,6 +1302,8 @@ def test_infrastructure_jobs(infrastructure: dict[str, Any]) -> None:
         "check",
         "preview",
         "preview-prod",
+        "report",
+        "comment",
         "deploy-shared",
         "deploy-dev",
         "deploy-staging",
@@ -1231,6 +1360,21 @@ def test_the_wheel_job_builds_the_wheel_offline_and_keeps_it(infrastructure: dic
     assert {"--no-deps", "--no-build-isolation", "--no-index"} <= set(builds[0]) and builds[0][-3:] == ("--wheel-dir", "dist", ".")
     (upload,) = action_steps(jobs(infrastructure)["wheel"], "actions/upload-artifact")
     assert upload["with"]["path"] == "dist/*.whl" and upload["with"]["if-no-files-found"] == "error"
+
+
+def test_every_ci_stack_gets_a_pull_request_report(infrastructure: dict[str, Any]) -> None:
+    """blueprint report against the pull request's base, read-only, kept as an artifact (docs/ci-cd.md)."""
+    assert report_job_problems(infrastructure, ci_stacks()) == []
+
+
+def test_the_report_comment_is_posted_by_a_job_running_no_pull_request_code(infrastructure: dict[str, Any]) -> None:
+    assert comment_job_problems(infrastructure) == []
+
+
+def test_the_tests_job_keeps_the_rendering_tests_screenshot(infrastructure: dict[str, Any]) -> None:
+    from tests.test_report import ARTIFACTS_VARIABLE
+
+    assert rendered_artifact_problems(infrastructure, ARTIFACTS_VARIABLE) == []
 
 
 def test_the_check_job_reports_to_code_scanning(infrastructure: dict[str, Any]) -> None:
@@ -1306,7 +1450,7 @@ def test_what_a_pull_request_runs_in_models_holds_no_token(models: dict[str, Any
 def test_the_event_reading_sees_infrastructures_pull_request_jobs(infrastructure: dict[str, Any]) -> None:
     """The same reading of ``if:`` on infrastructure.yml: tests, the wheel, check and the previews, never a deployment."""
     assert {j for j in jobs(infrastructure) if runs_for_event(infrastructure, j, "pull_request")} == {
-        "tests", "wheel", "check-shard", "check", "preview", "preview-prod"
+        "tests", "wheel", "check-shard", "check", "preview", "preview-prod", "report", "comment"
     }
     assert pull_request_jobs(infrastructure, "tests/test_workflows.py") == []  # models.yml tests such changes
 
@@ -1687,6 +1831,86 @@ INFRASTRUCTURE_BREAKAGES: dict[str, Breakage] = {
         lambda w: _replace_run(_job(w, "check"), "scripts/setup.sh", "scripts/install.sh"),
         path_problems,
         "scripts/install.sh",
+    ),
+    "a stack without a report": (
+        lambda w: _job(w, "report")["strategy"]["matrix"]["stack"].remove("staging"),
+        lambda w: report_job_problems(w, ci_stacks()),
+        "stacks/Pulumi.staging.yaml gets no pull-request report",
+    ),
+    "report without the base commit": (
+        lambda w: _step(_job(w, "report"), "actions/checkout")["with"].pop("fetch-depth"),
+        lambda w: report_job_problems(w, ci_stacks()),
+        "fetch-depth: 0",
+    ),
+    "report base interpolated into the script": (
+        lambda w: _replace_run(_job(w, "report"), '"$BASE_SHA"', "${{ github.event.pull_request.base.sha }}"),
+        lambda w: report_job_problems(w, ci_stacks()),
+        "interpolates an expression",
+    ),
+    "report compared with the head": (
+        lambda w: _step(_job(w, "report"), "blueprint report")["env"].update(BASE_SHA="${{ github.sha }}"),
+        lambda w: report_job_problems(w, ci_stacks()),
+        "the pull request's base commit",
+    ),
+    "report not kept": (
+        lambda w: _job(w, "report")["steps"].remove(_step(_job(w, "report"), "actions/upload-artifact")),
+        lambda w: report_job_problems(w, ci_stacks()),
+        "as the artifact pr-report-",
+    ),
+    "report job with a write token": (
+        lambda w: _job(w, "report")["permissions"].update({"pull-requests": "write"}),
+        lambda w: report_job_problems(w, ci_stacks()),
+        "runs the pull request's code with write access",
+    ),
+    "comment job checks out the pull request": (
+        lambda w: _job(w, "comment")["steps"].insert(0, {"uses": "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"}),
+        comment_job_problems,
+        "runs actions/checkout",
+    ),
+    "comment job runs the artifact": (
+        lambda w: _job(w, "comment")["steps"].append({"run": "bash report/post.sh"}),
+        comment_job_problems,
+        "runs bash report/post.sh",
+    ),
+    "comment job with more permissions": (
+        lambda w: _job(w, "comment")["permissions"].update({"contents": "write"}),
+        comment_job_problems,
+        "nothing else",
+    ),
+    "comment job for forks": (
+        lambda w: _job(w, "comment").update({"if": "github.event_name == 'pull_request'"}),
+        comment_job_problems,
+        "own pull requests only",
+    ),
+    "comment number interpolated into the script": (
+        lambda w: _replace_run(_job(w, "comment"), "$PR_NUMBER/comments", "${{ github.event.pull_request.number }}/comments"),
+        comment_job_problems,
+        "interpolates an expression",
+    ),
+    "comment posted without its marker check": (
+        lambda w: _replace_run(_job(w, "comment"), 'marker="<!-- blueprint-report:$STACK -->"', 'marker="<!-- report -->"'),
+        comment_job_problems,
+        "never checks the comment's marker line",
+    ),
+    "a comment per push": (
+        lambda w: _replace_run(_job(w, "comment"), "--method PATCH", "--method POST"),
+        comment_job_problems,
+        "should update the comment found by its marker",
+    ),
+    "another job writes to the pull request": (
+        lambda w: _job(w, "check")["permissions"].update({"pull-requests": "write"}),
+        comment_job_problems,
+        "only comment may",
+    ),
+    "comment without the permission": (
+        lambda w: _job(w, "comment").update(permissions={"contents": "read"}),
+        permission_problems,
+        "job comment: lacks pull-requests: write",
+    ),
+    "screenshot not kept": (
+        lambda w: _job(w, "tests")["steps"].remove(_step(_job(w, "tests"), "actions/upload-artifact")),
+        lambda w: rendered_artifact_problems(w, "BLUEPRINT_TEST_ARTIFACTS"),
+        "does not upload",
     ),
     "no Spark provisioning for prod": (
         lambda w: _job(w, "deploy-prod")["steps"].remove(_step(_job(w, "deploy-prod"), PROVISION_SPARK)),

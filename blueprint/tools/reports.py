@@ -448,7 +448,7 @@ def render_junit(findings: Sequence[Finding], catalog: Mapping[str, Any] | None 
 # --- Markdown compliance report ---------------------------------------------------------------------------------
 
 
-def _coverage(stack: CheckedStack, catalog: Mapping[str, Any], found: Sequence[Finding]) -> list[tuple[str, str, list[str], str]]:
+def control_coverage(stack: CheckedStack, catalog: Mapping[str, Any], found: Sequence[Finding]) -> list[tuple[str, str, list[str], str]]:
     """(framework, control, policies, status) for every control the stack's evaluated policies implement."""
     implemented: dict[tuple[str, str], list[str]] = {}
     for policy in _policies_of(stack, catalog, found):
@@ -539,7 +539,7 @@ def render_markdown(findings: Sequence[Finding], catalog: Mapping[str, Any] | No
             ])
         else:
             out.append("No waiver.")
-        coverage = _coverage(stack, catalog, found)
+        coverage = control_coverage(stack, catalog, found)
         out += ["", "### Control coverage", ""]
         if coverage:
             met = sum(1 for row in coverage if row[3].startswith("met"))

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from blueprint.tools.errors import UsageError
@@ -131,11 +132,11 @@ def _on_interrupt(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def child_process(command: list[str], env: Mapping[str, str] | None = None) -> Iterator[subprocess.Popen[str]]:
-    """Start ``command`` (text pipes on its standard output and error; ``env``, or this process's environment) as a
-    child that ends when the command is interrupted; it is waited for (or killed) when the block is left, whatever
-    happened in it."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
+def child_process(command: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+    """Start ``command`` (text pipes on its standard output and error; ``env``, or this process's environment; in
+    ``cwd``, or this process's directory) as a child that ends when the command is interrupted; it is waited for (or
+    killed) when the block is left, whatever happened in it."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd) as process:
         with _children_lock:
             _children.add(process)
         try:

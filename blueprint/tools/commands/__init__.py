@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Protocol
 
-from blueprint.tools.commands import check, diff, export, fork, graph, pipeline, policies, preview, promote, schema, templates
+from blueprint.tools.commands import check, diff, export, fork, graph, pipeline, policies, preview, promote, report, schema, templates
 from blueprint.tools.commands.options import Subparsers
 
 
@@ -26,4 +26,4 @@ class Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-COMMANDS: tuple[Command, ...] = (preview, schema, templates, pipeline, check, fork, diff, promote, policies, export, graph)
+COMMANDS: tuple[Command, ...] = (preview, schema, templates, pipeline, check, fork, diff, promote, policies, export, graph, report)
