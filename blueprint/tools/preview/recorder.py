@@ -78,7 +78,12 @@ class PlanRecorder(MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         if request.urn.split("::")[2] == "pulumi:pulumi:Stack":
-            self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True), request.urn, [])
+            outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True), request.urn, [])
+            # Two stacks register outputs under this URN: the finished one pulumi.runtime.set_mocks installs (always
+            # empty) and the program's. Their answers come through the executor's threads in either order, so an
+            # empty registration never replaces the program's outputs.
+            if outputs or not self.stack_outputs:
+                self.stack_outputs = outputs
         return super().RegisterResourceOutputs(request)
 
 
