@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
 import pulumi
@@ -29,9 +31,35 @@ class PlanRecorder(MockMonitor):
         self.registrations: dict[str, PlannedResource] = {}
         self.stack_outputs: dict[str, Any] = {}
         self.unknown_inputs: list[str] = []
+        self._thread_loops: list[asyncio.AbstractEventLoop] = []
+        self._thread_loops_lock = threading.Lock()
+
+    def _give_thread_a_loop(self) -> None:
+        """The SDK's mock monitor makes an event loop for each executor thread it answers on and never closes it;
+        collected later, such a loop's finaliser finds its sockets already gone and prints "Exception ignored" on
+        standard error at a random moment. The recorder makes those loops itself, so the run can close them."""
+        try:
+            asyncio.get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            with self._thread_loops_lock:
+                self._thread_loops.append(loop)
+
+    def close_thread_loops(self) -> None:
+        """Close the executor threads' loops; called once the run's executor has shut down."""
+        with self._thread_loops_lock:
+            loops, self._thread_loops = self._thread_loops, []
+        for loop in loops:
+            loop.close()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self._give_thread_a_loop()
+        return super().Invoke(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         stop_if_interrupted()  # Ctrl-C that the SDK swallowed stops the run at its next registration
+        self._give_thread_a_loop()
         response = super().RegisterResource(request)
         urn = response.urn
         inputs = _plain(rpc.deserialize_properties(request.object, keep_unknowns=True), urn, self.unknown_inputs)
@@ -56,6 +84,7 @@ class PlanRecorder(MockMonitor):
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self._give_thread_a_loop()
         stop_if_interrupted()
         response = super().ReadResource(request)
         urn = response.urn

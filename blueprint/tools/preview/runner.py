@@ -153,6 +153,7 @@ def run_under_mocks(
         # thread a child could inherit a held lock from.
         with contextlib.suppress(Exception):
             loop.run_until_complete(loop.shutdown_default_executor())
+        recorder.close_thread_loops()
         asyncio.set_event_loop(None)
         loop.close()
     unknowns = [{"severity": "warning", "message": f"input unknown during preview: {where}"} for where in recorder.unknown_inputs]
