@@ -30,7 +30,7 @@ from blueprint.tools.arm_shape import (
     secret_paths,
 )
 from blueprint.tools.preview.arm import ARM_TYPES, SUBSCRIPTION_ID
-from blueprint.tools.preview.plan import Plan, PlannedResource
+from blueprint.tools.preview.plan import Plan, PlannedResource, is_ancestor
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 SUBSCRIPTION_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
@@ -208,16 +208,7 @@ def _custom_dependencies(resource: PlannedResource, by_urn: dict[str, PlannedRes
         if target.custom:
             yield urn
         else:
-            yield from (r.urn for r in by_urn.values() if r.custom and _inside(r, urn, by_urn))
-
-
-def _inside(resource: PlannedResource, ancestor: str, by_urn: dict[str, PlannedResource]) -> bool:
-    parent = resource.parent
-    while parent is not None:
-        if parent == ancestor:
-            return True
-        parent = by_urn[parent].parent if parent in by_urn else None
-    return False
+            yield from (r.urn for r in by_urn.values() if r.custom and is_ancestor(urn, r, by_urn))
 
 
 def _home_group(resource_groups: list[dict[str, Any]], exported: list[_Exported]) -> str:

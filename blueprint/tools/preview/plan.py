@@ -143,12 +143,13 @@ def _ordering_needs(resources: list[PlannedResource]) -> dict[str, set[str]]:
             inner = descendants(resource.urn)
             inside = {r.urn for r in inner}
             wanted |= {dep for r in inner for dep in r.dependencies} - inside - {resource.urn}
-            wanted -= {a for a in wanted if _is_ancestor(a, resource, {r.urn: r for r in resources})}
+            wanted -= {a for a in wanted if is_ancestor(a, resource, {r.urn: r for r in resources})}
         needs[resource.urn] = {u for u in wanted if u is not None}
     return needs
 
 
-def _is_ancestor(urn: str, resource: PlannedResource, by_urn: dict[str, PlannedResource]) -> bool:
+def is_ancestor(urn: str, resource: PlannedResource, by_urn: dict[str, PlannedResource]) -> bool:
+    """Whether ``urn`` is ``resource``'s parent, or its parent's, and so on up the plan's tree."""
     parent = resource.parent
     while parent is not None:
         if parent == urn:
